@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-mss",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MSS", targets: ["MSS"]),
+        .library(name: "S3Protocol", targets: ["S3Protocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Everything both sides of the wire need: signing, canonicalisation, XML documents, errors,
+        // name rules. No networking, so it is testable with fixed dates and shared with the server.
+        .target(
+            name: "S3Protocol",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ]
+        ),
+        .target(
+            name: "MSS",
+            dependencies: [
+                "S3Protocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "S3ProtocolTests",
+            dependencies: ["S3Protocol"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "MSSIntegrationTests",
+            dependencies: [
+                "MSS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+public import Logging
+import NIOCore
+import NIOPosix
+public import S3Protocol
+
+/// A connection to an MSS or other S3-compatible endpoint: the counterpart of `mssapi`'s
+/// `S3Connection`. It owns one pool of HTTP connections shared by every bucket and key made
+/// from it; call ``shutdown()`` when done, or use ``withConnection(_:_:)``.
+///
+/// ```swift
+/// let conn = try S3Connection(accessKey: key, secretKey: secret, host: "127.0.0.1", port: 9000)
+/// let bucket = try await conn.createBucket("tmpbucket0")
+/// try await bucket.newKey("key0").setContents("hello key0")
+/// try await conn.shutdown()
+/// ```
+public final class S3Connection: Sendable {
+    /// Everything that shapes requests, fixed for the connection's life.
+    public struct Configuration: Sendable {
+        public var host: String
+        /// The port; nil means 80, or 443 when ``isSecure``.
+        public var port: Int?
+        public var isSecure: Bool
+        public var signatureVersion: SignatureVersion
+        public var addressing: AddressingStyle
+        /// The image service host; nil means ``host``.
+        public var imageHost: String?
+        /// The image service port; nil means 80 (443 when secure).
+        public var imagePort: Int?
+        public var timeouts: Timeouts
+        public var retry: RetryPolicy
+        /// Largest response body read into memory by ``Key/data(range:)`` and the string reader.
+        public var maximumInMemoryBody: Int
+        public var userAgent: String
+
+        public init(
+            host: String = "mtmss.com", port: Int? = nil, isSecure: Bool = false,
+            signatureVersion: SignatureVersion = .v2, addressing: AddressingStyle = .path, imageHost: String? = nil,
+            imagePort: Int? = nil, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
+            maximumInMemoryBody: Int = 1 << 30, userAgent: String = "swift-mss/0.1"
+        ) {
+            self.host = host
+            self.port = port
+            self.isSecure = isSecure
+            self.signatureVersion = signatureVersion
+            self.addressing = addressing
+            self.imageHost = imageHost
+            self.imagePort = imagePort
+            self.timeouts = timeouts
+            self.retry = retry
+            self.maximumInMemoryBody = maximumInMemoryBody
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: Configuration
+    /// The resolved credentials; nil for anonymous access.
+    public let credentials: Credentials?
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    /// Connects with credentials from `provider`.
+    ///
+    /// - Parameter logger: where to log requests at debug/trace level; nothing is logged without
+    ///   one, and secrets never are.
+    public init(
+        credentials provider: CredentialsProvider = .default, configuration: Configuration = Configuration(),
+        logger: Logger? = nil
+    ) throws {
+        self.credentials = try provider.resolve()
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "mss", factory: { _ in SwiftLogNoOpLogHandler() })
+        var http = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(
+                connect: .nanoseconds(Int64(configuration.timeouts.connect.nanoseconds)),
+                read: .nanoseconds(Int64(configuration.timeouts.idleRead.nanoseconds))),
+            decompression: .disabled)
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        self.httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: http)
+    }
+
+    /// The `mssapi` spelling: keys, host and port, with MSS's defaults of plain HTTP, SigV2 and
+    /// path-style URLs.
+    public convenience init(
+        accessKey: String, secretKey: String, sessionToken: String? = nil, host: String = "mtmss.com",
+        port: Int? = nil, isSecure: Bool = false, signatureVersion: SignatureVersion = .v2,
+        addressing: AddressingStyle = .path, imageHost: String? = nil, imagePort: Int? = nil,
+        timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(), logger: Logger? = nil
+    ) throws {
+        try self.init(
+            credentials: .fixed(Credentials(accessKey: accessKey, secretKey: secretKey, sessionToken: sessionToken)),
+            configuration: Configuration(
+                host: host, port: port, isSecure: isSecure, signatureVersion: signatureVersion, addressing: addressing,
+                imageHost: imageHost, imagePort: imagePort, timeouts: timeouts, retry: retry),
+            logger: logger)
+    }
+
+    /// Closes the connection pool. Requests in flight fail.
+    public func shutdown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    /// Runs `body` with a new connection and shuts it down afterwards, also when `body` throws.
+    public static func withConnection<Result: Sendable>(
+        credentials: CredentialsProvider = .default, configuration: Configuration = Configuration(),
+        logger: Logger? = nil, _ body: (S3Connection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try S3Connection(credentials: credentials, configuration: configuration, logger: logger)
+        let result: Result
+        do {
+            result = try await body(connection)
+        } catch {
+            try? await connection.shutdown()
+            throw error
+        }
+        try await connection.shutdown()
+        return result
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

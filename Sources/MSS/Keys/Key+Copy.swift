@@ -1,0 +1,68 @@
+import NIOCore
+import S3Protocol
+
+/// What a copy does with the source's metadata.
+public enum MetadataDirective: Sendable, Hashable {
+    /// Keep the source's content type and user metadata.
+    case copy
+    /// Replace them with these.
+    case replace(PutOptions)
+}
+
+extension Key {
+    /// Copies this object server-side to `destinationKey` in `destinationBucket` (this bucket
+    /// when nil), keeping or replacing its metadata. Returns the new key.
+    @discardableResult
+    public func copy(
+        toBucket destinationBucket: String? = nil, key destinationKey: String, metadata: MetadataDirective = .copy,
+        acl: CannedACL? = nil
+    ) async throws -> Key {
+        try Self.validate(name)
+        try Self.validate(destinationKey)
+        let target = Bucket(connection: connection, name: destinationBucket ?? bucket.name)
+        var request = try Key(bucket: target, name: destinationKey).request("PUT")
+        switch metadata {
+        case .copy:
+            request.headers.add("x-amz-metadata-directive", "COPY")
+        case .replace(let options):
+            request.headers = options.headers
+            request.headers.add("x-amz-metadata-directive", "REPLACE")
+        }
+        if let acl { request.headers.replace("x-amz-acl", acl.rawValue) }
+        request.headers.add("x-amz-copy-source", "/\(bucket.name)/" + URIEncoding.encode(name, keepSlash: true))
+        let response = try await connection.send(request)
+        // A copy can fail after the 200 has been sent: the error then arrives in the body.
+        let bytes = response.bodyBytes
+        if let error = try? ErrorDocument(bytes: bytes) {
+            throw S3Error(
+                status: response.status, code: S3ErrorCode(error.code), message: error.message,
+                requestID: error.requestID, resource: error.resource)
+        }
+        do {
+            _ = try CopyObjectResult(bytes: bytes)
+        } catch {
+            throw MSSClientError(.invalidResponse, "copy of \(name) answered with an unreadable body: \(error)")
+        }
+        return Key(bucket: target, name: destinationKey)
+    }
+
+    /// Replaces the user metadata (and optionally content type) in place, with a self-copy. Other
+    /// content headers are kept.
+    public func updateMetadata(_ metadata: [String: String], contentType: String? = nil) async throws {
+        guard let current = try await info() else {
+            throw S3Error(status: 404, code: .noSuchKey, message: "\(name) does not exist", resource: name)
+        }
+        let options = PutOptions(
+            contentType: contentType ?? current.contentType, metadata: metadata, cacheControl: current.cacheControl,
+            contentDisposition: current.contentDisposition, contentEncoding: current.contentEncoding,
+            contentLanguage: current.contentLanguage)
+        try await copy(key: name, metadata: .replace(options))
+    }
+
+    /// Sets the object's canned ACL.
+    public func setACL(_ acl: CannedACL) async throws {
+        var request = try request("PUT", query: [QueryItem("acl")])
+        request.headers.add("x-amz-acl", acl.rawValue)
+        _ = try await connection.send(request)
+    }
+}

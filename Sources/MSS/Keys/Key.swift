@@ -1,0 +1,85 @@
+public import Foundation
+import S3Protocol
+
+/// An object key in a bucket: the counterpart of `mssapi`'s `Key`.
+///
+/// Making a key sends nothing. ``info`` holds what the last HEAD said when the key came from
+/// ``Bucket/key(_:)``.
+///
+/// ```swift
+/// let k0 = bucket.newKey("key0")
+/// try await k0.setContents("hello key0")
+/// let text = try await k0.string()
+/// ```
+public struct Key: Sendable, Hashable {
+    public let bucket: Bucket
+    public let name: String
+    /// Size, ETag, type and metadata as of the HEAD that produced this key; nil for new keys.
+    public internal(set) var info: ObjectInfo?
+
+    /// `Key(bucket, 'key1')` in `mssapi`.
+    public init(bucket: Bucket, name: String) {
+        self.bucket = bucket
+        self.name = name
+        self.info = nil
+    }
+
+    var connection: S3Connection { bucket.connection }
+
+    /// Refuses keys S3 cannot store, before anything is sent.
+    static func validate(_ key: String) throws {
+        if let problem = NameRules.keyProblem(key) { throw MSSClientError.invalidArgument(problem) }
+    }
+
+    func request(_ method: String, query: [QueryItem] = []) throws -> S3Request {
+        try Self.validate(name)
+        try Bucket.validateExisting(bucket.name)
+        return S3Request(method: method, bucket: bucket.name, key: name, query: query)
+    }
+
+    /// HEAD: the object's size, ETag, type, dates and metadata, or nil when it does not exist.
+    public func info() async throws -> ObjectInfo? {
+        do {
+            let response = try await connection.send(try request("HEAD"))
+            return ObjectInfo(key: name, headers: response.headers)
+        } catch let error as S3Error where error.status == 404 {
+            return nil
+        }
+    }
+
+    /// Whether the object exists.
+    public func exists() async throws -> Bool {
+        try await info() != nil
+    }
+
+    /// Deletes the object; deleting a missing object succeeds, as in S3.
+    public func delete() async throws {
+        _ = try await connection.send(try request("DELETE"))
+    }
+
+    /// A presigned URL for this key (`generate_url`).
+    ///
+    /// - Parameters:
+    ///   - seconds: validity from now (`expires_in`).
+    ///   - method: what the URL may do.
+    ///   - contentType: for a PUT URL, the `Content-Type` its user must send.
+    ///   - responseOverrides: `response-content-type` and friends, for GET.
+    public func generateURL(
+        expiresIn seconds: TimeInterval, method: PresignMethod = .get, contentType: String? = nil,
+        responseOverrides: [String: String] = [:]
+    ) throws -> URL {
+        try generateURL(
+            expiry: .after(seconds), method: method, contentType: contentType, responseOverrides: responseOverrides)
+    }
+
+    /// A presigned URL valid until `expiry`.
+    public func generateURL(
+        expiry: Expiry, method: PresignMethod = .get, contentType: String? = nil,
+        responseOverrides: [String: String] = [:]
+    ) throws -> URL {
+        let query = responseOverrides.sorted { $0.key < $1.key }.map { QueryItem($0.key, $0.value) }
+        let headers = contentType.map { ["Content-Type": $0] } ?? [:]
+        return try connection.presignedURL(
+            method: method, bucket: bucket.name, key: name, expiry: expiry, query: query, headers: headers)
+    }
+}

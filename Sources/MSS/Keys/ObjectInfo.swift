@@ -1,0 +1,83 @@
+public import Foundation
+import NIOHTTP1
+import S3Protocol
+
+/// What HEAD (or GET) tells about an object.
+public struct ObjectInfo: Sendable, Hashable {
+    public var key: String
+    /// The size of the whole object in bytes (not of a range that was read).
+    public var size: Int64
+    /// The ETag without quotes: the MD5 hex for single-part uploads.
+    public var etag: String?
+    public var contentType: String?
+    public var lastModified: Date?
+    /// User metadata (`x-amz-meta-*`), names lower-cased and without the prefix.
+    public var metadata: [String: String]
+    public var cacheControl: String?
+    public var contentEncoding: String?
+    public var contentDisposition: String?
+    public var contentLanguage: String?
+    public var expires: String?
+
+    public init(
+        key: String, size: Int64, etag: String? = nil, contentType: String? = nil, lastModified: Date? = nil,
+        metadata: [String: String] = [:], cacheControl: String? = nil, contentEncoding: String? = nil,
+        contentDisposition: String? = nil, contentLanguage: String? = nil, expires: String? = nil
+    ) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.contentType = contentType
+        self.lastModified = lastModified
+        self.metadata = metadata
+        self.cacheControl = cacheControl
+        self.contentEncoding = contentEncoding
+        self.contentDisposition = contentDisposition
+        self.contentLanguage = contentLanguage
+        self.expires = expires
+    }
+
+    init(key: String, headers: HTTPHeaders) {
+        var size = Int64(headers.first(name: "Content-Length") ?? "") ?? 0
+        // A ranged answer's Content-Range carries the full size: `bytes 0-9/1234`.
+        if let range = headers.first(name: "Content-Range"), let slash = range.lastIndex(of: "/"),
+            let total = Int64(range[range.index(after: slash)...])
+        {
+            size = total
+        }
+        var metadata: [String: String] = [:]
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if lower.hasPrefix("x-amz-meta-") { metadata[String(lower.dropFirst(11))] = value }
+        }
+        self.init(
+            key: key, size: size, etag: headers.first(name: "ETag").map(Self.unquoted),
+            contentType: headers.first(name: "Content-Type"),
+            lastModified: headers.first(name: "Last-Modified").flatMap(HTTPDate.parseRFC1123), metadata: metadata,
+            cacheControl: headers.first(name: "Cache-Control"), contentEncoding: headers.first(name: "Content-Encoding"),
+            contentDisposition: headers.first(name: "Content-Disposition"),
+            contentLanguage: headers.first(name: "Content-Language"), expires: headers.first(name: "Expires"))
+    }
+
+    static func unquoted(_ etag: String) -> String {
+        etag.count >= 2 && etag.hasPrefix("\"") && etag.hasSuffix("\"") ? String(etag.dropFirst().dropLast()) : etag
+    }
+}
+
+/// An object as a listing shows it.
+public struct ObjectSummary: Sendable, Hashable {
+    public var key: String
+    public var size: Int64
+    /// The ETag without quotes.
+    public var etag: String?
+    public var lastModified: Date?
+    public var storageClass: String?
+
+    public init(key: String, size: Int64, etag: String?, lastModified: Date?, storageClass: String?) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+        self.storageClass = storageClass
+    }
+}

@@ -1,0 +1,64 @@
+import S3Protocol
+
+/// S3's canned ACLs that MSS supports.
+public enum CannedACL: String, Sendable, Hashable, CaseIterable {
+    case `private` = "private"
+    case publicRead = "public-read"
+}
+
+/// How an object is stored: its content headers, user metadata and ACL.
+public struct PutOptions: Sendable, Hashable {
+    public var contentType: String?
+    /// User metadata, sent as `x-amz-meta-NAME`. Names are case-insensitive (S3 lower-cases them).
+    public var metadata: [String: String]
+    public var acl: CannedACL?
+    /// Send `Content-MD5` so the server refuses a body damaged in transit. On by default; for
+    /// files this reads the file once more before sending it.
+    public var sendContentMD5: Bool
+    public var cacheControl: String?
+    public var contentDisposition: String?
+    public var contentEncoding: String?
+    public var contentLanguage: String?
+
+    public init(
+        contentType: String? = nil, metadata: [String: String] = [:], acl: CannedACL? = nil,
+        sendContentMD5: Bool = true, cacheControl: String? = nil, contentDisposition: String? = nil,
+        contentEncoding: String? = nil, contentLanguage: String? = nil
+    ) {
+        self.contentType = contentType
+        self.metadata = metadata
+        self.acl = acl
+        self.sendContentMD5 = sendContentMD5
+        self.cacheControl = cacheControl
+        self.contentDisposition = contentDisposition
+        self.contentEncoding = contentEncoding
+        self.contentLanguage = contentLanguage
+    }
+
+    /// The headers these options stand for (without Content-MD5).
+    var headers: SignableHeaders {
+        var headers = SignableHeaders()
+        if let contentType { headers.add("Content-Type", contentType) }
+        if let cacheControl { headers.add("Cache-Control", cacheControl) }
+        if let contentDisposition { headers.add("Content-Disposition", contentDisposition) }
+        if let contentEncoding { headers.add("Content-Encoding", contentEncoding) }
+        if let contentLanguage { headers.add("Content-Language", contentLanguage) }
+        if let acl { headers.add("x-amz-acl", acl.rawValue) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            headers.add("x-amz-meta-\(name.lowercased())", value)
+        }
+        return headers
+    }
+}
+
+/// What a successful write returns.
+public struct PutResult: Sendable, Hashable {
+    /// The ETag without quotes.
+    public var etag: String?
+    public var versionID: String?
+
+    public init(etag: String?, versionID: String? = nil) {
+        self.etag = etag
+        self.versionID = versionID
+    }
+}

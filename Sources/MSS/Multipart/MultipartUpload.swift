@@ -1,0 +1,156 @@
+public import Foundation
+import NIOCore
+public import S3Protocol
+
+/// A multipart upload in progress: the counterpart of `mssapi`'s `MultiPartUpload`.
+///
+/// ```swift
+/// let upload = try await bucket.initiateMultipartUpload("multipartkey")
+/// for (index, path) in chunkPaths.enumerated() {
+///     try await upload.uploadPart(partNumber: index + 1, fromFile: path)
+/// }
+/// try await upload.complete()
+/// ```
+public struct MultipartUpload: Sendable, Hashable {
+    public let bucket: Bucket
+    public let key: String
+    public let uploadID: String
+
+    public init(bucket: Bucket, key: String, uploadID: String) {
+        self.bucket = bucket
+        self.key = key
+        self.uploadID = uploadID
+    }
+
+    /// S3's part numbers run from 1 to 10,000.
+    public static let partNumbers = 1...10_000
+
+    private func partRequest(_ method: String, partNumber: Int) throws -> S3Request {
+        guard Self.partNumbers.contains(partNumber) else {
+            throw MSSClientError.invalidArgument("part number \(partNumber) is outside 1...10000")
+        }
+        return try Key(bucket: bucket, name: key).request(
+            method, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadID)])
+    }
+
+    /// Uploads `data` as part `partNumber` (with Content-MD5) and returns what ``complete(parts:)`` needs.
+    @discardableResult
+    public func uploadPart(partNumber: Int, data: Data) async throws -> CompletedPart {
+        var request = try partRequest("PUT", partNumber: partNumber)
+        request.headers.add("Content-MD5", Digests.md5Base64(data))
+        request.body = .bytes(ByteBuffer(bytes: data))
+        return try await send(request, partNumber: partNumber)
+    }
+
+    /// Uploads `length` bytes of the file at `path` from `offset` (the whole file by default) as
+    /// part `partNumber`, streamed from disk (`upload_part_from_file`).
+    @discardableResult
+    public func uploadPart(partNumber: Int, fromFile path: String, offset: Int64 = 0, length: Int64? = nil)
+        async throws -> CompletedPart
+    {
+        var request = try partRequest("PUT", partNumber: partNumber)
+        let size = try await Key.fileSize(path)
+        let count = length ?? (size - offset)
+        guard offset >= 0, count >= 0, offset + count <= size else {
+            throw MSSClientError.invalidArgument("bytes \(offset)..<\(offset + count) are outside \(path) (\(size) bytes)")
+        }
+        request.headers.add("Content-MD5", try await Key.md5Base64(ofFile: path, offset: offset, length: count))
+        request.body = .file(path: path, offset: offset, length: count)
+        return try await send(request, partNumber: partNumber)
+    }
+
+    private func send(_ request: S3Request, partNumber: Int) async throws -> CompletedPart {
+        let response = try await bucket.connection.send(request)
+        guard let etag = response.headers.first(name: "ETag") else {
+            throw MSSClientError(.invalidResponse, "part \(partNumber) of \(key) was stored without an ETag")
+        }
+        return CompletedPart(partNumber: partNumber, etag: etag)
+    }
+
+    /// Every part uploaded so far, across all pages, in part order.
+    public func listParts() async throws -> [ListPartsResult.Part] {
+        var parts: [ListPartsResult.Part] = []
+        var marker: Int?
+        while true {
+            var query = [QueryItem("uploadId", uploadID)]
+            if let marker { query.append(QueryItem("part-number-marker", String(marker))) }
+            let request = try Key(bucket: bucket, name: key).request("GET", query: query)
+            let page = try bucket.connection.decode(ListPartsResult.self, from: try await bucket.connection.send(request))
+            parts += page.parts
+            guard page.isTruncated, let next = page.nextPartNumberMarker ?? page.parts.last?.partNumber, next != marker
+            else { return parts }
+            marker = next
+        }
+    }
+
+    /// Assembles the object from `parts`; when nil, from every part the server has
+    /// (`complete_upload`). Returns the final ETag.
+    @discardableResult
+    public func complete(parts: [CompletedPart]? = nil) async throws -> PutResult {
+        let chosen: [CompletedPart]
+        if let parts {
+            chosen = parts.sorted { $0.partNumber < $1.partNumber }
+        } else {
+            chosen = try await listParts().map { CompletedPart(partNumber: $0.partNumber, etag: $0.etag) }
+        }
+        guard !chosen.isEmpty else { throw MSSClientError.invalidArgument("a multipart upload needs at least one part") }
+        var request = try Key(bucket: bucket, name: key).request("POST", query: [QueryItem("uploadId", uploadID)])
+        let body = Array(CompleteMultipartUpload(parts: chosen).xml().serialized().utf8)
+        request.headers.add("Content-Type", "application/xml")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await bucket.connection.send(request)
+        // Like copy, Complete may report failure inside a 200 response.
+        if let error = try? ErrorDocument(bytes: response.bodyBytes) {
+            throw S3Error(
+                status: response.status, code: S3ErrorCode(error.code), message: error.message,
+                requestID: error.requestID, resource: error.resource)
+        }
+        let result = try bucket.connection.decode(CompleteMultipartUploadResult.self, from: response)
+        return PutResult(etag: ObjectInfo.unquoted(result.etag), versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// Aborts the upload and lets the server drop its parts (`cancel_upload`).
+    public func cancel() async throws {
+        _ = try await bucket.connection.send(try Key(bucket: bucket, name: key).request("DELETE", query: [QueryItem("uploadId", uploadID)]))
+    }
+}
+
+/// A multipart upload as ListMultipartUploads shows it.
+public struct MultipartUploadSummary: Sendable, Hashable {
+    public var key: String
+    public var uploadID: String
+    public var initiated: Date?
+}
+
+extension Bucket {
+    /// Starts a multipart upload of `key` (`initiate_multipart_upload`).
+    public func initiateMultipartUpload(_ key: String, options: PutOptions = PutOptions()) async throws
+        -> MultipartUpload
+    {
+        var request = try Key(bucket: self, name: key).request("POST", query: [QueryItem("uploads")])
+        request.headers = options.headers
+        let response = try await connection.send(request)
+        let result = try connection.decode(InitiateMultipartUploadResult.self, from: response)
+        return MultipartUpload(bucket: self, key: key, uploadID: result.uploadID)
+    }
+
+    /// The multipart uploads in progress under `prefix`, across all pages.
+    public func multipartUploads(prefix: String? = nil) async throws -> [MultipartUploadSummary] {
+        var uploads: [MultipartUploadSummary] = []
+        var keyMarker: String?
+        var uploadMarker: String?
+        while true {
+            var query = [QueryItem("uploads")]
+            if let prefix { query.append(QueryItem("prefix", prefix)) }
+            if let keyMarker { query.append(QueryItem("key-marker", keyMarker)) }
+            if let uploadMarker { query.append(QueryItem("upload-id-marker", uploadMarker)) }
+            let response = try await connection.send(S3Request(method: "GET", bucket: name, query: query))
+            let page = try connection.decode(ListMultipartUploadsResult.self, from: response)
+            uploads += page.uploads.map { MultipartUploadSummary(key: $0.key, uploadID: $0.uploadID, initiated: $0.initiated) }
+            guard page.isTruncated, page.nextKeyMarker != nil, page.nextKeyMarker != keyMarker || page.nextUploadIDMarker != uploadMarker
+            else { return uploads }
+            keyMarker = page.nextKeyMarker
+            uploadMarker = page.nextUploadIDMarker
+        }
+    }
+}

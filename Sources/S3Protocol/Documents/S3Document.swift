@@ -1,0 +1,85 @@
+import Foundation
+
+/// An S3 XML document that both sides use: the server encodes it, the client decodes it (or
+/// the other way round for request bodies), through this one definition.
+public protocol S3Document: Sendable, Equatable {
+    static var rootName: String { get }
+    init(xml: XML.Element) throws(DocumentError)
+    func xml() -> XML.Element
+}
+
+extension S3Document {
+    /// Decodes the document from a response or request body.
+    public init(bytes: [UInt8]) throws(DocumentError) {
+        let root: XML.Element
+        do {
+            root = try XML.parse(bytes)
+        } catch {
+            throw DocumentError(message: error.description)
+        }
+        guard root.name == Self.rootName else {
+            throw DocumentError(message: "expected <\(Self.rootName)>, found <\(root.name)>")
+        }
+        try self.init(xml: root)
+    }
+
+    /// The serialised document with the S3 namespace on its root.
+    public func serialized() -> String {
+        var root = xml()
+        root.attributes["xmlns"] = S3Namespace.uri
+        return root.serialized()
+    }
+}
+
+public enum S3Namespace {
+    public static let uri = "http://s3.amazonaws.com/doc/2006-03-01/"
+}
+
+/// A document that does not have the shape its type expects.
+public struct DocumentError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension XML.Element {
+    func required(_ name: String) throws(DocumentError) -> String {
+        guard let value = string(name) else { throw DocumentError(message: "<\(self.name)> lacks <\(name)>") }
+        return value
+    }
+
+    func int(_ name: String) throws(DocumentError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int(text) else { throw DocumentError(message: "<\(name)> is not a number: \(text)") }
+        return value
+    }
+
+    func bool(_ name: String) -> Bool {
+        string(name)?.lowercased() == "true"
+    }
+
+    func date(_ name: String) throws(DocumentError) -> Date? {
+        guard let text = string(name) else { return nil }
+        guard let value = HTTPDate.parseISO8601(text) ?? HTTPDate.parseRFC1123(text) else {
+            throw DocumentError(message: "<\(name)> is not a date: \(text)")
+        }
+        return value
+    }
+
+    /// Appends `<name>text</name>` when `text` is non-nil.
+    mutating func add(_ name: String, _ text: String?) {
+        if let text { children.append(.leaf(name, text)) }
+    }
+
+    mutating func add(_ name: String, _ value: Int?) {
+        if let value { children.append(.leaf(name, String(value))) }
+    }
+
+    mutating func add(_ name: String, _ value: Bool) {
+        children.append(.leaf(name, value ? "true" : "false"))
+    }
+
+    mutating func add(_ name: String, _ date: Date?) {
+        if let date { children.append(.leaf(name, HTTPDate.iso8601(date))) }
+    }
+}

@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4: canonical request, string to sign, signing key, header and query
+/// (presigned) signatures, and the per-chunk signatures of `aws-chunked` uploads.
+///
+/// Pure functions of their inputs, including the date, so the published test vectors pin them
+/// down and the server verifies with exactly the code the client signs with.
+public struct SigV4Signer: Sendable {
+    public static let algorithm = "AWS4-HMAC-SHA256"
+    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    public static let streamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+    /// The longest validity S3 accepts for a presigned URL: seven days.
+    public static let maximumPresignExpiry = 7 * 24 * 3600
+
+    public var credentials: Credentials
+    public var region: String
+    public var service: String
+    /// Remove `.`/`..` segments and repeated slashes before encoding. S3 must never do this (a key
+    /// may contain `//`); the generic AWS test suite does.
+    public var normalizePath: Bool
+
+    public init(credentials: Credentials, region: String, service: String = "s3", normalizePath: Bool = false) {
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+        self.normalizePath = normalizePath
+    }
+
+    // MARK: Canonical forms
+
+    /// The canonical URI: each segment of the wire path decoded, then encoded the AWS way.
+    public func canonicalURI(_ path: String) -> String {
+        var segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if normalizePath { segments = Self.removeDotSegments(segments) }
+        let encoded = segments.map { URIEncoding.encode(URIEncoding.decode($0) ?? $0) }.joined(separator: "/")
+        return encoded.isEmpty ? "/" : encoded
+    }
+
+    public func canonicalQuery(_ query: [QueryItem]) -> String {
+        let pairs: [(name: String, value: String)] = query.map { item in
+            (URIEncoding.encode(item.name), URIEncoding.encode(item.value ?? ""))
+        }
+        let sorted = pairs.sorted { lhs, rhs in lhs.name == rhs.name ? lhs.value < rhs.value : lhs.name < rhs.name }
+        return sorted.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
+    }
+
+    /// The canonical request over the named headers (lower-case names).
+    public func canonicalRequest(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> String {
+        let canonical = request.headers.canonicalized()
+        let wanted = Set(signedHeaders)
+        let headerLines = canonical.filter { wanted.contains($0.name) }
+            .sorted { $0.name < $1.name }
+            .map { "\($0.name):\($0.value)\n" }
+            .joined()
+        return [
+            request.method,
+            canonicalURI(request.path),
+            canonicalQuery(request.query),
+            headerLines,
+            signedHeaders.sorted().joined(separator: ";"),
+            payloadHash,
+        ].joined(separator: "\n")
+    }
+
+    public func scope(date: Date) -> String {
+        "\(HTTPDate.yyyymmdd(date))/\(region)/\(service)/aws4_request"
+    }
+
+    public func stringToSign(canonicalRequest: String, date: Date) -> String {
+        [
+            Self.algorithm, HTTPDate.iso8601Basic(date), scope(date: date),
+            Digests.sha256Hex(Data(canonicalRequest.utf8)),
+        ].joined(separator: "\n")
+    }
+
+    public func signingKey(date: Date) -> SymmetricKey {
+        var key = SymmetricKey(data: Data("AWS4\(credentials.secretKey)".utf8))
+        for part in [HTTPDate.yyyymmdd(date), region, service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        return key
+    }
+
+    public func signature(stringToSign: String, date: Date) -> String {
+        Digests.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(date: date)))
+    }
+
+    // MARK: Signing
+
+    /// Signs `request` with an `Authorization` header. Adds `x-amz-date`, and for S3 the
+    /// `x-amz-content-sha256` header carrying `payloadHash`, plus the session token if any.
+    /// Every header present is signed except the hop-by-hop ones a proxy may rewrite.
+    public func sign(_ request: inout SignableRequest, payloadHash: String, date: Date) {
+        request.headers.replace("x-amz-date", HTTPDate.iso8601Basic(date))
+        if service == "s3" { request.headers.replace("x-amz-content-sha256", payloadHash) }
+        if let token = credentials.sessionToken { request.headers.replace("x-amz-security-token", token) }
+        let signedHeaders = Self.headersToSign(request.headers)
+        let authorization = authorizationValue(request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date)
+        request.headers.replace("Authorization", authorization)
+    }
+
+    /// The `Authorization` value for a request whose headers are final.
+    public func authorizationValue(
+        _ request: SignableRequest, signedHeaders: [String], payloadHash: String, date: Date
+    ) -> String {
+        let canonical = canonicalRequest(request, signedHeaders: signedHeaders, payloadHash: payloadHash)
+        let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
+        return "\(Self.algorithm) Credential=\(credentials.accessKey)/\(scope(date: date)), "
+            + "SignedHeaders=\(signedHeaders.sorted().joined(separator: ";")), Signature=\(signature)"
+    }
+
+    /// The query items of a presigned URL for `request` (whose `host` header must be set), valid
+    /// for `expires` seconds from `date`; `X-Amz-Signature` is last.
+    public func presignedQuery(
+        _ request: SignableRequest, expires: Int, date: Date, payloadHash: String = unsignedPayload
+    ) -> [QueryItem] {
+        let signedHeaders = Self.headersToSign(request.headers)
+        var query = request.query
+        query.append(QueryItem("X-Amz-Algorithm", Self.algorithm))
+        query.append(QueryItem("X-Amz-Credential", "\(credentials.accessKey)/\(scope(date: date))"))
+        query.append(QueryItem("X-Amz-Date", HTTPDate.iso8601Basic(date)))
+        query.append(QueryItem("X-Amz-Expires", String(expires)))
+        if let token = credentials.sessionToken { query.append(QueryItem("X-Amz-Security-Token", token)) }
+        query.append(QueryItem("X-Amz-SignedHeaders", signedHeaders.sorted().joined(separator: ";")))
+        var unsigned = request
+        unsigned.query = query
+        let canonical = canonicalRequest(unsigned, signedHeaders: signedHeaders, payloadHash: payloadHash)
+        let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
+        query.append(QueryItem("X-Amz-Signature", signature))
+        return query
+    }
+
+    /// The signature of one `aws-chunked` chunk, chained to the previous chunk's (or the seed's).
+    public func chunkSignature(chunkSHA256Hex: String, previousSignature: String, date: Date) -> String {
+        let stringToSign = [
+            "AWS4-HMAC-SHA256-PAYLOAD", HTTPDate.iso8601Basic(date), scope(date: date), previousSignature,
+            Digests.emptySHA256Hex, chunkSHA256Hex,
+        ].joined(separator: "\n")
+        return signature(stringToSign: stringToSign, date: date)
+    }
+
+    /// Lower-case names of the headers a client signs: all but those that proxies and HTTP stacks
+    /// are free to add or rewrite.
+    public static func headersToSign(_ headers: SignableHeaders) -> [String] {
+        let skipped: Set<String> = [
+            "authorization", "user-agent", "expect", "connection", "transfer-encoding", "x-amzn-trace-id",
+            "keep-alive", "te", "upgrade",
+        ]
+        return Array(Set(headers.fields.map { $0.name.lowercased() }).subtracting(skipped)).sorted()
+    }
+
+    static func removeDotSegments(_ segments: [String]) -> [String] {
+        // segments[0] is the empty string before the leading slash.
+        var out: [String] = []
+        let trailingSlash = segments.count > 1 && (segments.last == "" || segments.last == "." || segments.last == "..")
+        for segment in segments.dropFirst() {
+            switch segment {
+            case "", ".": continue
+            case "..": if !out.isEmpty { out.removeLast() }
+            default: out.append(segment)
+            }
+        }
+        return [""] + out + (trailingSlash && !out.isEmpty ? [""] : [])
+    }
+}
