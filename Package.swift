@@ -45,6 +45,7 @@ let package = Package(
             name: "MSSIntegrationTests",
             dependencies: [
                 "MSS",
+                "S3Protocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -106,7 +106,12 @@ public struct MultipartUpload: Sendable, Hashable {
                 requestID: error.requestID, resource: error.resource)
         }
         let result = try bucket.connection.decode(CompleteMultipartUploadResult.self, from: response)
-        return PutResult(etag: ObjectInfo.unquoted(result.etag), versionID: response.headers.first(name: "x-amz-version-id"))
+        var etag = ObjectInfo.unquoted(result.etag)
+        if etag.isEmpty {
+            // Ceph RGW 16 answers with an empty <ETag>; the object's HEAD has the real one.
+            etag = try await Key(bucket: bucket, name: key).info()?.etag ?? ""
+        }
+        return PutResult(etag: etag, versionID: response.headers.first(name: "x-amz-version-id"))
     }
 
     /// Aborts the upload and lets the server drop its parts (`cancel_upload`).

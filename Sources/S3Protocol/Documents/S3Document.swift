@@ -4,11 +4,18 @@ import Foundation
 /// the other way round for request bodies), through this one definition.
 public protocol S3Document: Sendable, Equatable {
     static var rootName: String { get }
+    /// Other root names seen in the wild for the same document: moto answers ListParts and
+    /// CompleteMultipartUpload with `…Response` roots, so that spelling is accepted by default.
+    static var alternativeRootNames: Set<String> { get }
     init(xml: XML.Element) throws(DocumentError)
     func xml() -> XML.Element
 }
 
 extension S3Document {
+    public static var alternativeRootNames: Set<String> {
+        rootName.hasSuffix("Result") ? [String(rootName.dropLast(6)) + "Response"] : []
+    }
+
     /// Decodes the document from a response or request body.
     public init(bytes: [UInt8]) throws(DocumentError) {
         let root: XML.Element
@@ -17,7 +24,7 @@ extension S3Document {
         } catch {
             throw DocumentError(message: error.description)
         }
-        guard root.name == Self.rootName else {
+        guard root.name == Self.rootName || Self.alternativeRootNames.contains(root.name) else {
             throw DocumentError(message: "expected <\(Self.rootName)>, found <\(root.name)>")
         }
         try self.init(xml: root)
