@@ -106,6 +106,7 @@ public struct KeyListing: AsyncSequence, Sendable {
         let listing: KeyListing
         var marker: String?
         var buffer: [ListEntry] = []
+        var seenPrefixes: Set<String> = []
         var finished = false
 
         init(listing: KeyListing, marker: String?) {
@@ -118,8 +119,11 @@ public struct KeyListing: AsyncSequence, Sendable {
                 if finished { return nil }
                 let page = try await listing.bucket.listPage(
                     prefix: listing.prefix, delimiter: listing.delimiter, marker: marker, maxKeys: listing.pageSize)
-                // Objects and prefixes each come sorted; merge them into one key order.
-                buffer = (page.objects.map { ListEntry.object($0) } + page.commonPrefixes.map { .commonPrefix($0) })
+                // Objects and prefixes each come sorted; merge them into one key order. A common prefix
+                // is reported once even if a server repeats it on later pages (moto sends all of them
+                // on every page).
+                let fresh = page.commonPrefixes.filter { seenPrefixes.insert($0).inserted }
+                buffer = (page.objects.map { ListEntry.object($0) } + fresh.map { .commonPrefix($0) })
                     .sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
                 buffer.reverse()
                 if page.isTruncated, let next = page.nextMarker, next != marker {
