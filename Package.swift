@@ -42,6 +42,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "MSSTests",
+            dependencies: ["MSS"]
+        ),
+        .testTarget(
             name: "MSSIntegrationTests",
             dependencies: [
                 "MSS",

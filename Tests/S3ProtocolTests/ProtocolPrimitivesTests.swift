@@ -1,0 +1,75 @@
+import Foundation
+import S3Protocol
+import Testing
+
+@Suite struct ProtocolPrimitivesTests {
+    @Test func uriEncoding() {
+        #expect(URIEncoding.encode("a b/c+d~e_f.g-h") == "a%20b%2Fc%2Bd~e_f.g-h")
+        #expect(URIEncoding.encode("a b/c", keepSlash: true) == "a%20b/c")
+        #expect(URIEncoding.encode("日本") == "%E6%97%A5%E6%9C%AC")
+        #expect(URIEncoding.decode("%E6%97%A5+x%2f") == "日+x/")
+        #expect(URIEncoding.decode("%zz") == nil)
+        #expect(URIEncoding.decode("%4") == nil)
+        #expect(URIEncoding.decode("%FF") == nil)
+        #expect(QueryItem.parse("uploads&prefix=a%20b&x=") == [QueryItem("uploads"), QueryItem("prefix", "a b"), QueryItem("x", "")])
+        #expect(QueryItem.render([QueryItem("uploads"), QueryItem("prefix", "a b/")]) == "uploads&prefix=a%20b%2F")
+    }
+
+    @Test func dates() throws {
+        let date = Date(timeIntervalSince1970: 1_175_024_202)  // Tue, 27 Mar 2007 19:36:42 GMT
+        #expect(HTTPDate.rfc1123(date) == "Tue, 27 Mar 2007 19:36:42 GMT")
+        #expect(HTTPDate.iso8601Basic(date) == "20070327T193642Z")
+        #expect(HTTPDate.iso8601(date) == "2007-03-27T19:36:42.000Z")
+        #expect(HTTPDate.parseRFC1123("Tue, 27 Mar 2007 19:36:42 GMT") == date)
+        #expect(HTTPDate.parseRFC1123("Tue, 27 Mar 2007 19:36:42 +0000") == date)
+        #expect(HTTPDate.parseISO8601Basic("20070327T193642Z") == date)
+        #expect(HTTPDate.parseISO8601("2007-03-27T19:36:42Z") == date)
+        #expect(HTTPDate.parseISO8601("2007-03-27T19:36:42.500Z") == date.addingTimeInterval(0.5))
+        for bad in ["", "2007-13-27T19:36:42Z", "Tue, 32 Mar 2007 19:36:42 GMT", "20070327193642Z"] {
+            #expect(HTTPDate.parseISO8601(bad) == nil && HTTPDate.parseRFC1123(bad) == nil && HTTPDate.parseISO8601Basic(bad) == nil)
+        }
+    }
+
+    @Test func bucketNameRules() {
+        for good in ["abc", "my-bucket.v2", "a1b", String(repeating: "a", count: 63), "tmpbucket0"] {
+            #expect(NameRules.bucketNameProblem(good) == nil, "\(good)")
+        }
+        for bad in ["ab", "ABC", "a_b", ".ab", "ab-", "a..b", "a.-b", "10.0.0.1", String(repeating: "a", count: 64), "xn--ab", "ab-s3alias", "a b"] {
+            #expect(NameRules.bucketNameProblem(bad) != nil, "\(bad)")
+        }
+        #expect(NameRules.keyProblem("") != nil)
+        #expect(NameRules.keyProblem(String(repeating: "é", count: 512)) == nil)  // 1,024 bytes
+        #expect(NameRules.keyProblem(String(repeating: "é", count: 512) + "x") != nil)
+    }
+
+    @Test func headersCanonicalise() {
+        var headers = SignableHeaders()
+        headers.add("X-Amz-Meta-A", "  one   two ")
+        headers.add("x-amz-meta-a", "three")
+        headers.add("Content-Type", "text/plain")
+        #expect(headers["X-AMZ-META-A"] == "  one   two ,three")
+        #expect(headers.canonicalized().map(\.name) == ["x-amz-meta-a", "content-type"])
+        #expect(headers.canonicalized().first?.value == "one two,three")
+        headers.replace("content-type", "x")
+        #expect(headers["Content-Type"] == "x")
+        #expect(Digests.constantTimeEquals("abc", "abc"))
+        #expect(!Digests.constantTimeEquals("abc", "abd"))
+        #expect(!Digests.constantTimeEquals("abc", "abcd"))
+    }
+
+    @Test func signingIsDeterministicAndKeyed() {
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        let request = SignableRequest(method: "GET", path: "/b/k", headers: SignableHeaders([("host", "h")]))
+        var a = request
+        var b = request
+        let signer = SigV4Signer(credentials: Credentials(accessKey: "A", secretKey: "S"), region: "us-east-1")
+        signer.sign(&a, payloadHash: Digests.emptySHA256Hex, date: date)
+        signer.sign(&b, payloadHash: Digests.emptySHA256Hex, date: date)
+        #expect(a == b)
+        var c = request
+        SigV4Signer(credentials: Credentials(accessKey: "A", secretKey: "T"), region: "us-east-1")
+            .sign(&c, payloadHash: Digests.emptySHA256Hex, date: date)
+        #expect(a.headers["Authorization"] != c.headers["Authorization"])
+        #expect(!Credentials(accessKey: "A", secretKey: "very-secret").description.contains("very-secret"))
+    }
+}
