@@ -1,0 +1,78 @@
+# Shared by the project's scripts: installing what they need on a fresh Debian machine and
+# running throwaway servers on 127.0.0.1.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+venv="$root/.venv"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs Debian packages that are missing, running apt-get update once when needed.
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A Python virtual environment with the test peers, made once and reused while its requirements
+# file is unchanged.
+ensure_venv() {
+    local requirements="$root/scripts/requirements-test.txt"
+    local stamp="$venv/.requirements.sha256"
+    local wanted
+    wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return 0; fi
+    if ! python3 -m venv --help >/dev/null 2>&1; then apt_install python3-venv; fi
+    log "creating the test virtualenv in $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q -r "$requirements"
+    echo "$wanted" >"$stamp"
+}
+
+# Prints a TCP port on 127.0.0.1 that is free right now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until an HTTP server answers on URL (any status), or fails after SECONDS.
+wait_for_http() {
+    local url=$1 seconds=${2:-60}
+    for _ in $(seq $((seconds * 4))); do
+        curl -s -o /dev/null --max-time 2 "$url" && return 0
+        sleep 0.25
+    done
+    log "nothing answered on $url after ${seconds}s"
+    return 1
+}
+
+# Kills the processes whose pid files are in DIR, then waits for them.
+stop_pids_in() {
+    local dir=$1
+    for pidfile in "$dir"/*.pid; do
+        [ -f "$pidfile" ] || continue
+        kill "$(cat "$pidfile")" 2>/dev/null || true
+    done
+    sleep 0.5
+    for pidfile in "$dir"/*.pid; do
+        [ -f "$pidfile" ] || continue
+        kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    done
+}
+
+require_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+            [ -x "$candidate/swift" ] && export PATH="$candidate:$PATH" && return 0
+        done
+        log "the Swift toolchain (6.1 or newer) is not on PATH: install it from swift.org first"
+        return 1
+    fi
+}

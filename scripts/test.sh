@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a Debian 12 machine: installs what it needs, starts Ceph RGW, moto
+# and a fault-injecting proxy on 127.0.0.1, runs `swift test` against them, stops everything.
+# Exits non-zero on any failure.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$root"
+
+require_swift
+apt_install ca-certificates curl python3 radosgw ceph-mon ceph-osd ceph-common
+ensure_venv
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/mss-test-servers.XXXXXX")
+cleanup() {
+    stop_pids_in "$state/rgw"
+    stop_pids_in "$state"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+access_key=MSSTESTACCESSKEY0001
+secret_key=mss-test-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+rgw_port=$(free_port)
+log "starting Ceph RGW on 127.0.0.1:$rgw_port"
+"$root/scripts/start-rgw.sh" "$state/rgw" "$rgw_port" "$access_key" "$secret_key" >"$state/rgw-start.log" 2>&1 || {
+    cat "$state/rgw-start.log" >&2
+    exit 1
+}
+
+moto_port=$(free_port)
+log "starting moto (S3) on 127.0.0.1:$moto_port"
+"$venv/bin/python" "$root/scripts/lib/moto_s3_server.py" 127.0.0.1 "$moto_port" >"$state/moto.log" 2>&1 &
+echo $! >"$state/moto.pid"
+wait_for_http "http://127.0.0.1:$moto_port/" 60
+
+proxy_port=$(free_port)
+python3 "$root/scripts/lib/flaky_proxy.py" "$proxy_port" "127.0.0.1:$rgw_port" >"$state/proxy.log" 2>&1 &
+echo $! >"$state/proxy.pid"
+wait_for_http "http://127.0.0.1:$proxy_port/" 30
+
+export MSS_TEST_SERVERS="rgw|http://127.0.0.1:$rgw_port|$access_key|$secret_key|strict moto|http://127.0.0.1:$moto_port|motokey|motosecret|lax"
+export MSS_TEST_FLAKY_PROXY="rgw-via-flaky-proxy|http://127.0.0.1:$proxy_port|$access_key|$secret_key|strict"
+export MSS_TEST_REQUIRE_SERVERS=1
+
+log "building"
+swift build --build-tests
+log "running the tests"
+set +e
+swift test --skip-build
+status=$?
+set -e
+if [ $status -ne 0 ]; then
+    log "tests failed; the last lines of the server logs follow"
+    tail -n 30 "$state/moto.log" "$state/proxy.log" "$state/rgw/log/client.rgw.log" 2>/dev/null | tail -n 80 >&2 || true
+fi
+exit $status
