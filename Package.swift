@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MSS", targets: ["MSS"]),
         .library(name: "S3Protocol", targets: ["S3Protocol"]),
+        .executable(name: "mss-quickstart", targets: ["QuickStart"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -35,6 +36,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
+        ),
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["MSS"],
+            path: "Examples/QuickStart"
         ),
         .testTarget(
             name: "S3ProtocolTests",

@@ -10,7 +10,8 @@ dir=$(realpath -m "$1")
 rgw_port=$2
 access_key=$3
 secret_key=$4
-mon_port=$((rgw_port + 1))
+# The monitor gets any free port (the one after the gateway's may be taken).
+mon_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 rm -rf "$dir"
 mkdir -p "$dir"/{mon,osd,run,log}
