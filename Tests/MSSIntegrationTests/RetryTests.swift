@@ -12,25 +12,12 @@ import Testing
         if TestTarget.required { #expect(!Self.proxies.isEmpty, "MSS_TEST_FLAKY_PROXY is not set") }
     }
 
-    @Test(.enabled(if: !proxies.isEmpty), arguments: proxies)
-    func slowDownIsRetried(_ target: TestTarget) async throws {
+    /// A patient connection (three attempts) and a fresh bucket whose name holds `tag`.
+    func withFlakyBucket(_ target: TestTarget, tag: String, _ body: (Bucket) async throws -> Void) async throws {
         let conn = try target.connection(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5)))
-        let bucket = try await conn.createBucket(target.uniqueBucketName("slow"))
+        let bucket = try await conn.createBucket(target.uniqueBucketName(tag))
         do {
-            try await bucket.newKey("k").setContents("retried")
-            #expect(try await bucket.newKey("k").string() == "retried")
-            #expect(try await bucket.allKeys().map(\.key) == ["k"])
-            let files = try TemporaryDirectory()
-            let path = try files.makeFile("f", size: 300_000)
-            try await bucket.newKey("file").setContents(fromFile: path)  // a streamed body is replayed too
-            try await bucket.newKey("file").contents(toFile: files.file("back"))
-            #expect(try md5Hex(ofFile: files.file("back")) == (try md5Hex(ofFile: path)))
-
-            let impatient = try target.connection(retry: .none)
-            let error = await #expect(throws: S3Error.self) { _ = try await Bucket(connection: impatient, name: bucket.name).newKey("other").data() }
-            #expect(error?.status == 503)
-            #expect(error?.code == .slowDown)
-            try await impatient.shutdown()
+            try await body(bucket)
         } catch {
             await target.cleanUp(bucket)
             try? await conn.shutdown()
@@ -41,10 +28,30 @@ import Testing
     }
 
     @Test(.enabled(if: !proxies.isEmpty), arguments: proxies)
+    func slowDownIsRetried(_ target: TestTarget) async throws {
+        try await withFlakyBucket(target, tag: "slow") { bucket in
+            try await bucket.newKey("k").setContents("retried")
+            #expect(try await bucket.newKey("k").string() == "retried")
+            #expect(try await bucket.allKeys().map(\.key) == ["k"])
+            let files = try TemporaryDirectory()
+            let path = try files.makeFile("f", size: 300_000)
+            try await bucket.newKey("file").setContents(fromFile: path)  // a streamed body is replayed too
+            try await bucket.newKey("file").contents(toFile: files.file("back"))
+            #expect(try md5Hex(ofFile: files.file("back")) == (try md5Hex(ofFile: path)))
+
+            let impatient = try target.connection(retry: .none)
+            let error = await #expect(throws: S3Error.self) {
+                _ = try await Bucket(connection: impatient, name: bucket.name).newKey("other").data()
+            }
+            #expect(error?.status == 503)
+            #expect(error?.code == .slowDown)
+            try await impatient.shutdown()
+        }
+    }
+
+    @Test(.enabled(if: !proxies.isEmpty), arguments: proxies)
     func droppedConnectionsAreRetried(_ target: TestTarget) async throws {
-        let conn = try target.connection(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5)))
-        let bucket = try await conn.createBucket(target.uniqueBucketName("drop"))
-        do {
+        try await withFlakyBucket(target, tag: "drop") { bucket in
             try await bucket.newKey("k").setContents("survived")
             #expect(try await bucket.newKey("k").string() == "survived")
             let impatient = try target.connection(retry: .none)
@@ -53,12 +60,6 @@ import Testing
             }
             #expect(error?.attempts == 1)
             try await impatient.shutdown()
-        } catch {
-            await target.cleanUp(bucket)
-            try? await conn.shutdown()
-            throw error
         }
-        await target.cleanUp(bucket)
-        try await conn.shutdown()
     }
 }

@@ -41,7 +41,12 @@ extension S3Connection {
 
             var http = HTTPClientRequest(url: target.baseURL + target.path + Self.querySuffix(request.query))
             http.method = HTTPMethod(rawValue: request.method)
-            for field in signable.headers { http.headers.add(name: field.name, value: field.value) }
+            // One field per name, repeated values joined as they were signed: Ceph RGW signs only
+            // the first of repeated fields, so sending them apart would break the signature.
+            var sent = Set<String>()
+            for field in signable.headers where sent.insert(field.name.lowercased()).inserted {
+                http.headers.add(name: field.name, value: signable.headers[field.name] ?? field.value)
+            }
             http.headers.replaceOrAdd(name: "User-Agent", value: configuration.userAgent)
 
             let outcome: Outcome<Result>

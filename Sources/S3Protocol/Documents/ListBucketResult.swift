@@ -90,7 +90,7 @@ public struct ListBucketResult: S3Document {
                     owner: Owner(xml: element.child("Owner"))))
         }
         self.contents = contents
-        commonPrefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
+        commonPrefixes = xml.commonPrefixes()
     }
 
     /// Returns a copy with keys, prefixes and markers percent-decoded, for a listing requested
@@ -148,11 +148,7 @@ public struct ListBucketResult: S3Document {
             element.add("StorageClass", object.storageClass)
             root.children.append(element)
         }
-        for prefix in commonPrefixes {
-            var element = XML.Element("CommonPrefixes")
-            element.add("Prefix", prefix)
-            root.children.append(element)
-        }
+        root.add(commonPrefixes: commonPrefixes)
         return root
     }
 }

@@ -250,7 +250,7 @@ public struct ListMultipartUploadsResult: S3Document {
                     initiated: try element.date("Initiated")))
         }
         self.uploads = uploads
-        commonPrefixes = xml.children("CommonPrefixes").compactMap { $0.string("Prefix") }
+        commonPrefixes = xml.commonPrefixes()
     }
 
     public func xml() -> XML.Element {
@@ -271,11 +271,7 @@ public struct ListMultipartUploadsResult: S3Document {
             element.add("Initiated", upload.initiated)
             root.children.append(element)
         }
-        for prefix in commonPrefixes {
-            var element = XML.Element("CommonPrefixes")
-            element.add("Prefix", prefix)
-            root.children.append(element)
-        }
+        root.add(commonPrefixes: commonPrefixes)
         return root
     }
 }

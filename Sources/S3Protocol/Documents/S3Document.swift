@@ -89,4 +89,17 @@ extension XML.Element {
     mutating func add(_ name: String, _ date: Date?) {
         if let date { children.append(.leaf(name, HTTPDate.iso8601(date))) }
     }
+
+    /// The `<CommonPrefixes><Prefix>…</Prefix></CommonPrefixes>` groups of a listing.
+    func commonPrefixes() -> [String] {
+        children("CommonPrefixes").compactMap { $0.string("Prefix") }
+    }
+
+    mutating func add(commonPrefixes: [String]) {
+        for prefix in commonPrefixes {
+            var element = XML.Element("CommonPrefixes")
+            element.add("Prefix", prefix)
+            children.append(element)
+        }
+    }
 }
