@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "MSS", targets: ["MSS"]),
         .library(name: "S3Protocol", targets: ["S3Protocol"]),
+        .library(name: "MSSServer", targets: ["MSSServer"]),
+        .executable(name: "mss-server", targets: ["mss-server"]),
         .executable(name: "mss-quickstart", targets: ["QuickStart"]),
     ],
     dependencies: [
@@ -14,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Everything both sides of the wire need: signing, canonicalisation, XML documents, errors,
@@ -35,6 +40,28 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ]
+        ),
+        // The local MSS-compatible server: S3 REST API on disk with strict authentication.
+        .target(
+            name: "MSSServer",
+            dependencies: [
+                "S3Protocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "mss-server",
+            dependencies: [
+                "MSSServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(

@@ -73,3 +73,20 @@ import Testing
         #expect(!Credentials(accessKey: "A", secretKey: "very-secret").description.contains("very-secret"))
     }
 }
+
+@Suite struct ChecksumTests {
+    /// The check values of the CRC catalogue for "123456789", and S3's base64 form.
+    @Test func crcCheckValues() {
+        var ieee = CRC32(.ieee)
+        ieee.update(Array("123456789".utf8))
+        #expect(ieee.value == 0xCBF4_3926)
+        var castagnoli = CRC32(.castagnoli)
+        castagnoli.update(Array("123456789".utf8))
+        #expect(castagnoli.value == 0xE306_9283)
+        #expect(CRC32(.ieee).base64 == "AAAAAA==")
+        var hello = CRC32(.ieee)
+        hello.update(Array("hello".utf8))
+        #expect(hello.base64 == "NhCmhg==")  // 0x3610a686, as botocore computes for b"hello"
+        #expect(Base64.encode(Array("hello".utf8)) == "aGVsbG8=")
+    }
+}

@@ -1,0 +1,59 @@
+import Hummingbird
+import S3Protocol
+
+/// An incoming request with its S3 addressing worked out: bucket, key and sub-resources.
+struct S3Request: Sendable {
+    var method: String
+    var rawPath: String
+    var query: [QueryItem]
+    var headers: SignableHeaders
+    var bucket: String?
+    var key: String?
+    var body: RequestBody
+
+    /// Parses path-style addressing: `/`, `/bucket[/]`, `/bucket/key`.
+    init(_ request: Request) throws(S3ServerError) {
+        method = request.method.rawValue
+        rawPath = request.uri.path
+        guard let query = QueryItem.parse(Substring(request.uri.query ?? "")) else {
+            throw S3ServerError(400, "InvalidURI", "Couldn't parse the specified URI: bad percent-encoding in the query.")
+        }
+        self.query = query
+        var headers = SignableHeaders()
+        // HTTP/1.1's Host header lives in the request head as the authority.
+        if let authority = request.head.authority { headers.add("host", authority) }
+        for field in request.headers { headers.add(field.name.canonicalName, field.value) }
+        self.headers = headers
+        body = request.body
+
+        let trimmed = rawPath.drop { $0 == "/" }
+        if trimmed.isEmpty {
+            bucket = nil
+            key = nil
+            return
+        }
+        let slash = trimmed.firstIndex(of: "/")
+        let bucketPart = slash.map { trimmed[..<$0] } ?? trimmed
+        guard let bucket = URIEncoding.decode(String(bucketPart)) else {
+            throw S3ServerError(400, "InvalidURI", "Couldn't parse the specified URI.")
+        }
+        self.bucket = bucket
+        if let slash, trimmed.index(after: slash) < trimmed.endIndex {
+            guard let key = URIEncoding.decode(String(trimmed[trimmed.index(after: slash)...])) else {
+                throw S3ServerError(400, "InvalidURI", "Couldn't parse the specified URI: bad percent-encoding in the key.")
+            }
+            if key.utf8.count > NameRules.maximumKeyBytes {
+                throw S3ServerError(400, .keyTooLong, "Your key is too long", resource: rawPath)
+            }
+            self.key = key
+        } else {
+            key = nil
+        }
+    }
+
+    func header(_ name: String) -> String? { headers[name] }
+
+    var authenticationInput: Authenticator.Incoming {
+        Authenticator.Incoming(method: method, rawPath: rawPath, query: query, headers: headers)
+    }
+}

@@ -1,0 +1,49 @@
+import S3Protocol
+
+/// An S3 error the server answers with: status, code and a message for the XML body.
+struct S3ServerError: Error, Sendable, Hashable {
+    var status: Int
+    var code: S3ErrorCode
+    var message: String
+    var resource: String?
+    /// Extra fields of the body, such as `StringToSign` on SignatureDoesNotMatch.
+    var details: [String: String] = [:]
+
+    init(_ status: Int, _ code: S3ErrorCode, _ message: String, resource: String? = nil, details: [String: String] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.resource = resource
+        self.details = details
+    }
+
+    static func noSuchBucket(_ bucket: String) -> S3ServerError {
+        S3ServerError(404, .noSuchBucket, "The specified bucket does not exist", resource: "/\(bucket)")
+    }
+
+    static func noSuchKey(_ key: String) -> S3ServerError {
+        S3ServerError(404, .noSuchKey, "The specified key does not exist.", resource: key)
+    }
+
+    static func noSuchUpload(_ id: String) -> S3ServerError {
+        S3ServerError(404, .noSuchUpload, "The specified multipart upload does not exist.", resource: id)
+    }
+
+    static func invalidArgument(_ message: String) -> S3ServerError {
+        S3ServerError(400, .invalidArgument, message)
+    }
+
+    static func accessDenied(_ message: String = "Access Denied") -> S3ServerError {
+        S3ServerError(403, .accessDenied, message)
+    }
+
+    static func malformedXML(_ detail: String) -> S3ServerError {
+        S3ServerError(
+            400, .malformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema: \(detail)")
+    }
+
+    static func internalError(_ message: String) -> S3ServerError {
+        S3ServerError(500, .internalError, "We encountered an internal error. Please try again. (\(message))")
+    }
+}

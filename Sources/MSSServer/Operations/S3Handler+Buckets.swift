@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import S3Protocol
+
+extension S3Handler {
+    static let owner = Owner(id: "mss-server", displayName: "mss-server")
+
+    func listBuckets() async -> Response {
+        let buckets = await store.allBuckets().map { ListAllMyBucketsResult.Bucket(name: $0.name, creationDate: $0.created) }
+        return S3Response.xml(ListAllMyBucketsResult(owner: Self.owner, buckets: buckets))
+    }
+
+    func createBucket(_ request: S3Request, bucket: String) async throws -> Response {
+        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
+            throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
+        }
+        let body = try await Self.collectDocument(request)
+        if !body.isEmpty {
+            do {
+                _ = try CreateBucketConfiguration(bytes: body)
+            } catch {
+                throw S3ServerError.malformedXML(error.description)
+            }
+        }
+        try await store.createBucket(bucket, acl: acl)
+        var headers = HTTPFields()
+        headers[.location] = "/\(bucket)"
+        return S3Response.empty(.ok, headers: headers)
+    }
+
+    func headBucket(_ bucket: String) async throws -> Response {
+        _ = try await store.bucket(bucket)
+        var headers = HTTPFields()
+        headers[HTTPField.Name("x-amz-bucket-region")!] = "us-east-1"
+        return S3Response.empty(.ok, headers: headers)
+    }
+
+    func deleteBucket(_ bucket: String) async throws -> Response {
+        try await store.deleteBucket(bucket)
+        return S3Response.empty(.noContent)
+    }
+
+    func bucketLocation(_ bucket: String) async throws -> Response {
+        _ = try await store.bucket(bucket)
+        return S3Response.xml(LocationConstraint(region: nil))
+    }
+
+    func putBucketACL(_ request: S3Request, bucket: String) async throws -> Response {
+        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
+            throw S3ServerError(501, .notImplemented, "Only the canned ACLs private and public-read are supported, through x-amz-acl.")
+        }
+        try await store.setBucketACL(bucket, acl: acl)
+        return S3Response.empty()
+    }
+
+    func bucketACL(_ bucket: String) async throws -> Response {
+        let stored = try await store.bucket(bucket)
+        return S3Response.xml(text: Self.accessControlPolicy(stored.acl).serialized())
+    }
+
+    /// The AccessControlPolicy document standing for a canned ACL.
+    static func accessControlPolicy(_ acl: StoredACL) -> XML.Element {
+        func grant(_ grantee: XML.Element, _ permission: String) -> XML.Element {
+            XML.Element("Grant", children: [grantee, .leaf("Permission", permission)])
+        }
+        let ownerGrantee = XML.Element(
+            "Grantee", attributes: ["xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:type": "CanonicalUser"],
+            children: [.leaf("ID", owner.id), .leaf("DisplayName", owner.displayName ?? "")])
+        var grants = [grant(ownerGrantee, "FULL_CONTROL")]
+        if acl == .publicRead {
+            let allUsers = XML.Element(
+                "Grantee", attributes: ["xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:type": "Group"],
+                children: [.leaf("URI", "http://acs.amazonaws.com/groups/global/AllUsers")])
+            grants.append(grant(allUsers, "READ"))
+        }
+        return XML.Element(
+            "AccessControlPolicy", attributes: ["xmlns": S3Namespace.uri],
+            children: [
+                XML.Element("Owner", children: [.leaf("ID", owner.id), .leaf("DisplayName", owner.displayName ?? "")]),
+                XML.Element("AccessControlList", children: grants),
+            ])
+    }
+
+    func listObjects(_ request: S3Request, bucket: String) async throws -> Response {
+        let q = request.query
+        let isV2 = q.value(for: "list-type") == "2"
+        if let listType = q.value(for: "list-type"), listType != "2" {
+            throw S3ServerError.invalidArgument("Invalid list-type: \(listType)")
+        }
+        let maxKeys = try Self.intParameter(q, "max-keys", default: 1000, range: 0...Int.max)
+        let prefix = q.value(for: "prefix") ?? ""
+        let delimiter = q.value(for: "delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        let encodingType = q.value(for: "encoding-type")
+        if let encodingType, encodingType != "url" {
+            throw S3ServerError.invalidArgument("Invalid Encoding Method specified in Request")
+        }
+        var marker: String?
+        var continuationToken: String?
+        if isV2 {
+            if let token = q.value(for: "continuation-token") {
+                guard let data = Data(base64Encoded: token), let decoded = String(data: data, encoding: .utf8) else {
+                    throw S3ServerError.invalidArgument("The continuation token provided is incorrect")
+                }
+                continuationToken = token
+                marker = decoded
+            } else {
+                marker = q.value(for: "start-after")
+            }
+        } else {
+            marker = q.value(for: "marker")
+        }
+        let listing = try await store.list(
+            bucket: bucket, prefix: prefix, delimiter: delimiter, marker: marker.flatMap { $0.isEmpty ? nil : $0 },
+            maxKeys: min(maxKeys, 1000))
+        let encode: (String) -> String = encodingType == "url" ? { URIEncoding.encode($0, keepSlash: true) } : { $0 }
+        let contents = listing.objects.map {
+            ListBucketResult.Object(
+                key: encode($0.key), lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size,
+                storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : Self.owner)
+        }
+        var result = ListBucketResult(
+            name: bucket, prefix: encode(prefix), delimiter: delimiter.map(encode), maxKeys: maxKeys,
+            isTruncated: listing.isTruncated, encodingType: encodingType, contents: contents,
+            commonPrefixes: listing.commonPrefixes.map(encode))
+        if isV2 {
+            result.continuationToken = continuationToken
+            result.startAfter = q.value(for: "start-after").map(encode)
+            result.keyCount = listing.objects.count + listing.commonPrefixes.count
+            if listing.isTruncated, let last = listing.last {
+                result.nextContinuationToken = Data(last.utf8).base64EncodedString()
+            }
+        } else {
+            result.marker = encode(marker ?? "")
+            if listing.isTruncated, let last = listing.last { result.nextMarker = encode(last) }
+        }
+        return S3Response.xml(result)
+    }
+
+    func deleteObjects(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
+        let body = try await Self.collectDocument(request, verifyingPayload: authentication)
+        let document: DeleteRequest
+        do {
+            document = try DeleteRequest(bytes: body)
+        } catch {
+            throw S3ServerError.malformedXML(error.description)
+        }
+        guard document.keys.count <= 1000 else { throw S3ServerError.malformedXML("more than 1,000 keys") }
+        _ = try await store.bucket(bucket)
+        var deleted: [String] = []
+        var failures: [DeleteResult.Failure] = []
+        for key in document.keys {
+            if let problem = NameRules.keyProblem(key) {
+                failures.append(.init(key: key, code: "InvalidArgument", message: problem))
+                continue
+            }
+            try await store.deleteObject(bucket: bucket, key: key)
+            deleted.append(key)
+        }
+        return S3Response.xml(DeleteResult(deleted: document.quiet ? [] : deleted, errors: failures))
+    }
+
+    /// Reads a small XML request body, checking Content-MD5 and a signed SHA-256 when present.
+    static func collectDocument(_ request: S3Request, verifyingPayload authentication: Authentication? = nil) async throws -> [UInt8] {
+        let limit = 2 << 20
+        if let length = request.header("content-length").flatMap(Int.init), length > limit {
+            throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.")
+        }
+        var buffer = ByteBuffer()
+        for try await chunk in request.body {
+            var chunk = chunk
+            buffer.writeBuffer(&chunk)
+            if buffer.readableBytes > limit { throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.") }
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if let contentMD5 = request.header("content-md5"), contentMD5 != Digests.md5Base64(bytes) {
+            throw S3ServerError(400, .badDigest, "The Content-MD5 you specified did not match what we received.")
+        }
+        if let hash = authentication?.payloadHash ?? request.header("x-amz-content-sha256"), hash.utf8.count == 64,
+            hash != Digests.sha256Hex(bytes)
+        {
+            throw S3ServerError(400, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
+        return bytes
+    }
+
+    static func intParameter(_ query: [QueryItem], _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = query.value(for: name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw S3ServerError.invalidArgument("Provided \(name) not an integer or within integer range")
+        }
+        return number
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOFileSystem
+import S3Protocol
+
+extension S3Handler {
+    /// The object named by `x-amz-copy-source` (`[/]bucket/key`, URL-encoded), checked against the
+    /// `x-amz-copy-source-if-*` conditions.
+    func copySource(_ request: S3Request) async throws -> (bucket: String, object: StoredObject) {
+        guard var source = request.header("x-amz-copy-source") else {
+            throw S3ServerError.invalidArgument("x-amz-copy-source is missing")
+        }
+        if let question = source.firstIndex(of: "?") { source = String(source[..<question]) }
+        guard let decoded = URIEncoding.decode(source.hasPrefix("/") ? String(source.dropFirst()) : source),
+            let slash = decoded.firstIndex(of: "/")
+        else {
+            throw S3ServerError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+        }
+        let bucket = String(decoded[..<slash])
+        let key = String(decoded[decoded.index(after: slash)...])
+        guard !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes else {
+            throw S3ServerError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+        }
+        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
+        let etagMatches: (String) -> Bool = { header in
+            header.split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) == object.etag }
+        }
+        let failed = S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
+        if let ifMatch = request.header("x-amz-copy-source-if-match"), !etagMatches(ifMatch) { throw failed }
+        if let ifNoneMatch = request.header("x-amz-copy-source-if-none-match"), etagMatches(ifNoneMatch) { throw failed }
+        if let since = request.header("x-amz-copy-source-if-unmodified-since").flatMap(HTTPDate.parseRFC1123),
+            modified > since.timeIntervalSince1970
+        {
+            throw failed
+        }
+        if let since = request.header("x-amz-copy-source-if-modified-since").flatMap(HTTPDate.parseRFC1123),
+            modified <= since.timeIntervalSince1970
+        {
+            throw failed
+        }
+        return (bucket, object)
+    }
+
+    func copyObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        _ = try await store.bucket(bucket)
+        let (sourceBucket, source) = try await copySource(request)
+        let directive = request.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
+        guard directive == "COPY" || directive == "REPLACE" else {
+            throw S3ServerError.invalidArgument("Unknown metadata directive.")
+        }
+        var object: StoredObject
+        if directive == "REPLACE" {
+            object = try Self.describedObject(request, key: key)
+        } else {
+            if sourceBucket == bucket && source.key == key && request.header("x-amz-acl") == nil {
+                throw S3ServerError(
+                    400, .invalidRequest,
+                    "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+            }
+            object = source
+            object.key = key
+            if let header = request.header("x-amz-acl") {
+                guard let acl = StoredACL(header: header) else {
+                    throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
+                }
+                object.acl = acl
+            } else {
+                object.acl = .private
+            }
+        }
+        object.size = source.size
+        object.etag = source.etag
+        object.checksums = source.checksums
+        let temporary = store.temporaryPath()
+        try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: 0..<source.size, to: temporary)
+        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary)
+        return S3Response.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
+    }
+
+    /// Copies `range` of the file at `source` into a new file at `destination`, fsynced.
+    func copyBytes(from source: String, range: Range<Int64>, to destination: String) async throws {
+        do {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(source)) { input in
+                try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(destination), options: .newFile(replaceExisting: true)) { output in
+                    var writer = output.bufferedWriter(capacity: .mebibytes(1))
+                    for try await chunk in input.readChunks(in: range, chunkLength: .mebibytes(1)) {
+                        try await writer.write(contentsOf: chunk)
+                    }
+                    try await writer.flush()
+                    try await output.synchronize()
+                }
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw S3ServerError(503, .slowDown, "The source changed while it was being copied; please retry.")
+        }
+    }
+}

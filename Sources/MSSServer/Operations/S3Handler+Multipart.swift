@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOFileSystem
+import S3Protocol
+
+extension S3Handler {
+    func createUpload(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        let template = try Self.describedObject(request, key: key)
+        let record = try await store.createUpload(bucket: bucket, template: template)
+        return S3Response.xml(InitiateMultipartUploadResult(bucket: bucket, key: key, uploadID: record.id))
+    }
+
+    private func partNumber(_ request: S3Request) throws -> Int {
+        guard let text = request.query.value(for: "partNumber"), let number = Int(text), (1...10_000).contains(number) else {
+            throw S3ServerError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive")
+        }
+        return number
+    }
+
+    private func uploadID(_ request: S3Request) throws -> String {
+        guard let id = request.query.value(for: "uploadId"), !id.isEmpty else { throw S3ServerError.noSuchUpload("") }
+        return id
+    }
+
+    func uploadPart(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+        let number = try partNumber(request)
+        let id = try uploadID(request)
+        _ = try await store.upload(id, bucket: bucket, key: key)
+        let temporary = store.temporaryPath()
+        let part: PartRecord
+        var headers = HTTPFields()
+        if request.header("x-amz-copy-source") != nil {
+            let (sourceBucket, source) = try await copySource(request)
+            var range: Range<Int64> = 0..<source.size
+            if let rangeHeader = request.header("x-amz-copy-source-range") {
+                guard let parsed = try? Self.parseRange(rangeHeader, size: source.size), rangeHeader.contains("-"),
+                    !rangeHeader.hasPrefix("bytes=-"), !rangeHeader.hasSuffix("-")
+                else {
+                    throw S3ServerError(400, .invalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+                }
+                range = parsed
+            }
+            try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: range, to: temporary)
+            let md5 = try await Self.md5Hex(ofFile: temporary)
+            part = PartRecord(number: number, size: Int64(range.count), etag: md5, lastModified: Date())
+            try await store.commitPart(part, upload: id, temporaryPath: temporary)
+            return S3Response.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
+        }
+        let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary)
+        part = PartRecord(number: number, size: body.size, etag: body.md5Hex, lastModified: Date())
+        try await store.commitPart(part, upload: id, temporaryPath: body.path)
+        headers[.eTag] = "\"\(part.etag)\""
+        Self.addChecksums(body.checksums, to: &headers)
+        return S3Response.empty(.ok, headers: headers)
+    }
+
+    func listParts(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        let id = try uploadID(request)
+        _ = try await store.upload(id, bucket: bucket, key: key)
+        let marker = try Self.intParameter(request.query, "part-number-marker", default: 0, range: 0...10_000)
+        let maxParts = try Self.intParameter(request.query, "max-parts", default: 1000, range: 0...Int.max)
+        let all = await store.parts(of: id).filter { $0.number > marker }
+        let page = Array(all.prefix(min(maxParts, 1000)))
+        let truncated = all.count > page.count
+        let result = ListPartsResult(
+            bucket: bucket, key: key, uploadID: id, partNumberMarker: marker,
+            nextPartNumberMarker: page.last?.number ?? marker, maxParts: maxParts, isTruncated: truncated,
+            parts: page.map { .init(partNumber: $0.number, lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size) })
+        return S3Response.xml(result)
+    }
+
+    func listUploads(_ request: S3Request, bucket: String) async throws -> Response {
+        let q = request.query
+        let prefix = q.value(for: "prefix") ?? ""
+        let keyMarker = q.value(for: "key-marker") ?? ""
+        let idMarker = q.value(for: "upload-id-marker") ?? ""
+        let maxUploads = try Self.intParameter(q, "max-uploads", default: 1000, range: 0...Int.max)
+        let all = try await store.uploads(bucket: bucket).filter { record in
+            guard record.key.hasPrefix(prefix) else { return false }
+            if keyMarker.isEmpty { return true }
+            let key = Array(record.key.utf8)
+            let marker = Array(keyMarker.utf8)
+            if key == marker { return !idMarker.isEmpty && record.id > idMarker }
+            return marker.lexicographicallyPrecedes(key)
+        }
+        let page = Array(all.prefix(min(maxUploads, 1000)))
+        let truncated = all.count > page.count
+        let result = ListMultipartUploadsResult(
+            bucket: bucket, keyMarker: keyMarker, uploadIDMarker: idMarker, nextKeyMarker: truncated ? page.last?.key : nil,
+            nextUploadIDMarker: truncated ? page.last?.id : nil, prefix: prefix.isEmpty ? nil : prefix,
+            maxUploads: maxUploads, isTruncated: truncated,
+            uploads: page.map { .init(key: $0.key, uploadID: $0.id, initiated: $0.initiated) })
+        return S3Response.xml(result)
+    }
+
+    func abortUpload(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        let id = try uploadID(request)
+        _ = try await store.upload(id, bucket: bucket, key: key)
+        await store.abortUpload(id)
+        return S3Response.empty(.noContent)
+    }
+
+    func completeUpload(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+        let id = try uploadID(request)
+        let record = try await store.upload(id, bucket: bucket, key: key)
+        let body = try await Self.collectDocument(request, verifyingPayload: authentication)
+        let document: CompleteMultipartUpload
+        do {
+            document = try CompleteMultipartUpload(bytes: body)
+        } catch {
+            throw S3ServerError.malformedXML(error.description)
+        }
+        let parts = try await store.partsToComplete(id, requested: document.parts)
+        let temporary = store.temporaryPath()
+        do {
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)) { output in
+                var writer = output.bufferedWriter(capacity: .mebibytes(1))
+                for part in parts {
+                    try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(store.partDataPath(upload: id, number: part.number))) { input in
+                        for try await chunk in input.readChunks(in: 0..<part.size, chunkLength: .mebibytes(1)) {
+                            try await writer.write(contentsOf: chunk)
+                        }
+                    }
+                }
+                try await writer.flush()
+                try await output.synchronize()
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw S3ServerError.noSuchUpload(id)
+        }
+        var object = record.template
+        object.size = parts.reduce(0) { $0 + $1.size }
+        object.etag = ObjectStore.multipartETag(parts)
+        object.checksums = [:]
+        let stored = try await store.finishUpload(id, object: object, temporaryPath: temporary)
+        let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
+        return S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
+    }
+
+    static func md5Hex(ofFile path: String) async throws -> String {
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+            var md5 = Insecure.MD5()
+            for try await chunk in handle.readChunks(in: 0..<Int64.max, chunkLength: .mebibytes(1)) {
+                chunk.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
+            }
+            return Digests.hex(md5.finalize())
+        }
+    }
+}

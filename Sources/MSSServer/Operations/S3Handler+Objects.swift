@@ -1,0 +1,200 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOFileSystem
+import S3Protocol
+
+extension S3Handler {
+    static let contentHeaderNames = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"]
+
+    /// The object a PUT, copy with REPLACE, or multipart initiation describes in its headers.
+    static func describedObject(_ request: S3Request, key: String) throws -> StoredObject {
+        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
+            throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
+        }
+        var contentHeaders: [String: String] = [:]
+        for name in contentHeaderNames {
+            if var value = request.header(name) {
+                if name == "content-encoding" {
+                    // aws-chunked frames the upload; it is not part of the stored object.
+                    value = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                        .filter { $0 != "aws-chunked" }.joined(separator: ",")
+                    if value.isEmpty { continue }
+                }
+                contentHeaders[name] = value
+            }
+        }
+        var metadata: [String: String] = [:]
+        var metadataBytes = 0
+        for field in request.headers where field.name.lowercased().hasPrefix("x-amz-meta-") {
+            let name = String(field.name.lowercased().dropFirst("x-amz-meta-".count))
+            metadata[name] = request.header(field.name)
+            metadataBytes += name.utf8.count + field.value.utf8.count
+        }
+        guard metadataBytes <= 2048 else {
+            throw S3ServerError(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+        }
+        return StoredObject(
+            key: key, size: 0, etag: "", lastModified: Date(), contentType: request.header("content-type"),
+            contentHeaders: contentHeaders, metadata: metadata, acl: acl, checksums: [:], version: "")
+    }
+
+    func putObject(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+        _ = try await store.bucket(bucket)
+        var object = try Self.describedObject(request, key: key)
+        let body = try await BodyReceiver.receive(request, authentication: authentication, to: store.temporaryPath())
+        object.size = body.size
+        object.etag = body.md5Hex
+        object.checksums = body.checksums
+        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: body.path)
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(stored.etag)\""
+        Self.addChecksums(stored.checksums, to: &headers)
+        return S3Response.empty(.ok, headers: headers)
+    }
+
+    func deleteObject(bucket: String, key: String) async throws -> Response {
+        try await store.deleteObject(bucket: bucket, key: key)
+        return S3Response.empty(.noContent)
+    }
+
+    func putObjectACL(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
+            throw S3ServerError(501, .notImplemented, "Only the canned ACLs private and public-read are supported, through x-amz-acl.")
+        }
+        guard var object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        object.acl = acl
+        try await store.updateMetadata(bucket: bucket, object: object)
+        return S3Response.empty()
+    }
+
+    func objectACL(bucket: String, key: String) async throws -> Response {
+        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        return S3Response.xml(text: Self.accessControlPolicy(object.acl).serialized())
+    }
+
+    static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields) {
+        for (algorithm, value) in checksums {
+            if let name = HTTPField.Name("x-amz-checksum-\(algorithm)") { headers[name] = value }
+        }
+    }
+
+    /// The headers that describe `object` in GET and HEAD answers.
+    static func objectHeaders(_ object: StoredObject, includeChecksums: Bool) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.eTag] = "\"\(object.etag)\""
+        headers[.lastModified] = HTTPDate.rfc1123(object.lastModified)
+        headers[.contentType] = object.contentType ?? "binary/octet-stream"
+        headers[.acceptRanges] = "bytes"
+        for (name, value) in object.contentHeaders {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        for (name, value) in object.metadata.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPField.Name("x-amz-meta-\(name)") { headers[field] = value }
+        }
+        if includeChecksums { addChecksums(object.checksums, to: &headers) }
+        return headers
+    }
+
+    func getObject(_ request: S3Request, bucket: String, key: String, isHead: Bool) async throws -> Response {
+        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        if let failure = Self.preconditionFailure(request, object: object) { return failure }
+        var headers = Self.objectHeaders(object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED")
+        for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
+            if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
+                headers[name] = value
+            }
+        }
+        var range: Range<Int64> = 0..<object.size
+        var status = HTTPResponse.Status.ok
+        if let rangeHeader = request.header("range"), let wanted = try Self.parseRange(rangeHeader, size: object.size) {
+            range = wanted
+            status = .partialContent
+            headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(object.size)"
+        }
+        headers[.contentLength] = String(range.count)
+        if isHead || range.isEmpty { return Response(status: status, headers: headers) }
+        // Opened before answering: the open file keeps this version's bytes readable even if a
+        // newer write replaces the object meanwhile.
+        let handle: ReadFileHandle
+        do {
+            handle = try await FileSystem.shared.openFile(forReadingAt: FilePath(store.dataPath(bucket: bucket, object: object)))
+        } catch {
+            throw S3ServerError(503, .slowDown, "The object changed while it was being read; please retry.")
+        }
+        let readRange = range
+        let body = ResponseBody { writer in
+            do {
+                for try await chunk in handle.readChunks(in: readRange, chunkLength: .kibibytes(256)) {
+                    try await writer.write(chunk)
+                }
+                try await handle.close()
+            } catch {
+                try? await handle.close()
+                throw error
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since,
+    /// or nil when the request may go on.
+    static func preconditionFailure(_ request: S3Request, object: StoredObject) -> Response? {
+        let etag = object.etag
+        func matches(_ header: String) -> Bool {
+            header.split(separator: ",").contains {
+                let tag = $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
+                return tag == "*" || tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == etag
+            }
+        }
+        // Dates compare at whole seconds, the resolution of HTTP dates.
+        let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
+        var notModified = HTTPFields()
+        notModified[.eTag] = "\"\(etag)\""
+        notModified[.lastModified] = HTTPDate.rfc1123(object.lastModified)
+        if let ifMatch = request.header("if-match") {
+            if !matches(ifMatch) { return precondition() }
+        } else if let since = request.header("if-unmodified-since").flatMap(HTTPDate.parseRFC1123),
+            modified > since.timeIntervalSince1970
+        {
+            return precondition()
+        }
+        if let ifNoneMatch = request.header("if-none-match") {
+            if matches(ifNoneMatch) { return Response(status: .notModified, headers: notModified) }
+        } else if let since = request.header("if-modified-since").flatMap(HTTPDate.parseRFC1123),
+            modified <= since.timeIntervalSince1970
+        {
+            return Response(status: .notModified, headers: notModified)
+        }
+        return nil
+    }
+
+    private static func precondition() -> Response {
+        S3Response.error(
+            S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
+            requestID: "", isHead: false)
+    }
+
+    /// The byte range of a `Range` header; nil to send the whole object (absent, multiple or
+    /// syntactically odd ranges, as S3 does); InvalidRange when it cannot be satisfied.
+    static func parseRange(_ header: String, size: Int64) throws -> Range<Int64>? {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash]
+        let last = spec[spec.index(after: dash)...]
+        let unsatisfiable = S3ServerError(416, .invalidRange, "The requested range is not satisfiable", details: ["ActualObjectSize": String(size)])
+        if first.isEmpty {
+            guard let count = Int64(last) else { return nil }
+            guard count > 0, size > 0 else { throw unsatisfiable }
+            return max(0, size - count)..<size
+        }
+        guard let start = Int64(first) else { return nil }
+        guard start < size else { throw unsatisfiable }
+        if last.isEmpty { return start..<size }
+        guard let end = Int64(last), end >= start else { return nil }
+        return start..<min(end + 1, size)
+    }
+}

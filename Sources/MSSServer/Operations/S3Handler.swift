@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import S3Protocol
+
+/// Answers the S3 REST API: parses the request, authenticates it, checks what the caller may
+/// do, and dispatches to one operation. Every answer carries `x-amz-request-id`; every failure is
+/// an S3 XML error.
+struct S3Handler: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let store: ObjectStore
+    let authenticator: Authenticator
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = Self.makeRequestID()
+        var response: Response
+        do {
+            let s3 = try S3Request(request)
+            let authentication = try authenticator.authenticate(s3.authenticationInput)
+            response = try await dispatch(s3, authentication: authentication)
+        } catch let error as S3ServerError {
+            if error.status >= 500 { logger.error("request failed", metadata: ["code": "\(error.code)", "message": "\(error.message)", "request-id": "\(requestID)"]) }
+            response = S3Response.error(error, requestID: requestID, isHead: request.method == .head)
+        } catch {
+            logger.error("unexpected failure", metadata: ["error": "\(error)", "request-id": "\(requestID)"])
+            response = S3Response.error(.internalError("unexpected failure"), requestID: requestID, isHead: request.method == .head)
+        }
+        response.headers[.amzRequestID] = requestID
+        response.headers[.server] = "mss-server"
+        response.headers[.date] = HTTPDate.rfc1123(Date())
+        logger.debug(
+            "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
+        return response
+    }
+
+    private static func makeRequestID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 16, uppercase: true)
+    }
+
+    /// Sub-resources the server knows it does not implement, answered with NotImplemented.
+    private static let unsupported: Set<String> = [
+        "versioning", "versions", "tagging", "cors", "policy", "lifecycle", "website", "logging", "notification",
+        "replication", "encryption", "object-lock", "legal-hold", "retention", "torrent", "requestPayment",
+        "accelerate", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "restore", "select",
+        "intelligent-tiering", "attributes",
+    ]
+
+    private func dispatch(_ request: S3Request, authentication: Authentication) async throws -> Response {
+        if let name = request.query.first(where: { Self.unsupported.contains($0.name) })?.name {
+            throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
+        }
+        try await authorize(request, identity: authentication.identity)
+        let q = request.query
+        guard let bucket = request.bucket else {
+            guard request.method == "GET" else { throw Self.methodNotAllowed(request) }
+            return await listBuckets()
+        }
+        guard let key = request.key else {
+            switch request.method {
+            case "PUT": return q.contains("acl") ? try await putBucketACL(request, bucket: bucket) : try await createBucket(request, bucket: bucket)
+            case "HEAD": return try await headBucket(bucket)
+            case "DELETE": return try await deleteBucket(bucket)
+            case "GET":
+                if q.contains("location") { return try await bucketLocation(bucket) }
+                if q.contains("uploads") { return try await listUploads(request, bucket: bucket) }
+                if q.contains("acl") { return try await bucketACL(bucket) }
+                return try await listObjects(request, bucket: bucket)
+            case "POST":
+                if q.contains("delete") { return try await deleteObjects(request, bucket: bucket, authentication: authentication) }
+                throw Self.methodNotAllowed(request)
+            default: throw Self.methodNotAllowed(request)
+            }
+        }
+        switch request.method {
+        case "PUT":
+            if q.contains("uploadId") { return try await uploadPart(request, bucket: bucket, key: key, authentication: authentication) }
+            if q.contains("acl") { return try await putObjectACL(request, bucket: bucket, key: key) }
+            if request.header("x-amz-copy-source") != nil { return try await copyObject(request, bucket: bucket, key: key) }
+            return try await putObject(request, bucket: bucket, key: key, authentication: authentication)
+        case "GET":
+            if q.contains("uploadId") { return try await listParts(request, bucket: bucket, key: key) }
+            if q.contains("acl") { return try await objectACL(bucket: bucket, key: key) }
+            return try await getObject(request, bucket: bucket, key: key, isHead: false)
+        case "HEAD":
+            return try await getObject(request, bucket: bucket, key: key, isHead: true)
+        case "DELETE":
+            if q.contains("uploadId") { return try await abortUpload(request, bucket: bucket, key: key) }
+            return try await deleteObject(bucket: bucket, key: key)
+        case "POST":
+            if q.contains("uploads") { return try await createUpload(request, bucket: bucket, key: key) }
+            if q.contains("uploadId") { return try await completeUpload(request, bucket: bucket, key: key, authentication: authentication) }
+            throw Self.methodNotAllowed(request)
+        default:
+            throw Self.methodNotAllowed(request)
+        }
+    }
+
+    static func methodNotAllowed(_ request: S3Request) -> S3ServerError {
+        S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: request.rawPath)
+    }
+
+    /// Signed requests may do anything; anonymous ones may only read public-read objects.
+    private func authorize(_ request: S3Request, identity: Identity) async throws {
+        guard case .anonymous = identity else { return }
+        if let bucket = request.bucket, let key = request.key, request.method == "GET" || request.method == "HEAD",
+            request.query.allSatisfy({ $0.name.hasPrefix("response-") == false && $0.name != "acl" && $0.name != "uploadId" }),
+            let object = try await store.object(bucket: bucket, key: key), object.acl == .publicRead
+        {
+            return
+        }
+        throw S3ServerError.accessDenied()
+    }
+}

@@ -1,0 +1,153 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOFileSystem
+import S3Protocol
+
+/// A request body written to a temporary file and checked against everything the request
+/// claimed about it: length, Content-MD5, the signed SHA-256 or chunk signatures, and
+/// `x-amz-checksum-*` values (in headers or trailers).
+struct ReceivedBody: Sendable {
+    var path: String
+    var size: Int64
+    var md5Hex: String
+    /// Checksums the client asked for, verified, base64 by algorithm name (`crc32`, `crc32c`, `sha256`).
+    var checksums: [String: String]
+}
+
+enum BodyReceiver {
+    /// The largest single PUT, as in S3.
+    static let maximumObjectSize: Int64 = 5 << 30
+
+    /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
+    static func receive(_ request: S3Request, authentication: Authentication, to path: String) async throws -> ReceivedBody {
+        let mode = try PayloadMode(payloadHash: request.header("x-amz-content-sha256"))
+        let isChunked = !mode.isPlain || request.header("content-encoding")?.contains("aws-chunked") == true
+        let declared: Int64?
+        if isChunked {
+            declared = request.header("x-amz-decoded-content-length").flatMap { Int64($0) }
+        } else {
+            declared = request.header("content-length").flatMap { Int64($0) }
+        }
+        guard isChunked || declared != nil || request.header("transfer-encoding") != nil else {
+            throw S3ServerError(411, .missingContentLength, "You must provide the Content-Length HTTP header.")
+        }
+        if let declared, declared > maximumObjectSize {
+            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+        }
+        var decoder: AWSChunkedDecoder? =
+            isChunked ? AWSChunkedDecoder(verifying: mode == .signedChunks ? authentication.v4 : nil) : nil
+        if mode == .signedChunks && authentication.v4 == nil {
+            throw S3ServerError(400, .invalidRequest, "A signed streaming payload needs SigV4 header authentication.")
+        }
+        let wanted = requestedChecksums(request)
+        var md5 = Insecure.MD5()
+        let signedHash: String? = if case .plain(let hash) = mode { hash } else { nil }
+        var sha256: SHA256? = wanted["sha256"] != nil || signedHash != nil ? SHA256() : nil
+        var crc32: CRC32? = wanted["crc32"] != nil ? CRC32(.ieee) : nil
+        var crc32c: CRC32? = wanted["crc32c"] != nil ? CRC32(.castagnoli) : nil
+        var size: Int64 = 0
+
+        do {
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { handle in
+                var writer = handle.bufferedWriter(capacity: .mebibytes(1))
+                for try await buffer in request.body {
+                    let pieces: [ByteBuffer]
+                    if var active = decoder {
+                        pieces = try active.feed(buffer)
+                        decoder = active
+                    } else {
+                        pieces = [buffer]
+                    }
+                    for piece in pieces {
+                        piece.withUnsafeReadableBytes { bytes in
+                            md5.update(bufferPointer: bytes)
+                            sha256?.update(bufferPointer: bytes)
+                            crc32?.update(bytes)
+                            crc32c?.update(bytes)
+                        }
+                        size += Int64(piece.readableBytes)
+                        if size > maximumObjectSize {
+                            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+                        }
+                        try await writer.write(contentsOf: piece)
+                    }
+                }
+                try await writer.flush()
+                try await handle.synchronize()
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            if let error = error as? S3ServerError { throw error }
+            throw S3ServerError(400, .incompleteBody, "The request body could not be read completely.")
+        }
+
+        do {
+            if let decoder, !decoder.isFinished {
+                throw S3ServerError(400, .incompleteBody, "The aws-chunked body ended before its final chunk.")
+            }
+            if let declared, declared != size {
+                throw S3ServerError(400, .incompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+            }
+            let md5Digest = Data(md5.finalize())
+            if let contentMD5 = request.header("content-md5") {
+                guard let given = Data(base64Encoded: contentMD5), given.count == 16 else {
+                    throw S3ServerError(400, .invalidDigest, "The Content-MD5 you specified was invalid.")
+                }
+                guard given == md5Digest else {
+                    throw S3ServerError(400, .badDigest, "The Content-MD5 you specified did not match what we received.")
+                }
+            }
+            var sha256Digest: [UInt8]?
+            if let sha256 { sha256Digest = Array(sha256.finalize()) }
+            if let signedHash, let sha256Digest, Digests.hex(sha256Digest) != signedHash {
+                throw S3ServerError(400, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            }
+            var computed: [String: String] = [:]
+            if let crc32 { computed["crc32"] = crc32.base64 }
+            if let crc32c { computed["crc32c"] = crc32c.base64 }
+            if let sha256Digest { computed["sha256"] = Data(sha256Digest).base64EncodedString() }
+            var verified: [String: String] = [:]
+            for (algorithm, source) in wanted {
+                let given: String?
+                switch source {
+                case .header(let value): given = value
+                case .trailer: given = decoder?.trailers["x-amz-checksum-\(algorithm)"]
+                }
+                guard let given else {
+                    throw S3ServerError(400, .invalidRequest, "The x-amz-checksum-\(algorithm) trailer was announced but not sent.")
+                }
+                guard given == computed[algorithm] else {
+                    throw S3ServerError(400, .badDigest, "The \(algorithm.uppercased()) you specified did not match the calculated checksum.")
+                }
+                verified[algorithm] = given
+            }
+            return ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
+    private enum ChecksumSource {
+        case header(String)
+        case trailer
+    }
+
+    /// The checksums a request announces, in headers or as trailers (`x-amz-trailer`).
+    private static func requestedChecksums(_ request: S3Request) -> [String: ChecksumSource] {
+        var wanted: [String: ChecksumSource] = [:]
+        for algorithm in ["crc32", "crc32c", "sha256"] {
+            if let value = request.header("x-amz-checksum-\(algorithm)") { wanted[algorithm] = .header(value) }
+        }
+        for name in (request.header("x-amz-trailer") ?? "").split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+            if trimmed.hasPrefix("x-amz-checksum-") {
+                let algorithm = String(trimmed.dropFirst("x-amz-checksum-".count))
+                if ["crc32", "crc32c", "sha256"].contains(algorithm) { wanted[algorithm] = .trailer }
+            }
+        }
+        return wanted
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// What the server keeps about one object besides its bytes. Written next to the data as JSON;
+/// the metadata file is the commit point of a write.
+struct StoredObject: Codable, Sendable, Hashable {
+    var key: String
+    var size: Int64
+    /// The ETag without quotes: hex MD5, or `md5-of-part-md5s-N` for multipart objects.
+    var etag: String
+    var lastModified: Date
+    var contentType: String?
+    /// `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Content-Language`, `Expires`
+    /// as given on upload, by lower-case name.
+    var contentHeaders: [String: String]
+    /// User metadata, lower-case names without the `x-amz-meta-` prefix.
+    var metadata: [String: String]
+    var acl: StoredACL
+    /// Checksums sent with the upload (`crc32`, `crc32c`, `sha256`), base64, returned on request.
+    var checksums: [String: String]
+    /// Names the data file; a new one per write, so a reader of an older version is never mixed
+    /// with a newer one.
+    var version: String
+}
+
+/// The canned ACLs the server understands.
+enum StoredACL: String, Codable, Sendable, Hashable {
+    case `private` = "private"
+    case publicRead = "public-read"
+
+    /// Parses `x-amz-acl`; nil for an ACL the server does not support.
+    init?(header: String?) {
+        guard let header else {
+            self = .private
+            return
+        }
+        switch header {
+        case "private": self = .private
+        case "public-read": self = .publicRead
+        default: return nil
+        }
+    }
+}
+
+/// What the server keeps about a bucket.
+struct StoredBucket: Codable, Sendable, Hashable {
+    var name: String
+    var created: Date
+    var acl: StoredACL
+}
