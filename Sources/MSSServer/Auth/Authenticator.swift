@@ -35,6 +35,9 @@ struct Authenticator: Sendable {
         var method: String
         /// The path exactly as received (percent-encoded).
         var rawPath: String
+        /// The SigV2 canonical resource path: the raw path, except that a bucket-level request is
+        /// `/bucket/` whether or not the slash was sent (clients sign it with the slash).
+        var v2ResourcePath: String
         var query: [QueryItem]
         var headers: SignableHeaders
     }
@@ -79,7 +82,7 @@ struct Authenticator: Sendable {
         let stringToSign = signer.stringToSign(
             method: request.method, headers: request.headers,
             dateOrExpires: request.headers["x-amz-date"] == nil ? (request.headers["date"] ?? "") : "",
-            resourcePath: request.rawPath, query: request.query)
+            resourcePath: request.v2ResourcePath, query: request.query)
         try compare(expected: signer.signature(stringToSign: stringToSign), given: signature, stringToSign: stringToSign, accessKey: accessKey)
         return Authentication(identity: .user(accessKey: accessKey))
     }
@@ -101,7 +104,7 @@ struct Authenticator: Sendable {
         if let token = request.query.value(for: "x-amz-security-token") { headers.replace("x-amz-security-token", token) }
         let signer = SigV2Signer(credentials: credentials)
         let stringToSign = signer.stringToSign(
-            method: request.method, headers: headers, dateOrExpires: expiresText, resourcePath: request.rawPath,
+            method: request.method, headers: headers, dateOrExpires: expiresText, resourcePath: request.v2ResourcePath,
             query: request.query)
         try compare(expected: signer.signature(stringToSign: stringToSign), given: signature, stringToSign: stringToSign, accessKey: accessKey)
         return Authentication(identity: .user(accessKey: accessKey))

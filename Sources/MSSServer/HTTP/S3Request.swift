@@ -54,6 +54,12 @@ struct S3Request: Sendable {
     func header(_ name: String) -> String? { headers[name] }
 
     var authenticationInput: Authenticator.Incoming {
-        Authenticator.Incoming(method: method, rawPath: rawPath, query: query, headers: headers)
+        let resource: String
+        if let bucket, key == nil {
+            resource = "/\(bucket)/"
+        } else {
+            resource = rawPath
+        }
+        return Authenticator.Incoming(method: method, rawPath: rawPath, v2ResourcePath: resource, query: query, headers: headers)
     }
 }

@@ -100,7 +100,10 @@ extension S3Handler {
     func getObject(_ request: S3Request, bucket: String, key: String, isHead: Bool) async throws -> Response {
         guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
         if let failure = Self.preconditionFailure(request, object: object) { return failure }
-        var headers = Self.objectHeaders(object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED")
+        let rangeHeader = request.header("range")
+        // A checksum describes the whole object, so a ranged answer carries none (as in S3).
+        var headers = Self.objectHeaders(
+            object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED" && rangeHeader == nil)
         for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
             if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
                 headers[name] = value
@@ -108,7 +111,7 @@ extension S3Handler {
         }
         var range: Range<Int64> = 0..<object.size
         var status = HTTPResponse.Status.ok
-        if let rangeHeader = request.header("range"), let wanted = try Self.parseRange(rangeHeader, size: object.size) {
+        if let rangeHeader, let wanted = try Self.parseRange(rangeHeader, size: object.size) {
             range = wanted
             status = .partialContent
             headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(object.size)"
