@@ -79,6 +79,10 @@ let package = Package(
             dependencies: ["MSS"]
         ),
         .testTarget(
+            name: "MSSServerTests",
+            dependencies: ["MSSServer", "S3Protocol"]
+        ),
+        .testTarget(
             name: "MSSIntegrationTests",
             dependencies: [
                 "MSS",

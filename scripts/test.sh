@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 radosgw ceph-mon ceph-osd ceph-common
+apt_install ca-certificates curl python3 radosgw ceph-mon ceph-osd ceph-common rclone
 ensure_venv
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/mss-test-servers.XXXXXX")
@@ -39,19 +39,35 @@ python3 "$root/scripts/lib/flaky_proxy.py" "$proxy_port" "127.0.0.1:$rgw_port" >
 echo $! >"$state/proxy.pid"
 wait_for_http "http://127.0.0.1:$proxy_port/" 30
 
-export MSS_TEST_SERVERS="rgw|http://127.0.0.1:$rgw_port|$access_key|$secret_key|strict moto|http://127.0.0.1:$moto_port|motokey|motosecret|lax"
+log "building"
+swift build --build-tests
+bin=$(swift build --show-bin-path)
+
+mss_port=$(free_port)
+mss_access=MSSSERVERTESTKEY0001
+mss_secret=mss-server-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+log "starting mss-server on 127.0.0.1:$mss_port"
+"$bin/mss-server" --data "$state/mss-data" --port "$mss_port" --access-key "$mss_access" --secret-key "$mss_secret" \
+    >"$state/mss-server.log" 2>&1 &
+echo $! >"$state/mss-server.pid"
+wait_for_http "http://127.0.0.1:$mss_port/" 30
+
+export MSS_TEST_SERVERS="rgw|http://127.0.0.1:$rgw_port|$access_key|$secret_key|strict moto|http://127.0.0.1:$moto_port|motokey|motosecret|lax mss|http://127.0.0.1:$mss_port|$mss_access|$mss_secret|strict"
 export MSS_TEST_FLAKY_PROXY="rgw-via-flaky-proxy|http://127.0.0.1:$proxy_port|$access_key|$secret_key|strict"
 export MSS_TEST_REQUIRE_SERVERS=1
 
-log "building"
-swift build --build-tests
-log "running the tests"
+log "running the Swift tests"
 set +e
 swift test --skip-build
 status=$?
+log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone)"
+MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" \
+    MSS_SERVER_DATA="$state/mss-data" PATH="$venv/bin:$PATH" "$venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/peers"
+peer_status=$?
 set -e
+[ $status -eq 0 ] && status=$peer_status
 if [ $status -ne 0 ]; then
     log "tests failed; the last lines of the server logs follow"
-    tail -n 30 "$state/moto.log" "$state/proxy.log" "$state/rgw/log/client.rgw.log" 2>/dev/null | tail -n 80 >&2 || true
+    tail -n 30 "$state/mss-server.log" "$state/moto.log" "$state/proxy.log" "$state/rgw/log/client.rgw.log" 2>/dev/null | tail -n 100 >&2 || true
 fi
 exit $status
