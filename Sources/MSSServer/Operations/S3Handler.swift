@@ -22,7 +22,9 @@ struct S3Handler: HTTPResponder {
             let s3 = try S3Request(request)
             let authentication = try authenticator.authenticate(s3.authenticationInput)
             response = try await dispatch(s3, authentication: authentication)
-        } catch let error as S3ServerError {
+        } catch var error as S3ServerError {
+            // Every error names what it is about; by default the resource requested.
+            if error.resource == nil { error.resource = request.uri.path }
             if error.status >= 500 { logger.error("request failed", metadata: ["code": "\(error.code)", "message": "\(error.message)", "request-id": "\(requestID)"]) }
             response = S3Response.error(error, requestID: requestID, isHead: request.method == .head)
         } catch {
