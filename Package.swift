@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MSSServer", targets: ["MSSServer"]),
         .executable(name: "mss-server", targets: ["mss-server"]),
         .executable(name: "mss-quickstart", targets: ["QuickStart"]),
+        .executable(name: "mss-transfer", targets: ["TransferTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -69,6 +70,11 @@ let package = Package(
             dependencies: ["MSS"],
             path: "Examples/QuickStart"
         ),
+        .executableTarget(
+            name: "TransferTool",
+            dependencies: ["MSS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/TransferTool"
+        ),
         .testTarget(
             name: "S3ProtocolTests",
             dependencies: ["S3Protocol"],
@@ -88,6 +94,7 @@ let package = Package(
                 "MSS",
                 "S3Protocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
     ],

@@ -40,6 +40,12 @@ osd pool default pgp num = 8
 mon max pg per osd = 1000
 osd crush chooseleaf type = 0
 mon warn on pool no redundancy = false
+# Tests write and delete gigabytes; without prompt garbage collection the in-memory OSD fills up
+# and writes stall.
+mon osd full ratio = 0.99
+mon osd nearfull ratio = 0.98
+mon osd backfillfull ratio = 0.985
+osd failsafe full ratio = 0.995
 run dir = $dir/run
 log file = $dir/log/\$name.log
 admin socket = $dir/run/\$name.asok
@@ -49,7 +55,7 @@ mon data = $dir/mon
 [osd.0]
 osd data = $dir/osd
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = 8589934592
 osd max object size = 1073741824
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
@@ -58,6 +64,9 @@ rgw thread pool size = 64
 rgw enable usage log = false
 rgw lifecycle work time = 00:00-00:00
 rgw data = $dir/run/rgw
+rgw gc obj min wait = 0
+rgw gc processor period = 5
+rgw gc processor max time = 5
 CONF
 
 ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null

@@ -48,15 +48,13 @@ public struct MultipartUpload: Sendable, Hashable {
     public func uploadPart(partNumber: Int, fromFile path: String, offset: Int64 = 0, length: Int64? = nil)
         async throws -> CompletedPart
     {
-        var request = try partRequest("PUT", partNumber: partNumber)
+        _ = try partRequest("PUT", partNumber: partNumber)
         let size = try await Key.fileSize(path)
         let count = length ?? (size - offset)
         guard offset >= 0, count >= 0, offset + count <= size else {
             throw MSSClientError.invalidArgument("bytes \(offset)..<\(offset + count) are outside \(path) (\(size) bytes)")
         }
-        request.headers.add("Content-MD5", try await Key.md5Base64(ofFile: path, offset: offset, length: count))
-        request.body = .file(path: path, offset: offset, length: count)
-        return try await send(request, partNumber: partNumber)
+        return try await uploadPart(partNumber: partNumber, fromFile: path, offset: offset, length: count, onBytesSent: nil)
     }
 
     private func send(_ request: S3Request, partNumber: Int) async throws -> CompletedPart {

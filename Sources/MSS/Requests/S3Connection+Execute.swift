@@ -51,7 +51,7 @@ extension S3Connection {
 
             let outcome: Outcome<Result>
             do {
-                outcome = try await withBody(request.body) { body in
+                outcome = try await withBody(request.body, onBytesSent: request.onBytesSent) { body in
                     http.body = body
                     let response = try await httpClient.execute(http, deadline: .distantFuture, logger: logger)
                     let status = Int(response.status.code)
@@ -124,7 +124,8 @@ extension S3Connection {
 
     /// Runs `body` with the HTTP body for `requestBody`, keeping a file open while it is sent.
     private func withBody<T: Sendable>(
-        _ requestBody: RequestBody, _ body: (HTTPClientRequest.Body?) async throws -> T
+        _ requestBody: RequestBody, onBytesSent: (@Sendable (Int64) -> Void)?,
+        _ body: (HTTPClientRequest.Body?) async throws -> T
     ) async throws -> T {
         switch requestBody {
         case .empty:
@@ -132,22 +133,17 @@ extension S3Connection {
         case .bytes(let buffer):
             return try await body(.bytes(buffer))
         case .file(let path, let offset, let length):
-            let handle: ReadFileHandle
+            // withFileHandle closes the file even when the task is cancelled.
+            var opened = false
             do {
-                handle = try await FileSystem.shared.openFile(forReadingAt: FilePath(path))
-            } catch {
+                return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                    opened = true
+                    let chunks = handle.readChunks(in: offset..<(offset + length), chunkLength: .kibibytes(256))
+                    return try await body(.stream(CountingChunks(base: chunks, onBytes: onBytesSent), length: .known(length)))
+                }
+            } catch where !opened {
                 throw MSSClientError(.fileError, "cannot open \(path) for reading: \(error)")
             }
-            let result: T
-            do {
-                let chunks = handle.readChunks(in: offset..<(offset + length), chunkLength: .kibibytes(256))
-                result = try await body(.stream(chunks, length: .known(length)))
-            } catch {
-                try? await handle.close()
-                throw error
-            }
-            try await handle.close()
-            return result
         }
     }
 

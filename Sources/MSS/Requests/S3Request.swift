@@ -11,6 +11,8 @@ struct S3Request: Sendable {
     var body: RequestBody = .empty
     /// Which host to address; the image service lives on its own.
     var service: Service = .storage
+    /// Told how many body bytes went out, as they go (file bodies only).
+    var onBytesSent: (@Sendable (Int64) -> Void)?
 
     enum Service: Sendable {
         case storage

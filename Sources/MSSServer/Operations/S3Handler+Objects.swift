@@ -118,24 +118,15 @@ extension S3Handler {
         }
         headers[.contentLength] = String(range.count)
         if isHead || range.isEmpty { return Response(status: status, headers: headers) }
-        // Opened before answering: the open file keeps this version's bytes readable even if a
-        // newer write replaces the object meanwhile.
-        let handle: ReadFileHandle
-        do {
-            handle = try await FileSystem.shared.openFile(forReadingAt: FilePath(store.dataPath(bucket: bucket, object: object)))
-        } catch {
-            throw S3ServerError(503, .slowDown, "The object changed while it was being read; please retry.")
-        }
+        // A newer write of the key leaves this version's bytes in place for a while (see
+        // ObjectStore.commit), so the file is still there when the body starts streaming.
+        let path = store.dataPath(bucket: bucket, object: object)
         let readRange = range
         let body = ResponseBody { writer in
-            do {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 for try await chunk in handle.readChunks(in: readRange, chunkLength: .kibibytes(256)) {
                     try await writer.write(chunk)
                 }
-                try await handle.close()
-            } catch {
-                try? await handle.close()
-                throw error
             }
             try await writer.finish(nil)
         }

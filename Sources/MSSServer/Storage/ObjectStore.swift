@@ -204,7 +204,7 @@ actor ObjectStore {
             throw .internalError("cannot store the object: \(error)")
         }
         if let previous = objects[bucket]?[object.key] {
-            try? FileManager.default.removeItem(atPath: dataPath(bucket: bucket, object: previous))
+            removeLater(dataPath(bucket: bucket, object: previous))
         }
         objects[bucket, default: [:]][object.key] = object
         sortedKeys[bucket, default: SortedKeys()].insert(Array(object.key.utf8))
@@ -238,7 +238,7 @@ actor ObjectStore {
         } catch {
             throw .internalError("cannot delete the object: \(error)")
         }
-        try? FileManager.default.removeItem(atPath: dataPath(bucket: bucket, object: object))
+        removeLater(dataPath(bucket: bucket, object: object))
         objects[bucket]?[key] = nil
         sortedKeys[bucket]?.remove(Array(key.utf8))
         return true
@@ -325,6 +325,17 @@ actor ObjectStore {
     var partsByUpload: [String: [Int: PartRecord]] = [:]
 
     // MARK: Helpers
+
+    /// How long the bytes of a replaced or deleted version stay, so that a GET which looked the
+    /// object up just before can still stream them. A restart removes them at once.
+    static let retiredVersionGrace: Duration = .seconds(60)
+
+    nonisolated func removeLater(_ path: String) {
+        Task {
+            try? await Task.sleep(for: Self.retiredVersionGrace)
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
 
     func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
         let data = try encoder.encode(value)

@@ -1,0 +1,126 @@
+public import Foundation
+import Crypto
+import NIOCore
+import NIOFileSystem
+import S3Protocol
+import Synchronization
+
+extension TransferManager {
+    /// Downloads `key` to the file at `path` with parallel ranged GETs written at their offsets.
+    ///
+    /// Every ranged GET carries `If-Match` with the ETag seen first, so an object replaced
+    /// mid-download fails with ``MSSClientError/Kind/integrityCheckFailed`` instead of mixing two
+    /// versions. The bytes go to `path + ".mss-partial"` and replace `path` only once complete and
+    /// verified (size, and MD5 when the ETag is one).
+    ///
+    /// - Parameter resumeFile: where to keep a ``DownloadResumeRecord``; an interrupted download of
+    ///   the same object version continues without fetching finished parts again.
+    @discardableResult
+    public func download(
+        _ key: Key, toFile path: String, resumeFile: String? = nil, progress: TransferProgressHandler? = nil
+    ) async throws -> ObjectInfo {
+        guard let info = try await key.info() else {
+            throw S3Error(status: 404, code: .noSuchKey, message: "\(key.name) does not exist", resource: key.name)
+        }
+        guard let etag = info.etag else { throw MSSClientError(.invalidResponse, "\(key.name) has no ETag") }
+        let size = info.size
+        let partSize = configuration.partSize(forObjectOf: size)
+        let partCount = max(1, Int((size + partSize - 1) / partSize))
+        let partial = path + ".mss-partial"
+
+        var record = DownloadResumeRecord(
+            bucket: key.bucket.name, key: key.name, etag: etag, size: size, partSize: partSize, partialPath: partial,
+            finishedParts: [])
+        if let saved = ResumeFile.load(DownloadResumeRecord.self, from: resumeFile), saved.bucket == record.bucket,
+            saved.key == record.key, saved.etag == etag, saved.size == size, saved.partSize == partSize,
+            saved.partialPath == partial, FileManager.default.fileExists(atPath: partial)
+        {
+            record.finishedParts = saved.finishedParts
+        } else {
+            try? FileManager.default.removeItem(atPath: partial)
+        }
+        try ResumeFile.save(record, to: resumeFile)
+
+        let handle: ReadWriteFileHandle
+        do {
+            handle = try await FileSystem.shared.openFile(
+                forReadingAndWritingAt: FilePath(partial), options: .modifyFile(createIfNecessary: true))
+        } catch {
+            throw MSSClientError(.fileError, "cannot write \(partial): \(error)")
+        }
+        let alreadyDone = record.finishedParts.reduce(Int64(0)) { total, number in
+            total + min(partSize, size - Int64(number - 1) * partSize)
+        }
+        let meter = ProgressMeter(total: size, alreadyDone: alreadyDone, handler: progress)
+        let finished = Mutex(record)
+        do {
+            try await handle.resize(to: .bytes(size))
+            let remaining = (1...partCount).filter { !record.finishedParts.contains($0) }
+            try await Self.forEach(remaining, limit: configuration.concurrency) { number in
+                let offset = Int64(number - 1) * partSize
+                let length = min(partSize, size - offset)
+                guard length > 0 else { return }
+                try await Self.fetch(key, range: offset...(offset + length - 1), etag: etag, into: handle, meter: meter)
+                let snapshot = finished.withLock { record in
+                    record.finishedParts.insert(number)
+                    return record
+                }
+                try ResumeFile.save(snapshot, to: resumeFile)
+            }
+            if configuration.verifyDownloads, Key.isPlainMD5(etag) {
+                let md5 = try await Key.md5Base64(ofFile: partial, offset: 0, length: size)
+                guard Data(base64Encoded: md5).map({ Digests.hex($0) }) == etag.lowercased() else {
+                    await Self.close(handle)
+                    try? FileManager.default.removeItem(atPath: partial)
+                    ResumeFile.remove(resumeFile)
+                    throw MSSClientError(.integrityCheckFailed, "MD5 of the downloaded \(key.name) does not match its ETag")
+                }
+            }
+            try await handle.synchronize()
+            await Self.close(handle)
+        } catch {
+            await Self.close(handle)
+            if resumeFile == nil || Task.isCancelled {
+                try? FileManager.default.removeItem(atPath: partial)
+                ResumeFile.remove(resumeFile)
+            }
+            throw error
+        }
+        guard rename(partial, path) == 0 else {
+            throw MSSClientError(.fileError, "cannot move the download into \(path)")
+        }
+        ResumeFile.remove(resumeFile)
+        meter.report()
+        return info
+    }
+
+    /// Closes `handle` even from a cancelled task: NIO's handles must be closed before they go.
+    static func close(_ handle: ReadWriteFileHandle) async {
+        await Task { try? await handle.close() }.value
+    }
+
+    /// GETs `range` of `key` with `If-Match` and writes it at the range's offset.
+    static func fetch(
+        _ key: Key, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle, meter: ProgressMeter
+    ) async throws {
+        var request = try key.request("GET")
+        request.headers.add("Range", ByteRange.bounded(range).headerValue)
+        request.headers.add("If-Match", "\"\(etag)\"")
+        let expected = range.count
+        do {
+            try await key.connection.send(request) { response in
+                var offset = range.lowerBound
+                for try await chunk in response.body {
+                    try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
+                    offset += Int64(chunk.readableBytes)
+                    meter.add(Int64(chunk.readableBytes))
+                }
+                guard offset - range.lowerBound == Int64(expected) else {
+                    throw MSSClientError(.integrityCheckFailed, "expected \(expected) bytes of \(key.name) at \(range.lowerBound), got \(offset - range.lowerBound)")
+                }
+            }
+        } catch let error as S3Error where error.status == 412 {
+            throw MSSClientError(.integrityCheckFailed, "\(key.name) changed during the download (its ETag is no longer \(etag))")
+        }
+    }
+}
