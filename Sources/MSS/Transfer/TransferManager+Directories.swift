@@ -75,7 +75,8 @@ extension TransferManager {
             let target = root.appendingPathComponent(components.joined(separator: "/"))
             do {
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try await perFile.download(bucket.newKey(object.key), toFile: target.path)
+                try await perFile.download(
+                    bucket.newKey(object.key), toFile: target.path, knownSize: object.size, resumeFile: nil, progress: nil)
                 meter.add(object.size)
                 results.succeeded(target.path, bytes: object.size)
             } catch is CancellationError {

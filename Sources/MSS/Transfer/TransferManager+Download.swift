@@ -19,6 +19,19 @@ extension TransferManager {
     public func download(
         _ key: Key, toFile path: String, resumeFile: String? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> ObjectInfo {
+        try await download(key, toFile: path, knownSize: nil, resumeFile: resumeFile, progress: progress)
+    }
+
+    /// `knownSize` comes from a listing: objects that fit in one part then take a single GET
+    /// (streamed to the file and MD5-checked) instead of HEAD plus ranged GET.
+    func download(
+        _ key: Key, toFile path: String, knownSize: Int64?, resumeFile: String?, progress: TransferProgressHandler?
+    ) async throws -> ObjectInfo {
+        if let knownSize, knownSize <= configuration.partSize, resumeFile == nil {
+            let info = try await key.contents(toFile: path)
+            ProgressMeter(total: info.size, alreadyDone: info.size, handler: progress).report()
+            return info
+        }
         guard let info = try await key.info() else {
             throw S3Error(status: 404, code: .noSuchKey, message: "\(key.name) does not exist", resource: key.name)
         }

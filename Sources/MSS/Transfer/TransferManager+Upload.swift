@@ -5,6 +5,9 @@ import S3Protocol
 import Synchronization
 
 extension TransferManager {
+    /// Files up to this size are read into memory whole instead of being streamed.
+    static let inMemoryLimit: Int64 = 1 << 20
+
     /// Uploads the file at `path` to `key`: one PUT below the multipart threshold, parallel parts
     /// above it.
     ///
@@ -22,6 +25,19 @@ extension TransferManager {
     ) async throws -> PutResult {
         try Key.validate(key.name)
         let size = try await Key.fileSize(path)
+        if size <= Self.inMemoryLimit {
+            // Small files: one read serves both the Content-MD5 and the body.
+            let meter = ProgressMeter(total: size, handler: progress)
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw MSSClientError(.fileError, "cannot read \(path): \(error)")
+            }
+            let result = try await key.setContents(data, options: options)
+            meter.add(Int64(data.count))
+            return result
+        }
         if size <= configuration.multipartThreshold {
             let meter = ProgressMeter(total: size, handler: progress)
             var request = try key.request("PUT")
