@@ -25,13 +25,20 @@ extension Key {
     /// sent, never held in memory whole.
     @discardableResult
     public func setContents(fromFile path: String, options: PutOptions = PutOptions()) async throws -> PutResult {
+        try await setContents(fromFile: path, size: try await Self.fileSize(path), options: options, onBytesSent: nil)
+    }
+
+    /// The streamed single PUT of a file whose size is known, telling `onBytesSent` as bytes go.
+    func setContents(
+        fromFile path: String, size: Int64, options: PutOptions, onBytesSent: (@Sendable (Int64) -> Void)?
+    ) async throws -> PutResult {
         var request = try request("PUT")
-        let size = try await Self.fileSize(path)
         request.headers = options.headers
         if options.sendContentMD5 {
             request.headers.add("Content-MD5", try await Self.md5Base64(ofFile: path, offset: 0, length: size))
         }
         request.body = .file(path: path, offset: 0, length: size)
+        request.onBytesSent = onBytesSent
         return try await put(request)
     }
 

@@ -40,16 +40,9 @@ extension TransferManager {
         }
         if size <= configuration.multipartThreshold {
             let meter = ProgressMeter(total: size, handler: progress)
-            var request = try key.request("PUT")
-            request.headers = options.headers
-            if options.sendContentMD5 {
-                request.headers.add("Content-MD5", try await Key.md5Base64(ofFile: path, offset: 0, length: size))
-            }
-            request.body = .file(path: path, offset: 0, length: size)
-            request.onBytesSent = { meter.add($0) }
-            let response = try await connection.send(request)
+            let result = try await key.setContents(fromFile: path, size: size, options: options, onBytesSent: { meter.add($0) })
             meter.report()
-            return PutResult(etag: response.headers.first(name: "ETag").map(ObjectInfo.unquoted))
+            return result
         }
 
         let partSize = configuration.partSize(forObjectOf: size)

@@ -25,6 +25,5 @@ enum PayloadMode: Sendable, Equatable {
         }
     }
 
-    var isChunked: Bool { self != .plain(sha256Hex: nil) && !isPlain }
     var isPlain: Bool { if case .plain = self { true } else { false } }
 }
