@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MSS", targets: ["MSS"]),
         .library(name: "S3Protocol", targets: ["S3Protocol"]),
         .library(name: "MSSServer", targets: ["MSSServer"]),
+        .library(name: "MSSImageProcess", targets: ["MSSImageProcess"]),
         .executable(name: "mss-server", targets: ["mss-server"]),
         .executable(name: "mss-quickstart", targets: ["QuickStart"]),
         .executable(name: "mss-transfer", targets: ["TransferTool"]),
@@ -43,6 +44,9 @@ let package = Package(
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
+        // The '@' image process grammar, shared by the client (image keys) and the server.
+        .target(name: "MSSImageProcess"),
+        .testTarget(name: "MSSImageProcessTests", dependencies: ["MSSImageProcess"]),
         // The local MSS-compatible server: S3 REST API on disk with strict authentication.
         .target(
             name: "MSSServer",
