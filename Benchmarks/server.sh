@@ -17,11 +17,7 @@ bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-bench.XXXXXX")
 trap 'stop_pids_in "$work"; rm -rf "$work"' EXIT
 
-port=$(free_port)
-"$bin/mss-server" --data "$work/data" --port "$port" --access-key BENCHKEY --secret-key bench-secret-key >"$work/server.log" 2>&1 &
-echo $! >"$work/server.pid"
-wait_for_http "http://127.0.0.1:$port/" 30
-endpoint="http://127.0.0.1:$port"
+endpoint=$(start_mss_server "$bin/mss-server" "$work")
 
 py() { "$venv/bin/python" - "$@"; }
 boto='import boto3, sys

@@ -20,11 +20,7 @@ rss_mib=${BENCH_RSS_MIB:-4096}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-transfer-bench.XXXXXX")
 trap 'stop_pids_in "$work"; rm -rf "$work"' EXIT
 
-port=$(free_port)
-"$bin/mss-server" --data "$work/data" --port "$port" --access-key BENCHKEY --secret-key bench-secret-key >"$work/server.log" 2>&1 &
-echo $! >"$work/server.pid"
-wait_for_http "http://127.0.0.1:$port/" 30
-endpoint="http://127.0.0.1:$port"
+endpoint=$(start_mss_server "$bin/mss-server" "$work")
 
 export MSS_ENDPOINT="$endpoint" MSS_ACCESS_KEY=BENCHKEY MSS_SECRET_KEY=bench-secret-key
 export AWS_ACCESS_KEY_ID=BENCHKEY AWS_SECRET_ACCESS_KEY=bench-secret-key AWS_DEFAULT_REGION=us-east-1

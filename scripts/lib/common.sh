@@ -67,6 +67,17 @@ stop_pids_in() {
     done
 }
 
+# Starts mss-server with the benchmark keys (BENCHKEY / bench-secret-key) on a free port, data and
+# pid file under DIR, and prints its endpoint.
+start_mss_server() {
+    local binary=$1 dir=$2 port
+    port=$(free_port)
+    "$binary" --data "$dir/data" --port "$port" --access-key BENCHKEY --secret-key bench-secret-key >"$dir/server.log" 2>&1 &
+    echo $! >"$dir/server.pid"
+    wait_for_http "http://127.0.0.1:$port/" 30 || return 1
+    echo "http://127.0.0.1:$port"
+}
+
 require_swift() {
     if ! command -v swift >/dev/null 2>&1; then
         for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do

@@ -35,6 +35,14 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.details = details
     }
 
+    /// The error an S3 `<Error>` document describes.
+    init(status: Int, document: ErrorDocument, requestID: String? = nil) {
+        self.init(
+            status: status, code: S3ErrorCode(document.code), message: document.message,
+            requestID: document.requestID ?? requestID, resource: document.resource, hostID: document.hostID,
+            details: document.details)
+    }
+
     public var description: String {
         var text = "S3 error \(status) \(code)"
         if let message, !message.isEmpty { text += ": \(message)" }

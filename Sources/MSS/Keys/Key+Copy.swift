@@ -31,15 +31,9 @@ extension Key {
         if let acl { request.headers.replace("x-amz-acl", acl.rawValue) }
         request.headers.add("x-amz-copy-source", "/\(bucket.name)/" + URIEncoding.encode(name, keepSlash: true))
         let response = try await connection.send(request)
-        // A copy can fail after the 200 has been sent: the error then arrives in the body.
-        let bytes = response.bodyBytes
-        if let error = try? ErrorDocument(bytes: bytes) {
-            throw S3Error(
-                status: response.status, code: S3ErrorCode(error.code), message: error.message,
-                requestID: error.requestID, resource: error.resource)
-        }
+        try response.throwIfErrorBody()
         do {
-            _ = try CopyObjectResult(bytes: bytes)
+            _ = try CopyObjectResult(bytes: response.bodyBytes)
         } catch {
             throw MSSClientError(.invalidResponse, "copy of \(name) answered with an unreadable body: \(error)")
         }

@@ -37,9 +37,7 @@ extension MultipartUpload {
         request.headers.add("x-amz-copy-source", "/\(source.bucket.name)/" + URIEncoding.encode(source.name, keepSlash: true))
         if let range { request.headers.add("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
         let response = try await bucket.connection.send(request)
-        if let error = try? ErrorDocument(bytes: response.bodyBytes) {
-            throw S3Error(status: response.status, code: S3ErrorCode(error.code), message: error.message, requestID: error.requestID)
-        }
+        try response.throwIfErrorBody()
         let result = try bucket.connection.decode(CopyPartResult.self, from: response)
         return CompletedPart(partNumber: partNumber, etag: result.result.etag)
     }

@@ -97,12 +97,7 @@ public struct MultipartUpload: Sendable, Hashable {
         request.headers.add("Content-Type", "application/xml")
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await bucket.connection.send(request)
-        // Like copy, Complete may report failure inside a 200 response.
-        if let error = try? ErrorDocument(bytes: response.bodyBytes) {
-            throw S3Error(
-                status: response.status, code: S3ErrorCode(error.code), message: error.message,
-                requestID: error.requestID, resource: error.resource)
-        }
+        try response.throwIfErrorBody()
         let result = try bucket.connection.decode(CompleteMultipartUploadResult.self, from: response)
         var etag = ObjectInfo.unquoted(result.etag)
         if etag.isEmpty {

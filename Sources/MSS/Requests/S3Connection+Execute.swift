@@ -70,7 +70,7 @@ extension S3Connection {
             } catch let error as MSSClientError {
                 throw error
             } catch {
-                guard request.body.isReplayable, attempt < retry.maxAttempts, !Task.isCancelled else {
+                guard attempt < retry.maxAttempts, !Task.isCancelled else {
                     throw TransportError(underlying: error, attempts: attempt)
                 }
                 let delay = retry.delay(afterAttempt: attempt, retryAfter: nil)
@@ -89,7 +89,7 @@ extension S3Connection {
                 throw error
             case .failure(let error, let retryAfter):
                 guard RetryPolicy.isRetryable(status: error.status, code: error.code.rawValue),
-                    request.body.isReplayable, attempt < retry.maxAttempts
+                    attempt < retry.maxAttempts
                 else {
                     logger.debug(
                         "request failed", metadata: ["method": "\(request.method)", "status": "\(error.status)", "code": "\(error.code)"])
@@ -155,11 +155,7 @@ extension S3Connection {
         let retryAfter = headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
         let bytes = Array(body.readableBytesView)
         if let document = try? ErrorDocument(bytes: bytes) {
-            let error = S3Error(
-                status: status, code: S3ErrorCode(document.code), message: document.message,
-                requestID: document.requestID ?? requestID, resource: document.resource, hostID: document.hostID,
-                details: document.details)
-            return (error, retryAfter)
+            return (S3Error(status: status, document: document, requestID: requestID), retryAfter)
         }
         // HEAD responses and some proxies carry no S3 body: the status is all there is.
         let text = String(decoding: bytes.prefix(512), as: UTF8.self)

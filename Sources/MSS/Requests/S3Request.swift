@@ -30,7 +30,7 @@ struct S3Request: Sendable {
     var isBucketLevel: Bool { key == nil }
 }
 
-/// A request body. Bytes and file regions can be sent again, so requests carrying them are retried.
+/// A request body. Every kind can be sent again, which is what lets the executor retry.
 enum RequestBody: Sendable {
     case empty
     case bytes(ByteBuffer)
@@ -44,6 +44,4 @@ enum RequestBody: Sendable {
         case .file(_, _, let length): length
         }
     }
-
-    var isReplayable: Bool { true }
 }

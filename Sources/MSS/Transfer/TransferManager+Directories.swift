@@ -34,14 +34,8 @@ extension TransferManager {
         let list = files
         try await Self.forEach(list.indices, limit: configuration.concurrency) { index in
             let file = list[index]
-            do {
+            try await results.run(done: file.key, failed: file.path, bytes: file.size, meter: meter) {
                 try await perFile.upload(file: file.path, to: bucket.newKey(file.key), progress: nil)
-                meter.add(file.size)
-                results.succeeded(file.key, bytes: file.size)
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                results.failed(file.path, error)
             }
         }
         return results.result
@@ -73,16 +67,10 @@ extension TransferManager {
                 return
             }
             let target = root.appendingPathComponent(components.joined(separator: "/"))
-            do {
+            try await results.run(done: target.path, failed: object.key, bytes: object.size, meter: meter) {
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try await perFile.download(
+                _ = try await perFile.download(
                     bucket.newKey(object.key), toFile: target.path, knownSize: object.size, resumeFile: nil, progress: nil)
-                meter.add(object.size)
-                results.succeeded(target.path, bytes: object.size)
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                results.failed(object.key, error)
             }
         }
         return results.result
@@ -100,5 +88,20 @@ final class ResultCollector: Sendable {
         }
     }
     func failed(_ item: String, _ error: any Error) { state.withLock { $0.failures.append((item, error)) } }
+
+    /// Runs one item's transfer and records its outcome; only cancellation stops the whole tree.
+    func run(done: String, failed item: String, bytes: Int64, meter: ProgressMeter, _ work: () async throws -> Void)
+        async throws
+    {
+        do {
+            try await work()
+            meter.add(bytes)
+            succeeded(done, bytes: bytes)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            failed(item, error)
+        }
+    }
     var result: DirectoryTransferResult { state.withLock { $0 } }
 }
