@@ -35,6 +35,7 @@ let package = Package(
             name: "MSS",
             dependencies: [
                 "S3Protocol",
+                "MSSImageProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -47,11 +48,18 @@ let package = Package(
         // The '@' image process grammar, shared by the client (image keys) and the server.
         .target(name: "MSSImageProcess"),
         .testTarget(name: "MSSImageProcessTests", dependencies: ["MSSImageProcess"]),
+        // libvips, through non-variadic shims in the module map's header.
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // The image service's processing: the grammar run over image files with libvips.
+        .target(name: "MSSImaging", dependencies: ["CVips", "MSSImageProcess"]),
+        .testTarget(name: "MSSImagingTests", dependencies: ["MSSImaging", "MSSImageProcess"]),
         // The local MSS-compatible server: S3 REST API on disk with strict authentication.
         .target(
             name: "MSSServer",
             dependencies: [
                 "S3Protocol",
+                "MSSImageProcess",
+                "MSSImaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

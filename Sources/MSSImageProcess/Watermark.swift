@@ -55,7 +55,10 @@ public struct Watermark: Sendable, Hashable {
             case "x": x = try number(0...4096)
             case "y": y = try number(0...4096)
             case "voffset": verticalOffset = try number(-1000...1000)
-            case "object": object = try decoded()
+            case "object":
+                let value = try decoded()
+                _ = try WatermarkObject(parsing: value)
+                object = value
             case "text":
                 let value = try decoded()
                 guard value.count <= 64 else { throw ImageProcessError("watermark text is longer than 64 characters") }
@@ -99,6 +102,50 @@ public struct Watermark: Sendable, Hashable {
         add("align", align)
         add("interval", interval)
         return parts.joined(separator: "&")
+    }
+}
+
+/// The `object` parameter of an image watermark: a key in the same bucket, optionally followed by
+/// `@` and its own preprocessing, where `NP` scales the watermark to N% of the main image.
+public struct WatermarkObject: Sendable, Hashable {
+    public var key: String
+    public var percentOfMain: Int?
+    public var process: ImageProcess?
+
+    public init(key: String, percentOfMain: Int? = nil, process: ImageProcess? = nil) {
+        self.key = key
+        self.percentOfMain = percentOfMain
+        self.process = process
+    }
+
+    public init(parsing text: String) throws(ImageProcessError) {
+        guard let at = text.lastIndex(of: "@") else {
+            self.init(key: text)
+            return
+        }
+        let key = String(text[..<at])
+        guard !key.isEmpty else { throw ImageProcessError("watermark object '\(text)' names no key") }
+        var percentOfMain: Int?
+        var rest: [Substring] = []
+        for token in text[text.index(after: at)...].split(separator: "_", omittingEmptySubsequences: false) {
+            if token.hasSuffix("P"), let percent = Int(token.dropLast()) {
+                guard (1...100).contains(percent) else {
+                    throw ImageProcessError("watermark object token '\(token)': P must be 1...100")
+                }
+                percentOfMain = percent
+            } else {
+                rest.append(token)
+            }
+        }
+        let process = rest.isEmpty ? nil : try ImageProcess(parsing: rest.joined(separator: "_"))
+        self.init(key: key, percentOfMain: percentOfMain, process: process)
+    }
+
+    public var rendered: String {
+        var suffix: [String] = []
+        if let percentOfMain { suffix.append("\(percentOfMain)P") }
+        if let process { suffix.append(process.rendered) }
+        return suffix.isEmpty ? key : key + "@" + suffix.joined(separator: "_")
     }
 }
 

@@ -1,0 +1,144 @@
+// Non-variadic wrappers around the libvips calls the image service uses. Swift cannot call C
+// variadic functions, and libvips takes its optional arguments as NULL-terminated name/value
+// lists, so each wrapper fixes the options it needs. Every wrapper returns 0 on success and
+// leaves the message in vips_error_buffer() on failure, like libvips itself.
+#ifndef MSS_CVIPS_SHIM_H
+#define MSS_CVIPS_SHIM_H
+
+#include <vips/vips.h>
+
+/// Starts libvips once per process, with loaders and savers that parse untrusted formats
+/// (ImageMagick, PDF, SVG...) blocked except ImageMagick's, which the caller only reaches with
+/// input it has already sniffed as BMP. The operation cache is off: every request reads a
+/// different object version and cached images would only hold memory.
+static inline int mss_vips_start(void) {
+    if (VIPS_INIT("mss-server")) return -1;
+    vips_block_untrusted_set(TRUE);
+    vips_operation_block_set("VipsForeignLoadMagick", FALSE);
+    vips_operation_block_set("VipsForeignSaveMagick", FALSE);
+    vips_cache_set_max(0);
+    return 0;
+}
+
+/// Source formats, in the same order as the Swift `SourceFormat` cases.
+enum { MSS_JPEG = 0, MSS_PNG = 1, MSS_WEBP = 2, MSS_GIF = 3, MSS_BMP = 4 };
+
+static inline int mss_load(const char *path, int format, VipsImage **out) {
+    switch (format) {
+    case MSS_JPEG: return vips_jpegload(path, out, NULL);
+    case MSS_PNG: return vips_pngload(path, out, NULL);
+    case MSS_WEBP: return vips_webpload(path, out, NULL);
+    case MSS_GIF: return vips_gifload(path, out, NULL);
+    case MSS_BMP: return vips_magickload(path, out, NULL);
+    default: vips_error("mss", "unknown source format"); return -1;
+    }
+}
+
+static inline int mss_autorot(VipsImage *in, VipsImage **out) { return vips_autorot(in, out, NULL); }
+
+static inline int mss_colourspace_srgb(VipsImage *in, VipsImage **out) {
+    return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+static inline int mss_cast_uchar(VipsImage *in, VipsImage **out) { return vips_cast_uchar(in, out, NULL); }
+
+static inline int mss_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width, int height) {
+    return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+static inline int mss_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+    return vips_extract_band(in, out, band, "n", n, NULL);
+}
+
+static inline int mss_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) { return vips_bandjoin2(a, b, out, NULL); }
+
+static inline int mss_resize(VipsImage *in, VipsImage **out, double hscale, double vscale) {
+    return vips_resize(in, out, hscale, "vscale", vscale, NULL);
+}
+
+/// Quarter turns clockwise; exact, no resampling.
+static inline int mss_rot(VipsImage *in, VipsImage **out, int quarters) {
+    VipsAngle angle = quarters == 1 ? VIPS_ANGLE_D90 : quarters == 2 ? VIPS_ANGLE_D180 : VIPS_ANGLE_D270;
+    return vips_rot(in, out, angle, NULL);
+}
+
+/// Any angle clockwise; the uncovered corners take `background` (one value per band).
+static inline int mss_rotate(VipsImage *in, VipsImage **out, double degrees, const double *background, int n) {
+    VipsArrayDouble *colour = vips_array_double_new(background, n);
+    int result = vips_rotate(in, out, degrees, "background", colour, NULL);
+    vips_area_unref(VIPS_AREA(colour));
+    return result;
+}
+
+static inline int mss_embed(VipsImage *in, VipsImage **out, int x, int y, int width, int height,
+                            const double *background, int n) {
+    VipsArrayDouble *colour = vips_array_double_new(background, n);
+    int result = vips_embed(in, out, x, y, width, height, "extend", VIPS_EXTEND_BACKGROUND, "background", colour, NULL);
+    vips_area_unref(VIPS_AREA(colour));
+    return result;
+}
+
+static inline int mss_flatten(VipsImage *in, VipsImage **out, const double *background, int n) {
+    VipsArrayDouble *colour = vips_array_double_new(background, n);
+    int result = vips_flatten(in, out, "background", colour, NULL);
+    vips_area_unref(VIPS_AREA(colour));
+    return result;
+}
+
+static inline int mss_sharpen(VipsImage *in, VipsImage **out, double sigma) { return vips_sharpen(in, out, "sigma", sigma, NULL); }
+
+static inline int mss_gaussblur(VipsImage *in, VipsImage **out, double sigma) { return vips_gaussblur(in, out, sigma, NULL); }
+
+/// out = a * in + b per band, clipped back to 8 bits.
+static inline int mss_linear_uchar(VipsImage *in, VipsImage **out, const double *a, const double *b, int n) {
+    VipsImage *wide = NULL;
+    if (vips_linear(in, &wide, a, b, n, NULL)) return -1;
+    int result = vips_cast_uchar(wide, out, NULL);
+    g_object_unref(wide);
+    return result;
+}
+
+/// A transparent canvas of four bands.
+static inline int mss_black_rgba(VipsImage **out, int width, int height) {
+    VipsImage *black = NULL;
+    if (vips_black(&black, width, height, "bands", 4, NULL)) return -1;
+    int result = vips_copy(black, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(black);
+    return result;
+}
+
+static inline int mss_as_srgb(VipsImage *in, VipsImage **out) {
+    return vips_copy(in, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+/// A one-band antialiased mask of `text`; `font` is a Pango description such as
+/// "WenQuanYi Zen Hei 40", sized in pixels because dpi is 72.
+static inline int mss_text(VipsImage **out, const char *text, const char *font, const char *fontfile) {
+    return vips_text(out, text, "font", font, "fontfile", fontfile, "dpi", 72, NULL);
+}
+
+static inline int mss_composite_over(VipsImage *base, VipsImage *overlay, VipsImage **out, int x, int y) {
+    return vips_composite2(base, overlay, out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL);
+}
+
+static inline int mss_jpegsave(VipsImage *in, void **buffer, size_t *length, int quality, int progressive) {
+    return vips_jpegsave_buffer(in, buffer, length, "Q", quality, "interlace", progressive, "strip", TRUE, NULL);
+}
+
+static inline int mss_pngsave(VipsImage *in, void **buffer, size_t *length) {
+    return vips_pngsave_buffer(in, buffer, length, "strip", TRUE, NULL);
+}
+
+static inline int mss_webpsave(VipsImage *in, void **buffer, size_t *length, int quality) {
+    return vips_webpsave_buffer(in, buffer, length, "Q", quality, "strip", TRUE, NULL);
+}
+
+static inline int mss_gifsave(VipsImage *in, void **buffer, size_t *length) {
+    return vips_gifsave_buffer(in, buffer, length, NULL);
+}
+
+static inline int mss_bmpsave(VipsImage *in, void **buffer, size_t *length) {
+    return vips_magicksave_buffer(in, buffer, length, "format", "bmp", NULL);
+}
+
+#endif
