@@ -8,7 +8,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 rclone time
+apt_install ca-certificates curl python3 pkg-config libvips-dev rclone time
 ensure_venv
 swift build -c release --product mss-server >/dev/null
 swift build -c release --product mss-transfer >/dev/null

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 radosgw ceph-mon ceph-osd ceph-common
+apt_install ca-certificates curl python3 pkg-config libvips-dev radosgw ceph-mon ceph-osd ceph-common
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/mss-quickstart.XXXXXX")
 trap 'stop_pids_in "$state/rgw"; rm -rf "$state"' EXIT

@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 radosgw ceph-mon ceph-osd ceph-common rclone
+apt_install ca-certificates curl python3 pkg-config libvips-dev fonts-wqy-zenhei fonts-wqy-microhei imagemagick \
+    radosgw ceph-mon ceph-osd ceph-common rclone
 ensure_venv
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/mss-test-servers.XXXXXX")
@@ -44,16 +45,19 @@ swift build --build-tests
 bin=$(swift build --show-bin-path)
 
 mss_port=$(free_port)
+mss_image_port=$(free_port)
 mss_access=MSSSERVERTESTKEY0001
 mss_secret=mss-server-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-log "starting mss-server on 127.0.0.1:$mss_port"
-"$bin/mss-server" --data "$state/mss-data" --port "$mss_port" --access-key "$mss_access" --secret-key "$mss_secret" \
+log "starting mss-server on 127.0.0.1:$mss_port (image service on $mss_image_port)"
+"$bin/mss-server" --data "$state/mss-data" --port "$mss_port" --image-port "$mss_image_port" --access-key "$mss_access" --secret-key "$mss_secret" \
     >"$state/mss-server.log" 2>&1 &
 echo $! >"$state/mss-server.pid"
 wait_for_http "http://127.0.0.1:$mss_port/" 30
+wait_for_http "http://127.0.0.1:$mss_image_port/" 30
 
 export MSS_TEST_SERVERS="rgw|http://127.0.0.1:$rgw_port|$access_key|$secret_key|strict moto|http://127.0.0.1:$moto_port|motokey|motosecret|lax mss|http://127.0.0.1:$mss_port|$mss_access|$mss_secret|strict"
 export MSS_TEST_FLAKY_PROXY="rgw-via-flaky-proxy|http://127.0.0.1:$proxy_port|$access_key|$secret_key|strict"
+export MSS_TEST_IMAGE_SERVER="http://127.0.0.1:$mss_port|http://127.0.0.1:$mss_image_port|$mss_access|$mss_secret"
 export MSS_TEST_REQUIRE_SERVERS=1
 
 log "running the Swift tests"
@@ -61,7 +65,7 @@ set +e
 swift test --skip-build
 status=$?
 log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone)"
-MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" \
+MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" \
     MSS_SERVER_DATA="$state/mss-data" PATH="$venv/bin:$PATH" "$venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/peers"
 peer_status=$?
 set -e

@@ -55,6 +55,8 @@ public struct Transform: Sendable, Hashable {
             body = body[..<dot]
         }
         guard !body.isEmpty || format != nil else { throw ImageProcessError("empty action in the process string") }
+        // A bare suffix (`...|.png`) is an action that only converts.
+        if body.isEmpty { return }
         for token in body.split(separator: "_", omittingEmptySubsequences: false) {
             try apply(String(token))
         }

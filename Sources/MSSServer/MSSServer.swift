@@ -1,6 +1,7 @@
 public import Foundation
 import Hummingbird
 public import Logging
+import MSSImaging
 import NIOCore
 public import S3Protocol
 
@@ -17,6 +18,9 @@ public struct MSSServer: Sendable {
         public var address: String
         /// 0 picks a free port; ``MSSServer/run(onListening:)`` reports the one chosen.
         public var port: Int
+        /// The image service's port (`GET /{bucket}/{key}@{process}`); nil runs no image service,
+        /// 0 picks a free port.
+        public var imagePort: Int?
         public var credentials: [Credentials]
 
         /// Keys for local development, used when none are given; documented, so never for data
@@ -24,12 +28,13 @@ public struct MSSServer: Sendable {
         public static let developmentCredentials = Credentials(accessKey: "mssadmin", secretKey: "mssadmin-secret")
 
         public init(
-            dataDirectory: String, address: String = "127.0.0.1", port: Int = 9000,
+            dataDirectory: String, address: String = "127.0.0.1", port: Int = 9000, imagePort: Int? = nil,
             credentials: [Credentials] = [developmentCredentials]
         ) {
             self.dataDirectory = dataDirectory
             self.address = address
             self.port = port
+            self.imagePort = imagePort
             self.credentials = credentials
         }
     }
@@ -46,12 +51,39 @@ public struct MSSServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes requests in flight and returns.
-    /// `onListening` receives the bound port.
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let handler = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(configuration.credentials)), logger: logger)
+    /// `onListening` receives the bound S3 port, `onImageListening` the image port when the image
+    /// service runs.
+    public func run(
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onImageListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let storage = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(configuration.credentials)), logger: logger)
+        guard let imagePort = configuration.imagePort else {
+            try await serve(storage, port: configuration.port, onListening: onListening)
+            return
+        }
+        var imageHandler = storage
+        imageHandler.service = .image
+        imageHandler.imageRenderer = try ImageRenderer()
+        let image = imageHandler
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serve(storage, port: configuration.port, onListening: onListening) }
+            group.addTask { try await serve(image, port: imagePort, onListening: onImageListening) }
+            // Both stop on the same signal; if one fails to start, the other stops too.
+            do {
+                try await group.next()
+                try await group.next()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    private func serve(_ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let app = Application(
             responder: handler,
-            configuration: .init(address: .hostname(configuration.address, port: configuration.port), serverName: "mss-server"),
+            configuration: .init(address: .hostname(configuration.address, port: port), serverName: "mss-server"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService()

@@ -11,7 +11,7 @@ struct MSSServerCommand: AsyncParsableCommand {
         abstract: "A local MSS-compatible S3 server with strict SigV2/SigV4 authentication, storing objects on disk.",
         discussion: """
             Every option can also be set in the environment: MSS_SERVER_DATA, MSS_SERVER_ADDRESS, MSS_SERVER_PORT,
-            MSS_ACCESS_KEY and MSS_SECRET_KEY. Without keys the server uses the development keys
+            MSS_SERVER_IMAGE_PORT, MSS_ACCESS_KEY and MSS_SECRET_KEY. Without keys the server uses the development keys
             mssadmin / mssadmin-secret and says so.
             """)
 
@@ -23,6 +23,12 @@ struct MSSServerCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The S3 port; 0 picks a free one.")
     var port: Int?
+
+    @Option(name: .customLong("image-port"), help: "The image service port (GET /bucket/key@process); default the S3 port + 1, or a free one when that is 0.")
+    var imagePort: Int?
+
+    @Flag(name: .customLong("no-image-service"), help: "Run the S3 API only.")
+    var noImageService = false
 
     @Option(name: .customLong("access-key"), help: "The access key clients sign with.")
     var accessKey: String?
@@ -59,15 +65,23 @@ struct MSSServerCommand: AsyncParsableCommand {
         guard let port = port ?? (portText.map { Int($0) } ?? 9000), (0...65535).contains(port) else {
             throw ValidationError("the port must be a number from 0 to 65535")
         }
+        var imagePort: Int?
+        if !noImageService {
+            let imagePortText = environment["MSS_SERVER_IMAGE_PORT"]
+            guard let chosen = self.imagePort ?? (imagePortText.map { Int($0) } ?? (port == 0 ? 0 : port + 1)), (0...65535).contains(chosen) else {
+                throw ValidationError("the image port must be a number from 0 to 65535")
+            }
+            imagePort = chosen
+        }
         let address = self.address ?? environment["MSS_SERVER_ADDRESS"] ?? "127.0.0.1"
         var logger = Logger(label: "mss-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
         let server = try await MSSServer(
-            configuration: .init(dataDirectory: dataDirectory, address: address, port: port, credentials: [credentials]),
+            configuration: .init(dataDirectory: dataDirectory, address: address, port: port, imagePort: imagePort, credentials: [credentials]),
             logger: logger)
-        try await server.run { bound in
-            let host = address.contains(":") ? "[\(address)]" : address
+        let host = address.contains(":") ? "[\(address)]" : address
+        try await server.run(onListening: { bound in
             var banner = """
                 mss-server is running.
                   S3 API:     http://\(host):\(bound)
@@ -86,6 +100,8 @@ struct MSSServerCommand: AsyncParsableCommand {
             }
             // Written straight to the descriptor so a pipe reader sees it at once.
             FileHandle.standardOutput.write(Data(banner.utf8))
-        }
+        }, onImageListening: { bound in
+            FileHandle.standardOutput.write(Data("  Image:      http://\(host):\(bound)  (GET /bucket/key@process)\n".utf8))
+        })
     }
 }

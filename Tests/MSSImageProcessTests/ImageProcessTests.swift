@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct ImageProcessTests {
     @Test func seedExamplesRoundTrip() throws {
-        for text in ["30r", "watermark=2&text=aGVsbG8sIHdvcmxk", "100w_100h_1e_1c", "50p", "90Q.png", "100w_100h_4e_255-0-0bgc"] {
+        for text in ["30r", "watermark=2&text=aGVsbG8sIHdvcmxk", "100w_100h_1e_1c", "50p", "90Q.png", "100w_100h_4e_255-0-0bgc", "30r|.png"] {
             #expect(try ImageProcess(parsing: text).rendered == text, "\(text)")
         }
         let rotate = try ImageProcess(parsing: "30r")

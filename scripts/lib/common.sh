@@ -70,11 +70,16 @@ stop_pids_in() {
 # Starts mss-server with the benchmark keys (BENCHKEY / bench-secret-key) on a free port, data and
 # pid file under DIR, and prints its endpoint.
 start_mss_server() {
-    local binary=$1 dir=$2 port
+    local binary=$1 dir=$2 port image_port
     port=$(free_port)
-    "$binary" --data "$dir/data" --port "$port" --access-key BENCHKEY --secret-key bench-secret-key >"$dir/server.log" 2>&1 &
+    image_port=$(free_port)
+    "$binary" --data "$dir/data" --port "$port" --image-port "$image_port" --access-key BENCHKEY --secret-key bench-secret-key \
+        >"$dir/server.log" 2>&1 &
     echo $! >"$dir/server.pid"
     wait_for_http "http://127.0.0.1:$port/" 30 || return 1
+    wait_for_http "http://127.0.0.1:$image_port/" 30 || return 1
+    # The image service's endpoint, for callers that want it.
+    echo "http://127.0.0.1:$image_port" >"$dir/image-endpoint"
     echo "http://127.0.0.1:$port"
 }
 

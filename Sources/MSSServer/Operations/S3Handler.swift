@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MSSImaging
 import NIOCore
 import S3Protocol
 
@@ -11,9 +12,18 @@ import S3Protocol
 struct S3Handler: HTTPResponder {
     typealias Context = BasicRequestContext
 
+    /// Which listener the handler answers: the S3 API, or the image service on its own port.
+    enum Service: Sendable {
+        case storage
+        case image
+    }
+
     let store: ObjectStore
     let authenticator: Authenticator
     let logger: Logger
+    var service: Service = .storage
+    /// Present when the image service runs.
+    var imageRenderer: ImageRenderer? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.makeRequestID()
@@ -21,7 +31,10 @@ struct S3Handler: HTTPResponder {
         do {
             let s3 = try S3Request(request)
             let authentication = try authenticator.authenticate(s3.authenticationInput)
-            response = try await dispatch(s3, authentication: authentication)
+            switch service {
+            case .storage: response = try await dispatch(s3, authentication: authentication)
+            case .image: response = try await serveImage(s3, authentication: authentication)
+            }
         } catch var error as S3ServerError {
             // Every error names what it is about; by default the resource requested.
             if error.resource == nil { error.resource = request.uri.path }

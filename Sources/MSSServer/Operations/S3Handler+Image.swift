@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MSSImageProcess
+import MSSImaging
+import NIOCore
+import NIOPosix
+import S3Protocol
+
+/// The image service: `GET|HEAD /{bucket}/{key}@{process}` on the image port. The source is read
+/// with the same authorisation as a GET of the key; every problem with the process string or the
+/// source is a 400 InvalidArgument.
+extension S3Handler {
+    func serveImage(_ request: S3Request, authentication: Authentication) async throws -> Response {
+        guard request.method == "GET" || request.method == "HEAD" else { throw Self.methodNotAllowed(request) }
+        guard let renderer = imageRenderer else {
+            throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
+        }
+        guard let bucket = request.bucket, let path = request.key, let at = path.lastIndex(of: "@") else {
+            throw S3ServerError.invalidArgument("The image service serves /{bucket}/{key}@{process}; this request names no process.")
+        }
+        let key = String(path[..<at])
+        let processText = String(path[path.index(after: at)...])
+        let process: ImageProcess
+        do {
+            process = try ImageProcess(parsing: processText)
+        } catch {
+            throw S3ServerError.invalidArgument("Invalid image process '\(processText)': \(error.message).")
+        }
+        guard let source = try await store.object(bucket: bucket, key: key) else {
+            _ = try await store.bucket(bucket)
+            throw S3ServerError.noSuchKey(key)
+        }
+        if case .anonymous = authentication.identity, source.acl != .publicRead { throw S3ServerError.accessDenied() }
+
+        var watermarkFiles: [String: String] = [:]
+        for object in ImageRenderer.watermarkObjects(in: process) {
+            if let stored = try await store.object(bucket: bucket, key: object.key) {
+                watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored)
+            }
+        }
+        let sourcePath = store.dataPath(bucket: bucket, object: source)
+        let files = watermarkFiles
+        let rendered: RenderedImage
+        do {
+            // libvips blocks its thread; the blocking pool also bounds how many renders run at once.
+            rendered = try await NIOThreadPool.singleton.runIfActive {
+                try renderer.render(sourcePath: sourcePath, process: process, watermarkFiles: files)
+            }
+        } catch let error as ImagingError {
+            throw S3ServerError.invalidArgument("The image could not be processed: \(error.description).")
+        }
+
+        let etag = "\"" + Insecure.MD5.hash(data: rendered.bytes).map { String(format: "%02x", $0) }.joined() + "\""
+        var headers = HTTPFields()
+        headers[.contentType] = rendered.contentType
+        headers[.contentLength] = String(rendered.bytes.count)
+        headers[.eTag] = etag
+        headers[.lastModified] = HTTPDate.rfc1123(source.lastModified)
+        if let wanted = request.header("if-none-match"), wanted.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+            headers[.contentLength] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        if request.method == "HEAD" { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
+    }
+}
