@@ -73,15 +73,31 @@ public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
     }
     public func format(_ format: ImageFormat) -> ImageProcess { updatingTransform { $0.format = format } }
 
-    /// Adds a text watermark (kind 2).
-    public func watermark(text: String, font: String? = nil, color: String? = nil, size: Int? = nil, position: Int? = nil) -> ImageProcess {
-        var copy = self
+    /// Adds a text watermark (kind 2). `color` is `#RRGGBB`; `position` 1-9 on the 3x3 grid.
+    public func watermark(
+        text: String, font: String? = nil, color: String? = nil, size: Int? = nil, opacity: Int? = nil, position: Int? = nil
+    ) -> ImageProcess {
         var mark = Watermark(kind: 2)
         mark.text = text
         mark.font = font
         mark.color = color
         mark.size = size
+        return adding(mark, opacity: opacity, position: position)
+    }
+
+    /// Adds an image watermark (kind 1): another object of the same bucket, optionally
+    /// preprocessed and scaled to a percentage of the main image.
+    public func watermark(image: WatermarkObject, opacity: Int? = nil, position: Int? = nil) -> ImageProcess {
+        var mark = Watermark(kind: 1)
+        mark.object = image.rendered
+        return adding(mark, opacity: opacity, position: position)
+    }
+
+    private func adding(_ mark: Watermark, opacity: Int?, position: Int?) -> ImageProcess {
+        var mark = mark
+        mark.opacity = opacity
         mark.position = position
+        var copy = self
         copy.actions.append(.watermark(mark))
         return copy
     }

@@ -113,3 +113,26 @@ import Testing
         }
     }
 }
+
+@Suite struct WatermarkBuilderTests {
+    @Test func imageWatermarkRendersItsObjectAsBase64() throws {
+        let process = ImageProcess().resize(width: 300).watermark(
+            image: WatermarkObject(key: "logo.png", percentOfMain: 20), opacity: 60, position: 3)
+        // "logo.png@20P", URL-safe base64 without padding.
+        #expect(process.rendered == "300w|watermark=1&object=bG9nby5wbmdAMjBQ&t=60&p=3")
+        #expect(try ImageProcess(parsing: process.rendered) == process)
+        guard case .watermark(let mark) = process.actions[1] else {
+            Issue.record("no watermark action")
+            return
+        }
+        let object = try WatermarkObject(parsing: try #require(mark.object))
+        #expect(object == WatermarkObject(key: "logo.png", percentOfMain: 20))
+    }
+
+    @Test func objectPreprocessingIsChecked() {
+        #expect(throws: ImageProcessError.self) { try WatermarkObject(parsing: "logo.png@200P") }
+        #expect(throws: ImageProcessError.self) { try WatermarkObject(parsing: "@30P") }
+        #expect(throws: ImageProcessError.self) { try WatermarkObject(parsing: "logo.png@30x") }
+        #expect((try? WatermarkObject(parsing: "a@b.png@30P_100w"))?.key == "a@b.png")
+    }
+}
