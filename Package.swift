@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "S3Protocol", targets: ["S3Protocol"]),
         .library(name: "MSSServer", targets: ["MSSServer"]),
         .library(name: "MSSImageProcess", targets: ["MSSImageProcess"]),
+        .executable(name: "mss", targets: ["mss"]),
         .executable(name: "mss-server", targets: ["mss-server"]),
         .executable(name: "mss-quickstart", targets: ["QuickStart"]),
         .executable(name: "mss-transfer", targets: ["TransferTool"]),
@@ -70,14 +71,31 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        // The `mss` command line: commands, configuration and profiles, the embedded local
+        // server, output for people and for scripts. A library so both executables share it.
+        .target(
+            name: "MSSCLI",
+            dependencies: [
+                "MSS",
+                "MSSServer",
+                "MSSImageProcess",
+                "MSSImaging",
+                "S3Protocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(name: "mss", dependencies: ["MSSCLI"]),
         .executableTarget(
             name: "mss-server",
             dependencies: [
-                "MSSServer",
+                "MSSCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "MSSCLITests", dependencies: ["MSSCLI", "MSS"]),
         .executableTarget(
             name: "QuickStart",
             dependencies: ["MSS"],

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a Debian 12 machine: installs what it needs, starts Ceph RGW, moto
-# and a fault-injecting proxy on 127.0.0.1, runs `swift test` against them, stops everything.
+# Runs the whole test suite on a Debian 12 machine: installs what it needs, starts Ceph RGW, moto,
+# a fault-injecting proxy and mss-server (with its image service) on 127.0.0.1, runs `swift test`
+# against them, then the independent-client checks of mss-server and the `mss` command-line tests
+# (pytest), and stops everything.
 # Exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -64,9 +66,13 @@ log "running the Swift tests"
 set +e
 swift test --skip-build
 status=$?
-log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone)"
-MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" \
-    MSS_SERVER_DATA="$state/mss-data" PATH="$venv/bin:$PATH" "$venv/bin/pytest" -q -p no:cacheprovider "$root/Tests/peers"
+log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone) and the mss command line"
+MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" \
+    MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" MSS_SERVER_DATA="$state/mss-data" \
+    MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
+    MSS_CLI="$bin/mss" PATH="$venv/bin:$PATH" bash -c '
+        # Two runs: each folder has its own conftest module.
+        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/peers" && "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/cli"' "$venv" "$root"
 peer_status=$?
 set -e
 [ $status -eq 0 ] && status=$peer_status

@@ -141,4 +141,14 @@ static inline int mss_bmpsave(VipsImage *in, void **buffer, size_t *length) {
     return vips_magicksave_buffer(in, buffer, length, "format", "bmp", NULL);
 }
 
+/// An 8-bit sRGB image over a copy of `pixels` (width x height x bands bytes).
+static inline VipsImage *mss_image_from_pixels(const void *pixels, size_t length, int width, int height, int bands) {
+    VipsImage *raw = vips_image_new_from_memory_copy(pixels, length, width, height, bands, VIPS_FORMAT_UCHAR);
+    if (!raw) return NULL;
+    VipsImage *out = NULL;
+    int result = vips_copy(raw, &out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
+    g_object_unref(raw);
+    return result ? NULL : out;
+}
+
 #endif

@@ -12,9 +12,11 @@ public struct DirectoryTransferResult: Sendable {
 
 extension TransferManager {
     /// Uploads every regular file below `directory` to `prefix` + its relative path, with at most
-    /// `configuration.concurrency` files in flight across the whole tree.
+    /// `configuration.concurrency` files in flight across the whole tree. `options` gives each
+    /// file's put options (a content type by extension, say) from its path.
     public func uploadDirectory(
-        _ directory: String, to bucket: Bucket, prefix: String = "", progress: TransferProgressHandler? = nil
+        _ directory: String, to bucket: Bucket, prefix: String = "", options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
+        progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         guard let walker = FileManager.default.enumerator(
@@ -35,7 +37,7 @@ extension TransferManager {
         try await Self.forEach(list.indices, limit: configuration.concurrency) { index in
             let file = list[index]
             try await results.run(done: file.key, failed: file.path, bytes: file.size, meter: meter) {
-                try await perFile.upload(file: file.path, to: bucket.newKey(file.key), progress: nil)
+                try await perFile.upload(file: file.path, to: bucket.newKey(file.key), options: options(file.path), progress: nil)
             }
         }
         return results.result

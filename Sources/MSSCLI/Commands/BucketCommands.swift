@@ -1,0 +1,59 @@
+import ArgumentParser
+import MSS
+
+struct MakeBucketCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(commandName: "mb", abstract: "Make a bucket.")
+
+    @Argument(help: "mss://bucket")
+    var path: String
+
+    @Flag(name: .customLong("public-read"), help: "Let anyone read the bucket's listing.")
+    var publicRead = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let (bucket, key) = try Location(path).remote("mb")
+        guard key.isEmpty else { throw CLIError.usage("mb takes a bucket (mss://bucket), not a key") }
+        try await Session.run(global) { session in
+            _ = try await session.connection.createBucket(bucket, acl: publicRead ? .publicRead : nil)
+            session.output.result("made bucket mss://\(bucket)", ["type": .string("bucket"), "name": .string(bucket), "action": .string("created")])
+        }
+    }
+}
+
+struct RemoveBucketCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(commandName: "rb", abstract: "Remove a bucket.")
+
+    @Argument(help: "mss://bucket")
+    var path: String
+
+    @Flag(name: .long, help: "Delete every object and unfinished upload in it first.")
+    var force = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let location = try Location(path)
+        let (name, key) = try location.remote("rb")
+        guard key.isEmpty else { throw CLIError.usage("rb takes a bucket (mss://bucket), not a key") }
+        try await Session.run(global) { session in
+            try await session.naming(location) {
+                let bucket = session.bucket(name)
+                if force {
+                    for upload in (try? await bucket.multipartUploads()) ?? [] {
+                        try await MultipartUpload(bucket: bucket, key: upload.key, uploadID: upload.uploadID).cancel()
+                    }
+                    let deleted = try await RemoveCommand.deleteAll(in: bucket, prefix: "", output: session.output, dryRun: false)
+                    if deleted > 0 { session.output.note("deleted \(deleted) object(s) from mss://\(name)") }
+                }
+                do {
+                    try await bucket.delete()
+                } catch let error as S3Error where error.code.rawValue == "BucketNotEmpty" {
+                    throw CLIError("bucket '\(name)' is not empty; `mss rb --force mss://\(name)` deletes what it holds")
+                }
+            }
+            session.output.result("removed bucket mss://\(name)", ["type": .string("bucket"), "name": .string(name), "action": .string("removed")])
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import MSS
+
+/// The work of `cp` (and `mv`, which then removes what was copied): local to remote, remote to
+/// local, remote to remote, one item or a whole tree, in parallel, multipart above the part size,
+/// resumable (running the same command again continues an interrupted file).
+struct Copier {
+    let session: Session
+    let options: TransferOptions
+
+    private var output: Output { session.output }
+    private var transfers: TransferManager { session.transfers(concurrency: options.concurrency, partSize: options.partSize) }
+
+    /// Copies and returns the sources that were copied in full.
+    func copy(_ source: Location, to destination: Location) async throws -> [Location] {
+        switch (source, destination) {
+        case (.local(let path), .remote(let bucket, let key)):
+            return try await upload(path, bucket: bucket, key: key)
+        case (.remote(let bucket, let key), .local(let path)):
+            return try await session.naming(source) { try await download(bucket: bucket, key: key, to: path) }
+        case (.remote(let sourceBucket, let sourceKey), .remote(let bucket, let key)):
+            return try await session.naming(source) { try await copyRemote(bucket: sourceBucket, key: sourceKey, toBucket: bucket, key: key) }
+        case (.local, .local):
+            throw CLIError.usage("one of the two paths must be remote (mss://bucket/key); for local copies use cp(1)")
+        }
+    }
+
+    /// `key` as a destination for an item called `name`: inside it when it is empty or ends in `/`.
+    static func destinationKey(_ key: String, name: String) -> String {
+        key.isEmpty || key.hasSuffix("/") ? key + name : key
+    }
+
+    /// `key` as a prefix holding a tree.
+    static func treePrefix(_ key: String) -> String {
+        key.isEmpty || key.hasSuffix("/") ? key : key + "/"
+    }
+
+    private func upload(_ path: String, bucket: String, key: String) async throws -> [Location] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path) does not exist") }
+        if isDirectory.boolValue {
+            guard options.recursive else { throw CLIError.usage("\(path) is a directory; add --recursive to copy it") }
+            let files = LocalTree.files(under: path)
+            let prefix = Self.treePrefix(key)
+            let bar = ProgressBar(label: path, output: output)
+            let result = try await session.naming(.remote(bucket: bucket, key: prefix)) {
+                try await transfers.uploadDirectory(
+                    path, to: session.bucket(bucket), prefix: prefix, options: { PutOptions(contentType: ContentType.guess($0)) }, progress: bar.handler)
+            }
+            bar.finish()
+            for key in result.transferred {
+                output.result("uploaded mss://\(bucket)/\(key)", ["action": .string("upload"), "destination": .string("mss://\(bucket)/\(key)")])
+            }
+            output.note("\(result.transferred.count) file(s), \(HumanFormat.size(result.bytes)) to mss://\(bucket)/\(prefix)")
+            if !result.failures.isEmpty { throw DirectoryFailures(failures: result.failures) }
+            return files.map { .local($0.path) }
+        }
+        let target = Self.destinationKey(key, name: Location.baseName(path))
+        let destination = Location.remote(bucket: bucket, key: target)
+        let resume = try session.resumeFile(URL(fileURLWithPath: path).standardizedFileURL.path, destination.description)
+        let bar = ProgressBar(label: Location.baseName(path), output: output)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        let result = try await session.naming(destination) {
+            try await transfers.upload(
+                file: path, to: session.bucket(bucket).newKey(target), options: PutOptions(contentType: ContentType.guess(path)),
+                resumeFile: resume, progress: bar.handler)
+        }
+        bar.finish()
+        output.result(
+            "uploaded \(path) → \(destination) (\(HumanFormat.size(size)))",
+            ["action": .string("upload"), "source": .string(path), "destination": .string(destination.description),
+             "size": .int(size), "etag": .optional(result.etag)])
+        return [.local(path)]
+    }
+
+    private func download(bucket: String, key: String, to path: String) async throws -> [Location] {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if options.recursive {
+            let prefix = Self.treePrefix(key)
+            let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
+            guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
+            let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
+            let result = try await transfers.downloadPrefix(prefix, from: session.bucket(bucket), to: path, progress: bar.handler)
+            bar.finish()
+            for file in result.transferred {
+                output.result("downloaded \(file)", ["action": .string("download"), "destination": .string(file)])
+            }
+            output.note("\(result.transferred.count) file(s), \(HumanFormat.size(result.bytes)) to \(path)")
+            if !result.failures.isEmpty { throw DirectoryFailures(failures: result.failures) }
+            return sources.map { .remote(bucket: bucket, key: $0.key) }
+        }
+        guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive to copy what is under it") }
+        let target = (exists && isDirectory.boolValue) || path.hasSuffix("/")
+            ? URL(fileURLWithPath: path).appendingPathComponent(Location.baseName(key)).path : path
+        let source = Location.remote(bucket: bucket, key: key)
+        let resume = try session.resumeFile(source.description, URL(fileURLWithPath: target).standardizedFileURL.path)
+        let bar = ProgressBar(label: Location.baseName(key), output: output)
+        let info = try await transfers.download(session.bucket(bucket).newKey(key), toFile: target, resumeFile: resume, progress: bar.handler)
+        bar.finish()
+        output.result(
+            "downloaded \(source) → \(target) (\(HumanFormat.size(info.size)))",
+            ["action": .string("download"), "source": .string(source.description), "destination": .string(target), "size": .int(info.size)])
+        return [source]
+    }
+
+    private func copyRemote(bucket: String, key: String, toBucket: String, key destinationKey: String) async throws -> [Location] {
+        let manager = transfers
+        if options.recursive {
+            let prefix = Self.treePrefix(key)
+            let targetPrefix = Self.treePrefix(destinationKey)
+            let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
+            guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
+            let pairs = sources.map { ($0.key, targetPrefix + $0.key.dropFirst(prefix.count)) }
+            guard !(bucket == toBucket && pairs.contains { $0.0 == $0.1 }) else { throw CLIError.usage("source and destination are the same") }
+            try await Parallel.forEach(pairs, limit: options.concurrency ?? 8) { pair in
+                _ = try await manager.copy(session.bucket(bucket).newKey(pair.0), to: session.bucket(toBucket).newKey(pair.1))
+                output.result(
+                    "copied mss://\(bucket)/\(pair.0) → mss://\(toBucket)/\(pair.1)",
+                    ["action": .string("copy"), "source": .string("mss://\(bucket)/\(pair.0)"), "destination": .string("mss://\(toBucket)/\(pair.1)")])
+            }
+            return sources.map { .remote(bucket: bucket, key: $0.key) }
+        }
+        guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
+        let target = Self.destinationKey(destinationKey, name: Location.baseName(key))
+        guard !(bucket == toBucket && key == target) else { throw CLIError.usage("source and destination are the same") }
+        _ = try await manager.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target))
+        output.result(
+            "copied mss://\(bucket)/\(key) → mss://\(toBucket)/\(target)",
+            ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)")])
+        return [.remote(bucket: bucket, key: key)]
+    }
+}
+
+/// Regular files below a directory, with sizes, modification times and paths relative to it.
+enum LocalTree {
+    struct File: Sendable {
+        var path: String
+        var relative: String
+        var size: Int64
+        var modified: Date
+    }
+
+    static func files(under directory: String) -> [File] {
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        guard let walker = FileManager.default.enumerator(
+            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey])
+        else { return [] }
+        var files: [File] = []
+        for case let url as URL in walker {
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]),
+                values.isRegularFile == true
+            else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count)).drop { $0 == "/" }
+            files.append(File(path: url.path, relative: String(relative), size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate ?? .distantPast))
+        }
+        return files.sorted { $0.relative < $1.relative }
+    }
+}
+
+/// At most `limit` of `body` at once over `items`; the first failure cancels the rest.
+enum Parallel {
+    static func forEach<Item: Sendable>(_ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var index = 0
+            while index < items.count {
+                if index >= max(1, limit) { try await group.next() }
+                let item = items[index]
+                group.addTask { try await body(item) }
+                index += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+}

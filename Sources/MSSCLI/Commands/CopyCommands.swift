@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import MSS
+
+struct CopyCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cp",
+        abstract: "Copy files and objects: local to remote, remote to local, remote to remote.",
+        discussion: """
+            Big files go multipart, parts in parallel; an interrupted copy continues where it stopped when the same
+            command runs again. A destination ending in / (or an existing directory) receives the source's name.
+            """)
+
+    @Argument(help: "What to copy: a file, a directory (with --recursive), or mss://bucket/key[/prefix].")
+    var source: String
+
+    @Argument(help: "Where to: mss://bucket/key, mss://bucket/prefix/, a file or a directory.")
+    var destination: String
+
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let from = try Location(source), to = try Location(destination)
+        try await Session.run(global) { session in
+            _ = try await Copier(session: session, options: transfer).copy(from, to: to)
+        }
+    }
+}
+
+struct MoveCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mv", abstract: "Move files and objects: copy, then remove each source once it is copied in full.")
+
+    @Argument(help: "What to move.")
+    var source: String
+
+    @Argument(help: "Where to.")
+    var destination: String
+
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let from = try Location(source), to = try Location(destination)
+        try await Session.run(global) { session in
+            // Copier throws before returning when anything failed, so nothing is removed then.
+            let copied = try await Copier(session: session, options: transfer).copy(from, to: to)
+            var remote: [String: [String]] = [:]
+            for item in copied {
+                switch item {
+                case .local(let path): try FileManager.default.removeItem(atPath: path)
+                case .remote(let bucket, let key): remote[bucket, default: []].append(key)
+                }
+            }
+            for (bucket, keys) in remote {
+                let failures = try await session.bucket(bucket).deleteKeys(keys)
+                if !failures.isEmpty {
+                    throw DirectoryFailures(failures: failures.map { ("mss://\(bucket)/\($0.key)", CLIError("copied but not removed: \($0.code)")) })
+                }
+            }
+            if case .local(let path) = from, transfer.recursive, LocalTree.files(under: path).isEmpty {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+    }
+}

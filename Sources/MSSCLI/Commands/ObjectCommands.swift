@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import MSS
+
+struct CatCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(commandName: "cat", abstract: "Write objects to standard output, streamed.")
+
+    @Argument(help: "mss://bucket/key ...")
+    var paths: [String]
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let locations = try paths.map { try Location($0) }
+        try await Session.run(global) { session in
+            for location in locations {
+                let (bucket, key) = try location.remote("cat")
+                guard !key.isEmpty else { throw CLIError.usage("cat takes mss://bucket/key") }
+                try await session.naming(location) {
+                    try await session.bucket(bucket).newKey(key).read { _, bytes in
+                        for try await chunk in bytes {
+                            FileHandle.standardOutput.write(Data(chunk.readableBytesView))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct StatCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(commandName: "stat", abstract: "Show an object's size, ETag, type, date and metadata, or that a bucket exists.")
+
+    @Argument(help: "mss://bucket or mss://bucket/key")
+    var path: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let location = try Location(path)
+        let (bucket, key) = try location.remote("stat")
+        try await Session.run(global) { session in
+            try await session.naming(location) {
+                if key.isEmpty {
+                    try await session.connection.headBucket(bucket)
+                    session.output.result("Bucket:   mss://\(bucket)\nExists:   yes", ["type": .string("bucket"), "name": .string(bucket)])
+                    return
+                }
+                guard let info = try await session.bucket(bucket).newKey(key).info() else { throw CLIError("\(location) does not exist") }
+                var lines = [
+                    "Key:          \(location)", "Size:         \(HumanFormat.size(info.size)) (\(info.size) bytes)",
+                    "ETag:         \(info.etag ?? "-")", "Content-Type: \(info.contentType ?? "-")",
+                    "Modified:     \(info.lastModified.map(HumanFormat.iso8601) ?? "-")",
+                ]
+                for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { lines.append("Metadata:     \(name): \(value)") }
+                session.output.result(
+                    lines.joined(separator: "\n"),
+                    ["type": .string("object"), "bucket": .string(bucket), "key": .string(key), "size": .int(info.size),
+                     "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
+                     "metadata": .object(info.metadata.mapValues { .string($0) })])
+            }
+        }
+    }
+}
+
+struct PresignCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(commandName: "presign", abstract: "Print a presigned URL that works without keys until it expires.")
+
+    @Argument(help: "mss://bucket/key")
+    var path: String
+
+    @Option(name: .long, help: "get, put, head or delete.")
+    var method: String = "get"
+
+    @Option(name: .long, help: "Seconds until the URL expires (SigV4 allows up to 604800).")
+    var expires: Int = 3600
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let (bucket, key) = try Location(path).remote("presign")
+        guard !key.isEmpty else { throw CLIError.usage("presign takes mss://bucket/key") }
+        guard let method = PresignMethod(rawValue: method.uppercased()) else { throw CLIError.usage("--method must be get, put, head or delete") }
+        guard expires > 0 else { throw CLIError.usage("--expires must be a positive number of seconds") }
+        try await Session.run(global) { session in
+            let url = try session.bucket(bucket).newKey(key).generateURL(expiresIn: TimeInterval(expires), method: method)
+            session.output.result(url.absoluteString, ["url": .string(url.absoluteString), "method": .string(method.rawValue), "expires": .int(expires)])
+        }
+    }
+}
+
+struct DiskUsageCommand: AsyncParsableCommand, SessionCommand {
+    static func line(_ bytes: Int64, _ count: Int, _ label: String) -> String {
+        func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        return "\(right(HumanFormat.size(bytes), 9))  \(right(String(count), 7)) object\(count == 1 ? " " : "s")  \(label)"
+    }
+
+    static let configuration = CommandConfiguration(commandName: "du", abstract: "Total size and object count under a bucket or prefix, or of every bucket.")
+
+    @Argument(help: "mss://bucket[/prefix]; without it, every bucket.")
+    var path: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await Session.run(global) { session in
+            var targets: [(bucket: String, prefix: String)] = []
+            if let path {
+                let remote = try Location(path).remote("du")
+                targets = [(remote.bucket, remote.key)]
+            } else {
+                targets = try await session.connection.allBuckets().map { ($0.name, "") }
+            }
+            var totalBytes: Int64 = 0, totalCount = 0
+            for target in targets {
+                let location = Location.remote(bucket: target.bucket, key: target.prefix)
+                var bytes: Int64 = 0, count = 0
+                try await session.naming(location) {
+                    for try await entry in session.bucket(target.bucket).keys(prefix: target.prefix.isEmpty ? nil : target.prefix) {
+                        if case .object(let object) = entry {
+                            bytes += object.size
+                            count += 1
+                        }
+                    }
+                }
+                totalBytes += bytes
+                totalCount += count
+                session.output.result(Self.line(bytes, count, location.description), ["path": .string(location.description), "bytes": .int(bytes), "objects": .int(count)])
+            }
+            if targets.count > 1 {
+                session.output.result(Self.line(totalBytes, totalCount, "total"), ["path": .string("total"), "bytes": .int(totalBytes), "objects": .int(totalCount)])
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run mss-server in the foreground (by default the embedded one: ~/.mss/data, its keys, ports 9000/9001).",
+        discussion: """
+            While it runs, other mss commands with nothing configured use it. --stop stops an embedded server that
+            mss started in the background; --status says whether one runs.
+            """)
+
+    @OptionGroup var options: ServerOptions
+
+    @Flag(name: .long, help: "Stop the embedded server running in the background.")
+    var stop = false
+
+    @Flag(name: .long, help: "Say whether the embedded server runs, and where.")
+    var status = false
+
+    func run() async throws {
+        let home = MSSHome()
+        let embedded = EmbeddedServer(home: home)
+        if stop {
+            print(await embedded.stop() ? "stopped the local mss-server" : "no local mss-server was running")
+            return
+        }
+        if status {
+            if let state = embedded.runningState() {
+                print("the local mss-server runs: http://127.0.0.1:\(state.port)" + (state.imagePort.map { ", image service http://127.0.0.1:\($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))")
+            } else {
+                print("no local mss-server runs")
+            }
+            return
+        }
+        guard options.usesEmbeddedData else {
+            try await options.run()
+            return
+        }
+        if let state = embedded.runningState() {
+            throw CLIError("the local mss-server already runs on http://127.0.0.1:\(state.port) (pid \(state.pid)); `mss server --stop` stops it")
+        }
+        try home.ensurePrivateDirectory(home.embeddedDirectory)
+        try await options.run(defaults: .init(
+            dataDirectory: home.dataDirectory.path, credentials: try embedded.credentials(), stateFile: home.embeddedState.path))
+    }
+}
+
+extension ServerOptions {
+    /// Whether no data directory was chosen, so the embedded one (and its keys) apply.
+    var usesEmbeddedData: Bool {
+        data == nil && ProcessInfo.processInfo.environment["MSS_SERVER_DATA"] == nil
+    }
+}

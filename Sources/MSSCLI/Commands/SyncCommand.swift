@@ -1,0 +1,148 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import MSS
+import S3Protocol
+
+struct SyncCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Make a remote prefix match a local directory, or a local directory match a remote prefix.",
+        discussion: """
+            Copies what is missing, differs in size, or is newer on the source side (a newer file whose MD5 still matches
+            the object's ETag is skipped). --delete removes what the source does not have; --dry-run only says what it
+            would do. Downloaded files take the object's modification time, so a second sync has nothing to do.
+            """)
+
+    @Argument(help: "A directory or mss://bucket/prefix.")
+    var source: String
+
+    @Argument(help: "mss://bucket/prefix or a directory.")
+    var destination: String
+
+    @Flag(name: .long, help: "Remove destination items the source does not have.")
+    var delete = false
+
+    @Flag(name: .customLong("dry-run"), help: "Say what would change; change nothing.")
+    var dryRun = false
+
+    @Option(name: .long, help: "Files in flight at once (default 8).")
+    var concurrency: Int = 8
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let from = try Location(source), to = try Location(destination)
+        try await Session.run(global) { session in
+            switch (from, to) {
+            case (.local(let directory), .remote(let bucket, let key)):
+                try await session.naming(to) { try await upload(session, directory: directory, bucket: bucket, prefix: Copier.treePrefix(key)) }
+            case (.remote(let bucket, let key), .local(let directory)):
+                try await session.naming(from) { try await download(session, bucket: bucket, prefix: Copier.treePrefix(key), directory: directory) }
+            default:
+                throw CLIError.usage("sync goes between a local directory and mss://bucket/prefix")
+            }
+        }
+    }
+
+    private func remoteItems(_ session: Session, bucket: String, prefix: String) async throws -> [SyncPlan.Item] {
+        try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix).compactMap { object in
+            let relative = String(object.key.dropFirst(prefix.count))
+            return relative.isEmpty || relative.hasSuffix("/") ? nil
+                : SyncPlan.Item(relative: relative, size: object.size, modified: object.lastModified, etag: object.etag)
+        }
+    }
+
+    private func report(_ session: Session, _ action: String, _ text: String, reason: String? = nil) {
+        let verb = dryRun ? "would \(action)" : action
+        session.output.result(
+            "\(verb) \(text)" + (reason.map { " (\($0))" } ?? ""),
+            ["action": .string(action), "path": .string(text), "dryRun": .bool(dryRun), "reason": .optional(reason)])
+    }
+
+    private func upload(_ session: Session, directory: String, bucket: String, prefix: String) async throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("\(directory) is not a directory")
+        }
+        let files = LocalTree.files(under: directory)
+        let paths = Dictionary(files.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first })
+        let local = files.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
+        let plan = SyncPlan(source: local, destination: try await remoteItems(session, bucket: bucket, prefix: prefix), deleting: delete) { mine, theirs in
+            guard let etag = theirs.etag, Key.isPlainMD5Tag(etag), let path = paths[mine.relative] else { return false }
+            return (try? Self.md5Hex(ofFile: path)) == etag.lowercased()
+        }
+        let transfers = session.transfers(concurrency: 2, partSize: nil)
+        let output = session.output
+        let dryRun = self.dryRun
+        try await Parallel.forEach(plan.copy, limit: concurrency) { entry in
+            guard let path = paths[entry.item.relative] else { return }
+            if !dryRun {
+                try await transfers.upload(
+                    file: path, to: session.bucket(bucket).newKey(prefix + entry.item.relative), options: PutOptions(contentType: ContentType.guess(path)))
+            }
+            let verb = dryRun ? "would upload" : "upload"
+            output.result(
+                "\(verb) \(path) → mss://\(bucket)/\(prefix + entry.item.relative) (\(entry.reason.rawValue))",
+                ["action": .string("upload"), "path": .string("mss://\(bucket)/\(prefix + entry.item.relative)"), "dryRun": .bool(dryRun), "reason": .string(entry.reason.rawValue)])
+        }
+        if !plan.delete.isEmpty {
+            let keys = plan.delete.map { prefix + $0.relative }
+            if !dryRun {
+                let failures = try await session.bucket(bucket).deleteKeys(keys)
+                if !failures.isEmpty { throw DirectoryFailures(failures: failures.map { ("mss://\(bucket)/\($0.key)", CLIError($0.code)) }) }
+            }
+            for key in keys { report(session, "delete", "mss://\(bucket)/\(key)") }
+        }
+        if plan.copy.isEmpty && plan.delete.isEmpty { session.output.note("already in sync") }
+    }
+
+    private func download(_ session: Session, bucket: String, prefix: String, directory: String) async throws {
+        let root = URL(fileURLWithPath: directory).standardizedFileURL
+        let local = LocalTree.files(under: directory).map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
+        let remote = try await remoteItems(session, bucket: bucket, prefix: prefix)
+        let plan = SyncPlan(source: remote, destination: local, deleting: delete)
+        let transfers = session.transfers(concurrency: 2, partSize: nil)
+        let output = session.output
+        let dryRun = self.dryRun
+        try await Parallel.forEach(plan.copy, limit: concurrency) { entry in
+            let components = entry.item.relative.split(separator: "/")
+            guard !components.contains(".."), !components.contains(".") else {
+                throw CLIError("mss://\(bucket)/\(prefix + entry.item.relative) does not map to a file below \(directory)")
+            }
+            let target = root.appendingPathComponent(components.joined(separator: "/"))
+            if !dryRun {
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let info = try await transfers.download(session.bucket(bucket).newKey(prefix + entry.item.relative), toFile: target.path)
+                // The object's time on the file, so the next sync sees them as equal.
+                if let modified = info.lastModified ?? entry.item.modified {
+                    try? FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: target.path)
+                }
+            }
+            output.result(
+                "\(dryRun ? "would download" : "download") mss://\(bucket)/\(prefix + entry.item.relative) → \(target.path) (\(entry.reason.rawValue))",
+                ["action": .string("download"), "path": .string(target.path), "dryRun": .bool(dryRun), "reason": .string(entry.reason.rawValue)])
+        }
+        for item in plan.delete {
+            let path = root.appendingPathComponent(item.relative).path
+            if !dryRun { try FileManager.default.removeItem(atPath: path) }
+            report(session, "delete", path)
+        }
+        if plan.copy.isEmpty && plan.delete.isEmpty { session.output.note("already in sync") }
+    }
+
+    static func md5Hex(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path)") }
+        defer { try? handle.close() }
+        var md5 = Insecure.MD5()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { md5.update(data: chunk) }
+        return Digests.hex(md5.finalize())
+    }
+}
+
+extension Key {
+    /// Whether an ETag is a plain MD5 (single-part uploads), so it can be compared with a file's.
+    static func isPlainMD5Tag(_ etag: String) -> Bool {
+        etag.count == 32 && etag.allSatisfy(\.isHexDigit)
+    }
+}

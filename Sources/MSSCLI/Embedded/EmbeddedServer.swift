@@ -1,0 +1,131 @@
+import Foundation
+import MSS
+import S3Protocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local mss-server `mss` uses when nothing else is configured: one per `MSS_HOME`, over its
+/// `data/` directory, with keys made on first use. An already running one is reused; otherwise
+/// this process starts one in the background (its own process group, so Ctrl-C on a command does
+/// not stop it) and waits for it to record its ports.
+struct EmbeddedServer {
+    static let preferredPort = 9000
+
+    let home: MSSHome
+
+    struct Endpoint: Sendable {
+        var port: Int
+        var imagePort: Int?
+        var credentials: Credentials
+        var started: Bool
+    }
+
+    /// The keys of the embedded server, made (random, 0600) the first time.
+    func credentials() throws -> Credentials {
+        struct Stored: Codable { var accessKey: String; var secretKey: String }
+        if let data = FileManager.default.contents(atPath: home.embeddedCredentials.path),
+            let stored = try? JSONDecoder().decode(Stored.self, from: data)
+        {
+            return Credentials(accessKey: stored.accessKey, secretKey: stored.secretKey)
+        }
+        func random(_ count: Int, _ alphabet: String) -> String {
+            let characters = Array(alphabet)
+            return String((0..<count).map { _ in characters[Int.random(in: 0..<characters.count)] })
+        }
+        let stored = Stored(
+            accessKey: "MSSLOCAL" + random(12, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            secretKey: random(40, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try home.writePrivate(try encoder.encode(stored), to: home.embeddedCredentials)
+        return Credentials(accessKey: stored.accessKey, secretKey: stored.secretKey)
+    }
+
+    /// The running server's ports, starting it first when none answers.
+    func ensureRunning() async throws -> Endpoint {
+        try home.ensurePrivateDirectory(home.embeddedDirectory)
+        let credentials = try credentials()
+        // One process at a time decides whether to start the server.
+        let lock = open(home.embeddedLock.path, O_CREAT | O_RDWR, 0o600)
+        guard lock >= 0 else { throw CLIError("cannot open \(home.embeddedLock.path)") }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
+
+        if let state = runningState() {
+            return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: false)
+        }
+        try? FileManager.default.removeItem(at: home.embeddedState)
+        let port = PortProbe.isFree(Self.preferredPort) && PortProbe.isFree(Self.preferredPort + 1) ? Self.preferredPort : 0
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.ownExecutable())
+        process.arguments = [
+            "server", "--data", home.dataDirectory.path, "--port", String(port), "--image-port", String(port == 0 ? 0 : port + 1),
+            "--access-key", credentials.accessKey, "--secret-key", credentials.secretKey, "--log-level", "warning",
+            "--state-file", home.embeddedState.path,
+        ]
+        FileManager.default.createFile(atPath: home.embeddedLog.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        let log = try FileHandle(forWritingTo: home.embeddedLog)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? log.close()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let state = runningState(), state.pid == process.processIdentifier {
+                return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: true)
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let tail = (try? String(contentsOf: home.embeddedLog, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+        throw CLIError("the local mss-server did not start; its log (\(home.embeddedLog.path)) ends with:\n\(tail)")
+    }
+
+    /// The recorded state when its process is alive and its port accepts connections.
+    func runningState() -> ServerState? {
+        guard let data = FileManager.default.contents(atPath: home.embeddedState.path),
+            let state = try? JSONDecoder().decode(ServerState.self, from: data), kill(state.pid, 0) == 0,
+            !PortProbe.isFree(state.port)
+        else { return nil }
+        return state
+    }
+
+    /// Stops a running embedded server (SIGTERM, a graceful shutdown); false when none ran.
+    func stop() async -> Bool {
+        guard let state = runningState() else { return false }
+        kill(state.pid, SIGTERM)
+        for _ in 0..<100 where kill(state.pid, 0) == 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
+    static func ownExecutable() throws -> String {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        let argument = CommandLine.arguments[0]
+        if argument.contains("/") { return URL(fileURLWithPath: argument).standardizedFileURL.path }
+        throw CLIError("cannot find the mss executable to start the local server")
+    }
+}
+
+/// Whether a loopback TCP port is free, by trying to bind it.
+enum PortProbe {
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
+}

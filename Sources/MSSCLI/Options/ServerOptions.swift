@@ -1,0 +1,128 @@
+public import ArgumentParser
+import Foundation
+import Logging
+import MSSServer
+import S3Protocol
+
+/// The options of `mss-server` and `mss server`, and starting the server from them.
+public struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "The data directory (created if missing). `mss server` defaults to the embedded one.")
+    var data: String?
+
+    @Option(name: .long, help: "The address to listen on.")
+    var address: String?
+
+    @Option(name: .long, help: "The S3 port; 0 picks a free one.")
+    var port: Int?
+
+    @Option(name: .customLong("image-port"), help: "The image service port (GET /bucket/key@process); default the S3 port + 1, or a free one when that is 0.")
+    var imagePort: Int?
+
+    @Flag(name: .customLong("no-image-service"), help: "Run the S3 API only.")
+    var noImageService = false
+
+    @Option(name: .customLong("access-key"), help: "The access key clients sign with.")
+    var accessKey: String?
+
+    @Option(name: .customLong("secret-key"), help: "The secret key clients sign with.")
+    var secretKey: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    /// Where to record the pid and bound ports once listening, for `mss` to find the server.
+    @Option(name: .customLong("state-file"), help: .hidden)
+    var stateFile: String?
+
+    public init() {}
+
+    /// What `run` falls back to when neither options nor environment say.
+    struct Defaults {
+        var dataDirectory: String?
+        var credentials: Credentials?
+        var port = 9000
+        var stateFile: String?
+    }
+
+    /// Resolves options, environment and `defaults`, prints the banner and serves until SIGINT or
+    /// SIGTERM.
+    func run(defaults: Defaults = Defaults()) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let dataDirectory = data ?? environment["MSS_SERVER_DATA"] ?? defaults.dataDirectory else {
+            throw ValidationError("give the data directory with --data DIR (or MSS_SERVER_DATA)")
+        }
+        let accessKey = self.accessKey ?? environment["MSS_ACCESS_KEY"]
+        let secretKey = self.secretKey ?? environment["MSS_SECRET_KEY"]
+        let credentials: Credentials
+        let usingDevelopmentKeys: Bool
+        switch (accessKey, secretKey) {
+        case let (access?, secret?):
+            guard !access.isEmpty, secret.utf8.count >= 8 else {
+                throw ValidationError("the access key must not be empty and the secret key needs at least 8 characters")
+            }
+            credentials = Credentials(accessKey: access, secretKey: secret)
+            usingDevelopmentKeys = false
+        case (nil, nil):
+            credentials = defaults.credentials ?? MSSServer.Configuration.developmentCredentials
+            usingDevelopmentKeys = defaults.credentials == nil
+        default:
+            throw ValidationError("give both --access-key and --secret-key, or neither")
+        }
+        let portText = environment["MSS_SERVER_PORT"]
+        guard let port = port ?? (portText.map { Int($0) } ?? defaults.port), (0...65535).contains(port) else {
+            throw ValidationError("the port must be a number from 0 to 65535")
+        }
+        var imagePort: Int?
+        if !noImageService {
+            let imagePortText = environment["MSS_SERVER_IMAGE_PORT"]
+            guard let chosen = self.imagePort ?? (imagePortText.map { Int($0) } ?? (port == 0 ? 0 : port + 1)), (0...65535).contains(chosen)
+            else {
+                throw ValidationError("the image port must be a number from 0 to 65535")
+            }
+            imagePort = chosen
+        }
+        let address = self.address ?? environment["MSS_SERVER_ADDRESS"] ?? "127.0.0.1"
+        var logger = Logger(label: "mss-server")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        let server = try await MSSServer(
+            configuration: .init(dataDirectory: dataDirectory, address: address, port: port, imagePort: imagePort, credentials: [credentials]),
+            logger: logger)
+        let host = address.contains(":") ? "[\(address)]" : address
+        let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil)
+        try await server.run(
+            onListening: { bound in
+                var banner = """
+                    mss-server is running.
+                      S3 API:     http://\(host):\(bound)
+                      Data:       \(URL(fileURLWithPath: dataDirectory).standardizedFileURL.path)
+                      AccessKey:  \(credentials.accessKey)
+
+                    """
+                if usingDevelopmentKeys {
+                    banner += """
+                          SecretKey:  \(credentials.secretKey)
+                          (development keys: set --access-key and --secret-key for anything that matters)
+
+                        """
+                } else {
+                    banner += "  SecretKey:  (as given)\n"
+                }
+                // Written straight to the descriptor so a pipe reader sees it at once.
+                FileHandle.standardOutput.write(Data(banner.utf8))
+                state.record(port: bound)
+            },
+            onImageListening: { bound in
+                FileHandle.standardOutput.write(Data("  Image:      http://\(host):\(bound)  (GET /bucket/key@process)\n".utf8))
+                state.record(imagePort: bound)
+            })
+        state.remove()
+    }
+}
+
+extension ServerOptions {
+    /// `mss-server`: the data directory must be given.
+    public func runStandalone() async throws {
+        try await run()
+    }
+}

@@ -1,0 +1,3 @@
+import MSSCLI
+
+await MSSMain.main()
