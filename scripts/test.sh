@@ -46,6 +46,10 @@ log "building"
 swift build --build-tests
 bin=$(swift build --show-bin-path)
 
+log "building the DocC catalog of MSS (a link to a symbol that does not exist fails the run)"
+swift package generate-documentation --target MSS >"$state/docc.log" 2>&1 || { tail -n 30 "$state/docc.log" >&2; exit 1; }
+if grep -E "doesn't exist|is ambiguous" "$state/docc.log" >&2; then exit 1; fi
+
 mss_port=$(free_port)
 mss_image_port=$(free_port)
 mss_access=MSSSERVERTESTKEY0001

@@ -6,7 +6,7 @@ public import S3Protocol
 
 /// A connection to an MSS or other S3-compatible endpoint: the counterpart of `mssapi`'s
 /// `S3Connection`. It owns one pool of HTTP connections shared by every bucket and key made
-/// from it; call ``shutdown()`` when done, or use ``withConnection(_:_:)``.
+/// from it; call ``shutdown()`` when done, or use ``withConnection(credentials:configuration:logger:_:)``.
 ///
 /// ```swift
 /// let conn = try S3Connection(accessKey: key, secretKey: secret, host: "127.0.0.1", port: 9000)

@@ -88,7 +88,7 @@ extension Bucket {
         }
     }
 
-    /// The image service's view of `name` processed by a built ``ImageProcess``.
+    /// The image service's view of `name` processed by a built `ImageProcess`.
     public func imageKey(_ name: String, process: ImageProcess) -> ImageKey {
         ImageKey(key: newKey(name), process: process, processString: process.rendered)
     }

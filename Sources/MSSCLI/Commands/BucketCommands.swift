@@ -16,6 +16,8 @@ struct MakeBucketCommand: AsyncParsableCommand, SessionCommand {
         let (bucket, key) = try Location(path).remote("mb")
         guard key.isEmpty else { throw CLIError.usage("mb takes a bucket (mss://bucket), not a key") }
         try await Session.run(global) { session in
+            // Some servers (Ceph RGW, S3 in us-east-1) answer 200 to creating a bucket one already owns.
+            if try await session.connection.contains(bucket: bucket) { throw CLIError("bucket '\(bucket)' already exists") }
             _ = try await session.connection.createBucket(bucket, acl: publicRead ? .publicRead : nil)
             session.output.result("made bucket mss://\(bucket)", ["type": .string("bucket"), "name": .string(bucket), "action": .string("created")])
         }

@@ -8,6 +8,6 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .long, help: "Parts or files in flight at once (default 8).")
     var concurrency: Int?
 
-    @Option(name: .customLong("part-size"), help: "Multipart part size in MiB (at least 5; default 16).")
+    @Option(name: .customLong("part-size"), help: "Multipart part size in MiB (at least 5; default 8).")
     var partSize: Int?
 }
