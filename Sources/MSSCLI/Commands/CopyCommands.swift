@@ -11,17 +11,12 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
             command runs again. A destination ending in / (or an existing directory) receives the source's name.
             """)
 
-    @Argument(help: "What to copy: a file, a directory (with --recursive), or mss://bucket/key[/prefix].")
-    var source: String
-
-    @Argument(help: "Where to: mss://bucket/key, mss://bucket/prefix/, a file or a directory.")
-    var destination: String
-
+    @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let from = try Location(source), to = try Location(destination)
+        let (from, to) = try paths.locations()
         try await Session.run(global) { session in
             _ = try await Copier(session: session, options: transfer).copy(from, to: to)
         }
@@ -32,17 +27,12 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "mv", abstract: "Move files and objects: copy, then remove each source once it is copied in full.")
 
-    @Argument(help: "What to move.")
-    var source: String
-
-    @Argument(help: "Where to.")
-    var destination: String
-
+    @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let from = try Location(source), to = try Location(destination)
+        let (from, to) = try paths.locations()
         try await Session.run(global) { session in
             // Copier throws before returning when anything failed, so nothing is removed then.
             let copied = try await Copier(session: session, options: transfer).copy(from, to: to)
