@@ -58,6 +58,7 @@ struct ConnectionResolver {
         let addressing: AddressingStyle = addressingText == "virtual" ? .virtualHost : .path
 
         guard let endpointText else {
+            // Keys without an endpoint belong to some other service; the local server has its own.
             let embedded = try await EmbeddedServer(home: home).ensureRunning()
             if embedded.started {
                 output.note("started the local mss-server on http://127.0.0.1:\(embedded.port) (data in \(home.dataDirectory.path); `mss server --stop` stops it)")
@@ -65,7 +66,7 @@ struct ConnectionResolver {
             return Settings(
                 endpoint: URL(string: "http://127.0.0.1:\(embedded.port)")!,
                 imageEndpoint: embedded.imagePort.flatMap { URL(string: "http://127.0.0.1:\($0)") },
-                credentials: Credentials(accessKey: accessKey ?? embedded.credentials.accessKey, secretKey: secretKey ?? embedded.credentials.secretKey),
+                credentials: embedded.credentials,
                 signatureVersion: signatureVersion, addressing: addressing, source: "embedded local server")
         }
         let endpoint = try Self.parseEndpoint(endpointText, what: "endpoint")

@@ -63,9 +63,13 @@ struct EmbeddedServer {
         process.executableURL = URL(fileURLWithPath: try Self.ownExecutable())
         process.arguments = [
             "server", "--data", home.dataDirectory.path, "--port", String(port), "--image-port", String(port == 0 ? 0 : port + 1),
-            "--access-key", credentials.accessKey, "--secret-key", credentials.secretKey, "--log-level", "warning",
-            "--state-file", home.embeddedState.path,
+            "--log-level", "warning", "--state-file", home.embeddedState.path,
         ]
+        // Keys go in the environment, which only this user can read, not in arguments `ps` shows.
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MSS_SERVER_") }
+        environment["MSS_ACCESS_KEY"] = credentials.accessKey
+        environment["MSS_SECRET_KEY"] = credentials.secretKey
+        process.environment = environment
         FileManager.default.createFile(atPath: home.embeddedLog.path, contents: nil, attributes: [.posixPermissions: 0o600])
         let log = try FileHandle(forWritingTo: home.embeddedLog)
         log.seekToEndOfFile()
