@@ -63,11 +63,11 @@ struct ConnectionResolver {
             if embedded.started {
                 output.note("started the local mss-server on http://127.0.0.1:\(embedded.port) (data in \(home.dataDirectory.path); `mss server --stop` stops it)")
             }
+            guard let local = URL(string: "http://127.0.0.1:\(embedded.port)") else { throw CLIError("the local server reported port \(embedded.port)") }
+            // An IP address has no bucket subdomains: the local server is always path-style.
             return Settings(
-                endpoint: URL(string: "http://127.0.0.1:\(embedded.port)")!,
-                imageEndpoint: embedded.imagePort.flatMap { URL(string: "http://127.0.0.1:\($0)") },
-                credentials: embedded.credentials,
-                signatureVersion: signatureVersion, addressing: addressing, source: "embedded local server")
+                endpoint: local, imageEndpoint: embedded.imagePort.flatMap { URL(string: "http://127.0.0.1:\($0)") },
+                credentials: embedded.credentials, signatureVersion: signatureVersion, addressing: .path, source: "embedded local server")
         }
         let endpoint = try Self.parseEndpoint(endpointText, what: "endpoint")
         guard let accessKey, let secretKey else {
