@@ -30,8 +30,9 @@ extension Key {
         return try await connection.receiveFile(request, describing: name, toFile: path, checkMD5: range == nil)
     }
 
-    /// Whether an ETag is the MD5 of the content (single-part uploads) rather than a multipart one.
-    static func isPlainMD5(_ etag: String) -> Bool {
+    /// Whether an ETag is the MD5 of the content (single-part uploads) rather than a multipart one,
+    /// so it can be compared with a local file's MD5.
+    public static func isPlainMD5(_ etag: String) -> Bool {
         etag.utf8.count == 32 && etag.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
     }
 }

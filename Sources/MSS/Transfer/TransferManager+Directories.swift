@@ -1,13 +1,28 @@
 public import Foundation
 import S3Protocol
+import Synchronization
 
-/// The outcome of a directory transfer: what moved and what did not.
+/// The outcome of a transfer of many items: what moved and what did not.
 public struct DirectoryTransferResult: Sendable {
-    /// Keys uploaded, or files written.
+    /// Keys written (uploads, copies), or files written (downloads).
     public var transferred: [String]
     /// Each file or key that failed, with the error.
     public var failures: [(item: String, error: any Error)]
     public var bytes: Int64
+}
+
+/// One file and the key it goes to or comes from, in a transfer of many.
+public struct FileTransfer: Sendable, Hashable {
+    public var path: String
+    public var key: String
+    /// The size, when a listing already told it; saves a request per small download.
+    public var size: Int64?
+
+    public init(path: String, key: String, size: Int64? = nil) {
+        self.path = path
+        self.key = key
+        self.size = size
+    }
 }
 
 extension TransferManager {
@@ -22,32 +37,25 @@ extension TransferManager {
         guard let walker = FileManager.default.enumerator(
             at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey], options: [])
         else { throw MSSClientError(.fileError, "cannot read the directory \(directory)") }
-        var files: [(path: String, key: String, size: Int64)] = []
+        var files: [FileTransfer] = []
         for case let url as URL in walker {
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
             guard values.isRegularFile == true else { continue }
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count)).drop { $0 == "/" }
-            files.append((url.path, prefix + relative, Int64(values.fileSize ?? 0)))
+            files.append(FileTransfer(path: url.path, key: prefix + relative, size: Int64(values.fileSize ?? 0)))
         }
-        let total = files.reduce(0) { $0 + $1.size }
-        let meter = ProgressMeter(total: total, handler: progress)
-        let results = ResultCollector()
-        let perFile = perFileManager()
-        let list = files
-        try await Self.forEach(list.indices, limit: configuration.concurrency) { index in
-            let file = list[index]
-            try await results.run(done: file.key, failed: file.path, bytes: file.size, meter: meter) {
-                try await perFile.upload(file: file.path, to: bucket.newKey(file.key), options: options(file.path), progress: nil)
-            }
-        }
-        return results.result
+        return try await upload(files, to: bucket, options: options, progress: progress)
     }
 
-    /// The manager each file of a tree is moved with: its parts share the tree's concurrency.
-    private func perFileManager() -> TransferManager {
-        var manager = self
-        manager.configuration.concurrency = max(1, configuration.concurrency / 2)
-        return manager
+    /// Uploads each file to its key, at most `configuration.concurrency` files at once; a failed
+    /// file is recorded and the others go on.
+    public func upload(
+        _ files: [FileTransfer], to bucket: Bucket, options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
+        progress: TransferProgressHandler? = nil
+    ) async throws -> DirectoryTransferResult {
+        try await transferEach(files, recordedAs: (done: \.key, failed: \.path), progress: progress) { manager, file in
+            try await manager.upload(file: file.path, to: bucket.newKey(file.key), options: options(file.path), progress: nil)
+        }
     }
 
     /// Downloads every object under `prefix` into `directory`, keeping the key's path below the
@@ -55,55 +63,95 @@ extension TransferManager {
     public func downloadPrefix(
         _ prefix: String, from bucket: Bucket, to directory: String, progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
-        let objects = try await bucket.allKeys(prefix: prefix)
-        let meter = ProgressMeter(total: objects.reduce(0) { $0 + $1.size }, handler: progress)
-        let results = ResultCollector()
-        let perFile = perFileManager()
-        try await Self.forEach(objects.indices, limit: configuration.concurrency) { index in
-            let object = objects[index]
-            let relative = String(object.key.dropFirst(prefix.count))
-            let components = relative.split(separator: "/", omittingEmptySubsequences: true)
-            guard !components.isEmpty, !components.contains(".."), !components.contains("."), !relative.hasSuffix("/") else {
-                results.failed(object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)"))
-                return
+        var files: [FileTransfer] = []
+        var refused: [(item: String, error: any Error)] = []
+        for object in try await bucket.allKeys(prefix: prefix) {
+            if let path = Self.localPath(forKey: object.key, prefix: prefix, in: directory) {
+                files.append(FileTransfer(path: path, key: object.key, size: object.size))
+            } else {
+                refused.append((object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)")))
             }
-            let target = root.appendingPathComponent(components.joined(separator: "/"))
-            try await results.run(done: target.path, failed: object.key, bytes: object.size, meter: meter) {
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                _ = try await perFile.download(
-                    bucket.newKey(object.key), toFile: target.path, knownSize: object.size, resumeFile: nil, progress: nil)
+        }
+        var result = try await download(files, from: bucket, progress: progress)
+        result.failures += refused
+        return result
+    }
+
+    /// Downloads each key to its file (making the directories it needs), at most
+    /// `configuration.concurrency` at once; a failed key is recorded and the others go on.
+    public func download(_ files: [FileTransfer], from bucket: Bucket, progress: TransferProgressHandler? = nil) async throws
+        -> DirectoryTransferResult
+    {
+        try await transferEach(files, recordedAs: (done: \.path, failed: \.key), progress: progress) { manager, file in
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: file.path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            _ = try await manager.download(bucket.newKey(file.key), toFile: file.path, knownSize: file.size, resumeFile: nil, progress: nil)
+        }
+    }
+
+    /// Copies every object under `prefix` of `source` to `destinationPrefix` + the rest of its
+    /// key in `destination`, on the server.
+    public func copyPrefix(
+        _ prefix: String, from source: Bucket, to destination: Bucket, destinationPrefix: String,
+        progress: TransferProgressHandler? = nil
+    ) async throws -> DirectoryTransferResult {
+        let objects = try await source.allKeys(prefix: prefix)
+        // `path` holds the destination key here.
+        let items = objects.map { FileTransfer(path: destinationPrefix + $0.key.dropFirst(prefix.count), key: $0.key, size: $0.size) }
+        return try await transferEach(items, recordedAs: (done: \.path, failed: \.key), progress: progress) { manager, item in
+            try await manager.copy(source.newKey(item.key), to: destination.newKey(item.path))
+        }
+    }
+
+    /// Where `key`, listed under `prefix`, lands below `directory`; nil for keys that would land
+    /// outside it (`..`, `.`) or name no file (empty, ending in `/`).
+    public static func localPath(forKey key: String, prefix: String, in directory: String) -> String? {
+        let relative = String(key.dropFirst(prefix.count))
+        let components = relative.split(separator: "/", omittingEmptySubsequences: true)
+        guard key.hasPrefix(prefix), !components.isEmpty, !components.contains(".."), !components.contains("."), !relative.hasSuffix("/")
+        else { return nil }
+        return URL(fileURLWithPath: directory).standardizedFileURL.appendingPathComponent(components.joined(separator: "/")).path
+    }
+
+    /// Runs `work` for each item under one concurrency budget and progress meter, recording each
+    /// item under its `done` name or, with its error, its `failed` name. Each item's own parts
+    /// share the budget.
+    private func transferEach(
+        _ items: [FileTransfer], recordedAs names: (done: KeyPath<FileTransfer, String> & Sendable, failed: KeyPath<FileTransfer, String> & Sendable),
+        progress: TransferProgressHandler?, _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
+    ) async throws -> DirectoryTransferResult {
+        let meter = ProgressMeter(total: items.reduce(0) { $0 + ($1.size ?? 0) }, handler: progress)
+        let results = ResultCollector()
+        var perItem = self
+        perItem.configuration.concurrency = max(1, configuration.concurrency / 2)
+        let manager = perItem
+        try await Self.forEach(items, limit: configuration.concurrency) { item in
+            try await results.run(done: item[keyPath: names.done], failed: item[keyPath: names.failed], bytes: item.size ?? 0, meter: meter) {
+                try await work(manager, item)
             }
         }
         return results.result
     }
 }
 
-import Synchronization
-
 final class ResultCollector: Sendable {
     private let state = Mutex(DirectoryTransferResult(transferred: [], failures: [], bytes: 0))
-    func succeeded(_ item: String, bytes: Int64) {
-        state.withLock {
-            $0.transferred.append(item)
-            $0.bytes += bytes
-        }
-    }
-    func failed(_ item: String, _ error: any Error) { state.withLock { $0.failures.append((item, error)) } }
 
-    /// Runs one item's transfer and records its outcome; only cancellation stops the whole tree.
-    func run(done: String, failed item: String, bytes: Int64, meter: ProgressMeter, _ work: () async throws -> Void)
-        async throws
-    {
+    /// Runs one item's transfer and records its outcome; only cancellation stops the whole batch.
+    func run(done: String, failed item: String, bytes: Int64, meter: ProgressMeter, _ work: () async throws -> Void) async throws {
         do {
             try await work()
             meter.add(bytes)
-            succeeded(done, bytes: bytes)
+            state.withLock {
+                $0.transferred.append(done)
+                $0.bytes += bytes
+            }
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            failed(item, error)
+            state.withLock { $0.failures.append((item, error)) }
         }
     }
+
     var result: DirectoryTransferResult { state.withLock { $0 } }
 }

@@ -105,26 +105,28 @@ struct Copier {
     }
 
     private func copyRemote(bucket: String, key: String, toBucket: String, key destinationKey: String) async throws -> [Location] {
-        let manager = transfers
         if options.recursive {
             let prefix = Self.treePrefix(key)
             let targetPrefix = Self.treePrefix(destinationKey)
-            let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
-            guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
-            let pairs = sources.map { ($0.key, targetPrefix + $0.key.dropFirst(prefix.count)) }
-            guard !(bucket == toBucket && pairs.contains { $0.0 == $0.1 }) else { throw CLIError.usage("source and destination are the same") }
-            try await Parallel.forEach(pairs, limit: options.concurrency ?? 8) { pair in
-                _ = try await manager.copy(session.bucket(bucket).newKey(pair.0), to: session.bucket(toBucket).newKey(pair.1))
+            guard !(bucket == toBucket && prefix == targetPrefix) else { throw CLIError.usage("source and destination are the same") }
+            let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
+            let result = try await transfers.copyPrefix(
+                prefix, from: session.bucket(bucket), to: session.bucket(toBucket), destinationPrefix: targetPrefix, progress: bar.handler)
+            bar.finish()
+            guard !result.transferred.isEmpty || !result.failures.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
+            for target in result.transferred {
+                let source = prefix + target.dropFirst(targetPrefix.count)
                 output.result(
-                    "copied mss://\(bucket)/\(pair.0) → mss://\(toBucket)/\(pair.1)",
-                    ["action": .string("copy"), "source": .string("mss://\(bucket)/\(pair.0)"), "destination": .string("mss://\(toBucket)/\(pair.1)")])
+                    "copied mss://\(bucket)/\(source) → mss://\(toBucket)/\(target)",
+                    ["action": .string("copy"), "source": .string("mss://\(bucket)/\(source)"), "destination": .string("mss://\(toBucket)/\(target)")])
             }
-            return sources.map { .remote(bucket: bucket, key: $0.key) }
+            if !result.failures.isEmpty { throw DirectoryFailures(failures: result.failures) }
+            return result.transferred.map { .remote(bucket: bucket, key: prefix + $0.dropFirst(targetPrefix.count)) }
         }
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
         let target = Self.destinationKey(destinationKey, name: Location.baseName(key))
         guard !(bucket == toBucket && key == target) else { throw CLIError.usage("source and destination are the same") }
-        _ = try await manager.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target))
+        _ = try await transfers.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target))
         output.result(
             "copied mss://\(bucket)/\(key) → mss://\(toBucket)/\(target)",
             ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)")])
@@ -155,21 +157,5 @@ enum LocalTree {
             files.append(File(path: url.path, relative: String(relative), size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate ?? .distantPast))
         }
         return files.sorted { $0.relative < $1.relative }
-    }
-}
-
-/// At most `limit` of `body` at once over `items`; the first failure cancels the rest.
-enum Parallel {
-    static func forEach<Item: Sendable>(_ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var index = 0
-            while index < items.count {
-                if index >= max(1, limit) { try await group.next() }
-                let item = items[index]
-                group.addTask { try await body(item) }
-                index += 1
-            }
-            try await group.waitForAll()
-        }
     }
 }

@@ -26,7 +26,7 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
     @Flag(name: .customLong("dry-run"), help: "Say what would change; change nothing.")
     var dryRun = false
 
-    @Option(name: .long, help: "Files in flight at once (default 8).")
+    @Option(name: .long, help: "Transfers in flight at once (default 8).")
     var concurrency: Int = 8
 
     @OptionGroup var global: GlobalOptions
@@ -65,27 +65,26 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("\(directory) is not a directory")
         }
-        let files = LocalTree.files(under: directory)
-        let paths = Dictionary(files.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first })
-        let local = files.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
+        let tree = LocalTree.files(under: directory)
+        let paths = Dictionary(tree.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first })
+        let local = tree.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
         let plan = SyncPlan(source: local, destination: try await remoteItems(session, bucket: bucket, prefix: prefix), deleting: delete) { mine, theirs in
-            guard let etag = theirs.etag, Key.isPlainMD5Tag(etag), let path = paths[mine.relative] else { return false }
+            guard let etag = theirs.etag, Key.isPlainMD5(etag), let path = paths[mine.relative] else { return false }
             return (try? Self.md5Hex(ofFile: path)) == etag.lowercased()
         }
-        let transfers = session.transfers(concurrency: 2, partSize: nil)
-        let output = session.output
-        let dryRun = self.dryRun
-        try await Parallel.forEach(plan.copy, limit: concurrency) { entry in
-            guard let path = paths[entry.item.relative] else { return }
-            if !dryRun {
-                try await transfers.upload(
-                    file: path, to: session.bucket(bucket).newKey(prefix + entry.item.relative), options: PutOptions(contentType: ContentType.guess(path)))
-            }
-            let verb = dryRun ? "would upload" : "upload"
-            output.result(
-                "\(verb) \(path) → mss://\(bucket)/\(prefix + entry.item.relative) (\(entry.reason.rawValue))",
-                ["action": .string("upload"), "path": .string("mss://\(bucket)/\(prefix + entry.item.relative)"), "dryRun": .bool(dryRun), "reason": .string(entry.reason.rawValue)])
+        let files = plan.copy.compactMap { entry in
+            paths[entry.item.relative].map { FileTransfer(path: $0, key: prefix + entry.item.relative, size: entry.item.size) }
         }
+        let reasons = Dictionary(plan.copy.map { (prefix + $0.item.relative, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        var failures: [(item: String, error: any Error)] = []
+        var uploaded = files.map(\.key)
+        if !dryRun {
+            let result = try await session.transfers(concurrency: concurrency, partSize: nil).upload(
+                files, to: session.bucket(bucket), options: { PutOptions(contentType: ContentType.guess($0)) })
+            uploaded = result.transferred
+            failures = result.failures
+        }
+        for key in uploaded { report(session, "upload", "mss://\(bucket)/\(key)", reason: reasons[key]?.rawValue) }
         if !plan.delete.isEmpty {
             let keys = plan.delete.map { prefix + $0.relative }
             if !dryRun {
@@ -94,40 +93,45 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
             }
             for key in keys { report(session, "delete", "mss://\(bucket)/\(key)") }
         }
+        if !failures.isEmpty { throw DirectoryFailures(failures: failures) }
         if plan.copy.isEmpty && plan.delete.isEmpty { session.output.note("already in sync") }
     }
 
     private func download(_ session: Session, bucket: String, prefix: String, directory: String) async throws {
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
         let local = LocalTree.files(under: directory).map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
         let remote = try await remoteItems(session, bucket: bucket, prefix: prefix)
         let plan = SyncPlan(source: remote, destination: local, deleting: delete)
-        let transfers = session.transfers(concurrency: 2, partSize: nil)
-        let output = session.output
-        let dryRun = self.dryRun
-        try await Parallel.forEach(plan.copy, limit: concurrency) { entry in
-            let components = entry.item.relative.split(separator: "/")
-            guard !components.contains(".."), !components.contains(".") else {
-                throw CLIError("mss://\(bucket)/\(prefix + entry.item.relative) does not map to a file below \(directory)")
+        var files: [FileTransfer] = []
+        var failures: [(item: String, error: any Error)] = []
+        var reasons: [String: SyncPlan.Reason] = [:]
+        var times: [String: Date] = [:]
+        for entry in plan.copy {
+            let key = prefix + entry.item.relative
+            guard let path = TransferManager.localPath(forKey: key, prefix: prefix, in: directory) else {
+                failures.append(("mss://\(bucket)/\(key)", CLIError("does not map to a file below \(directory)")))
+                continue
             }
-            let target = root.appendingPathComponent(components.joined(separator: "/"))
-            if !dryRun {
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                let info = try await transfers.download(session.bucket(bucket).newKey(prefix + entry.item.relative), toFile: target.path)
-                // The object's time on the file, so the next sync sees them as equal.
-                if let modified = info.lastModified ?? entry.item.modified {
-                    try? FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: target.path)
-                }
-            }
-            output.result(
-                "\(dryRun ? "would download" : "download") mss://\(bucket)/\(prefix + entry.item.relative) → \(target.path) (\(entry.reason.rawValue))",
-                ["action": .string("download"), "path": .string(target.path), "dryRun": .bool(dryRun), "reason": .string(entry.reason.rawValue)])
+            files.append(FileTransfer(path: path, key: key, size: entry.item.size))
+            reasons[path] = entry.reason
+            times[path] = entry.item.modified
         }
+        var downloaded = files.map(\.path)
+        if !dryRun {
+            let result = try await session.transfers(concurrency: concurrency, partSize: nil).download(files, from: session.bucket(bucket))
+            downloaded = result.transferred
+            failures += result.failures
+            // The object's time on the file, so the next sync sees them as equal.
+            for path in downloaded {
+                if let modified = times[path] { try? FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: path) }
+            }
+        }
+        for path in downloaded { report(session, "download", path, reason: reasons[path]?.rawValue) }
         for item in plan.delete {
-            let path = root.appendingPathComponent(item.relative).path
+            let path = URL(fileURLWithPath: directory).standardizedFileURL.appendingPathComponent(item.relative).path
             if !dryRun { try FileManager.default.removeItem(atPath: path) }
             report(session, "delete", path)
         }
+        if !failures.isEmpty { throw DirectoryFailures(failures: failures) }
         if plan.copy.isEmpty && plan.delete.isEmpty { session.output.note("already in sync") }
     }
 
@@ -137,12 +141,5 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
         var md5 = Insecure.MD5()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { md5.update(data: chunk) }
         return Digests.hex(md5.finalize())
-    }
-}
-
-extension Key {
-    /// Whether an ETag is a plain MD5 (single-part uploads), so it can be compared with a file's.
-    static func isPlainMD5Tag(_ etag: String) -> Bool {
-        etag.count == 32 && etag.allSatisfy(\.isHexDigit)
     }
 }
