@@ -17,13 +17,7 @@ extension S3Handler {
             throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
         }
         let body = try await Self.collectDocument(request)
-        if !body.isEmpty {
-            do {
-                _ = try CreateBucketConfiguration(bytes: body)
-            } catch {
-                throw S3ServerError.malformedXML(error.description)
-            }
-        }
+        if !body.isEmpty { _ = try Self.parse(CreateBucketConfiguration.self, from: body) }
         try await store.createBucket(bucket, acl: acl)
         var headers = HTTPFields()
         headers[.location] = "/\(bucket)"
@@ -139,13 +133,7 @@ extension S3Handler {
     }
 
     func deleteObjects(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
-        let body = try await Self.collectDocument(request, verifyingPayload: authentication)
-        let document: DeleteRequest
-        do {
-            document = try DeleteRequest(bytes: body)
-        } catch {
-            throw S3ServerError.malformedXML(error.description)
-        }
+        let document = try Self.parse(DeleteRequest.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         guard document.keys.count <= 1000 else { throw S3ServerError.malformedXML("more than 1,000 keys") }
         _ = try await store.bucket(bucket)
         var deleted: [String] = []
@@ -183,6 +171,15 @@ extension S3Handler {
             throw S3ServerError(400, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
         return bytes
+    }
+
+    /// A request document, or MalformedXML saying what is wrong with it.
+    static func parse<Document: S3Document>(_ type: Document.Type, from bytes: [UInt8]) throws(S3ServerError) -> Document {
+        do {
+            return try Document(bytes: bytes)
+        } catch {
+            throw S3ServerError.malformedXML(error.description)
+        }
     }
 
     static func intParameter(_ query: [QueryItem], _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

@@ -28,11 +28,14 @@ extension S3Handler {
         } catch {
             throw S3ServerError.invalidArgument("Invalid image process '\(processText)': \(error.message).")
         }
+        // Reading the processed image is reading the source: the same rule decides.
+        var sourceRequest = request
+        sourceRequest.key = key
+        try await authorize(sourceRequest, identity: authentication.identity)
         guard let source = try await store.object(bucket: bucket, key: key) else {
             _ = try await store.bucket(bucket)
             throw S3ServerError.noSuchKey(key)
         }
-        if case .anonymous = authentication.identity, source.acl != .publicRead { throw S3ServerError.accessDenied() }
 
         var watermarkFiles: [String: String] = [:]
         for object in ImageRenderer.watermarkObjects(in: process) {

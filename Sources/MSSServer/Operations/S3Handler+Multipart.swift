@@ -106,13 +106,7 @@ extension S3Handler {
     func completeUpload(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let id = try uploadID(request)
         let record = try await store.upload(id, bucket: bucket, key: key)
-        let body = try await Self.collectDocument(request, verifyingPayload: authentication)
-        let document: CompleteMultipartUpload
-        do {
-            document = try CompleteMultipartUpload(bytes: body)
-        } catch {
-            throw S3ServerError.malformedXML(error.description)
-        }
+        let document = try Self.parse(CompleteMultipartUpload.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         let parts = try await store.partsToComplete(id, requested: document.parts)
         let temporary = store.temporaryPath()
         do {
