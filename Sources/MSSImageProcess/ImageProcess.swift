@@ -89,7 +89,7 @@ public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
     /// preprocessed and scaled to a percentage of the main image.
     public func watermark(image: WatermarkObject, opacity: Int? = nil, position: Int? = nil) -> ImageProcess {
         var mark = Watermark(kind: 1)
-        mark.object = image.rendered
+        mark.object = image
         return adding(mark, opacity: opacity, position: position)
     }
 

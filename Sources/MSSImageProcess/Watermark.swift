@@ -9,8 +9,8 @@ public struct Watermark: Sendable, Hashable {
     public var x: Int?
     public var y: Int?
     public var verticalOffset: Int?
-    /// Key of the watermark image in the same bucket, optionally with `@` preprocessing.
-    public var object: String?
+    /// The watermark image: a key in the same bucket, optionally with its own preprocessing.
+    public var object: WatermarkObject?
     public var text: String?
     /// Font name, such as `wqy-zenhei`.
     public var font: String?
@@ -55,10 +55,7 @@ public struct Watermark: Sendable, Hashable {
             case "x": x = try number(0...4096)
             case "y": y = try number(0...4096)
             case "voffset": verticalOffset = try number(-1000...1000)
-            case "object":
-                let value = try decoded()
-                _ = try WatermarkObject(parsing: value)
-                object = value
+            case "object": object = try WatermarkObject(parsing: decoded())
             case "text":
                 let value = try decoded()
                 guard value.count <= 64 else { throw ImageProcessError("watermark text is longer than 64 characters") }
@@ -87,7 +84,7 @@ public struct Watermark: Sendable, Hashable {
         var parts = ["watermark=\(kind)"]
         func add(_ key: String, _ value: Int?) { if let value { parts.append("\(key)=\(value)") } }
         func add(_ key: String, text value: String?) { if let value { parts.append("\(key)=\(Base64Text.encode(value))") } }
-        add("object", text: object)
+        add("object", text: object?.rendered)
         add("text", text: text)
         add("type", text: font)
         add("color", text: color)

@@ -42,9 +42,9 @@ public struct ImageRenderer: Sendable {
 
     /// The keys of the watermark images `process` needs, for the caller to resolve to files.
     public static func watermarkObjects(in process: ImageProcess) -> [WatermarkObject] {
-        process.actions.compactMap { action -> WatermarkObject? in
-            guard case .watermark(let mark) = action, let object = mark.object else { return nil }
-            return try? WatermarkObject(parsing: object)
+        process.actions.compactMap { action in
+            guard case .watermark(let mark) = action else { return nil }
+            return mark.object
         }
     }
 

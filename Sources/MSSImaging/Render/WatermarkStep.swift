@@ -75,12 +75,7 @@ struct WatermarkStep {
     /// The watermark object, preprocessed, scaled to `NP` of the main image, with its alpha
     /// scaled by the opacity.
     private func objectOverlay(base: VImage, opacity: Double) throws(ImagingError) -> VImage {
-        let reference: WatermarkObject
-        do {
-            reference = try WatermarkObject(parsing: watermark.object ?? "")
-        } catch {
-            throw .invalidProcess(error.message)
-        }
+        guard let reference = watermark.object else { throw .invalidProcess("an image watermark needs 'object'") }
         guard let path = files[reference.key] else {
             throw .invalidProcess("the watermark object '\(reference.key)' does not exist in this bucket")
         }
