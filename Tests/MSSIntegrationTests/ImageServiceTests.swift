@@ -19,19 +19,10 @@ struct ImageTarget: Sendable, CustomTestStringConvertible {
         return TestTarget.parse("mss-image|\(parts[0])|\(parts[2])|\(parts[3])|strict").map { ImageTarget(storage: $0, imagePort: image) }
     }()
 
-    /// Runs `body` with a connection and a fresh bucket, removed afterwards whatever happens.
+    /// Runs `body` with a connection that knows the image port and a fresh bucket, removed
+    /// afterwards whatever happens.
     func withBucket(_ body: (S3Connection, Bucket) async throws -> Void) async throws {
-        let connection = try connection()
-        let bucket = try await connection.createBucket(storage.uniqueBucketName("img"))
-        do {
-            try await body(connection, bucket)
-        } catch {
-            await storage.cleanUp(bucket)
-            try? await connection.shutdown()
-            throw error
-        }
-        await storage.cleanUp(bucket)
-        try await connection.shutdown()
+        try await storage.withBucket(tag: "img", connection: try connection(), body)
     }
 
     func connection(credentials: CredentialsProvider? = nil) throws -> S3Connection {

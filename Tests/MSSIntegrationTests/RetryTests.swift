@@ -14,17 +14,8 @@ import Testing
 
     /// A patient connection (three attempts) and a fresh bucket whose name holds `tag`.
     func withFlakyBucket(_ target: TestTarget, tag: String, _ body: (Bucket) async throws -> Void) async throws {
-        let conn = try target.connection(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5)))
-        let bucket = try await conn.createBucket(target.uniqueBucketName(tag))
-        do {
-            try await body(bucket)
-        } catch {
-            await target.cleanUp(bucket)
-            try? await conn.shutdown()
-            throw error
-        }
-        await target.cleanUp(bucket)
-        try await conn.shutdown()
+        let patient = try target.connection(retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5)))
+        try await target.withBucket(tag: tag, connection: patient) { _, bucket in try await body(bucket) }
     }
 
     @Test(.enabled(if: !proxies.isEmpty), arguments: proxies)

@@ -61,12 +61,13 @@ struct TestTarget: Sendable, CustomTestStringConvertible {
             configuration: .init(host: host, port: port, signatureVersion: signatureVersion))
     }
 
-    /// Runs `body` with a connection and a fresh bucket, then empties and deletes the bucket and
-    /// closes the connection, whether `body` succeeded or not.
-    func withBucket(_ body: (S3Connection, Bucket) async throws -> Void) async throws {
-        let connection = try connection()
+    /// Runs `body` with a connection (this target's default one unless `made` is given) and a
+    /// fresh bucket whose name holds `tag`, then empties and deletes the bucket and closes the
+    /// connection, whether `body` succeeded or not.
+    func withBucket(tag: String = "t", connection made: S3Connection? = nil, _ body: (S3Connection, Bucket) async throws -> Void) async throws {
+        let connection = try made ?? connection()
         do {
-            let bucket = try await connection.createBucket(uniqueBucketName())
+            let bucket = try await connection.createBucket(uniqueBucketName(tag))
             do {
                 try await body(connection, bucket)
             } catch {
