@@ -15,6 +15,6 @@ struct MSSServerCommand: AsyncParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() async throws {
-        try await options.runStandalone()
+        try await options.run()
     }
 }

@@ -26,31 +26,22 @@ enum ErrorDescription {
     }
 
     private static func plainWords(_ error: S3Error) -> String {
-        let resource = error.resource.map(describeResource)
+        // `/bucket/key` as `mss://bucket/key`, and the bucket alone, when the server named them.
+        let path = error.resource.map { URIEncoding.decode(String($0.drop { $0 == "/" })) ?? String($0.drop { $0 == "/" }) }
+        let location = path.map { "mss://" + $0 } ?? "the resource"
+        let bucket = path.flatMap { $0.split(separator: "/").first }.map { "bucket '\($0)'" } ?? "the bucket"
         switch error.code.rawValue {
-        case "NoSuchBucket": return "bucket \(resource.map(bucketOnly) ?? "") does not exist".replacingOccurrences(of: "bucket  ", with: "the bucket ")
-        case "NoSuchKey": return "\(resource ?? "the object") does not exist"
-        case "BucketNotEmpty": return "bucket \(resource.map(bucketOnly) ?? "") is not empty (rb --force deletes what it holds)"
-        case "BucketAlreadyOwnedByYou", "BucketAlreadyExists": return "bucket \(resource.map(bucketOnly) ?? "") already exists"
-        case "AccessDenied": return "access denied to \(resource ?? "the resource")"
+        case "NoSuchBucket": return "\(bucket) does not exist"
+        case "NoSuchKey": return "\(location) does not exist"
+        case "BucketNotEmpty": return "\(bucket) is not empty (rb --force deletes what it holds)"
+        case "BucketAlreadyOwnedByYou", "BucketAlreadyExists": return "\(bucket) already exists"
+        case "AccessDenied": return "access denied to \(location)"
         case "SignatureDoesNotMatch": return "the server refused the signature: check the secret key"
         case "InvalidAccessKeyId": return "the server does not know this access key"
-        case "InvalidBucketName": return "\(resource.map(bucketOnly) ?? "the name") is not a valid bucket name"
+        case "InvalidBucketName": return "\(bucket) is not a valid bucket name"
         case "RequestTimeTooSkewed": return "this machine's clock is too far from the server's"
         default: return error.message ?? "the server answered \(error.code.rawValue)"
         }
-    }
-
-    /// `/bucket/key` as `mss://bucket/key`.
-    private static func describeResource(_ resource: String) -> String {
-        let trimmed = resource.drop { $0 == "/" }
-        let decoded = URIEncoding.decode(String(trimmed)) ?? String(trimmed)
-        return "mss://" + decoded
-    }
-
-    private static func bucketOnly(_ described: String) -> String {
-        let name = described.dropFirst("mss://".count).split(separator: "/").first.map(String.init) ?? ""
-        return "'\(name)'"
     }
 }
 

@@ -44,9 +44,14 @@ public struct ServerOptions: ParsableArguments {
         var stateFile: String?
     }
 
-    /// Resolves options, environment and `defaults`, prints the banner and serves until SIGINT or
-    /// SIGTERM.
-    func run(defaults: Defaults = Defaults()) async throws {
+    /// Resolves options and environment, prints the banner and serves until SIGINT or SIGTERM;
+    /// the data directory must be given (`mss-server`).
+    public func run() async throws {
+        try await run(defaults: Defaults())
+    }
+
+    /// The same, falling back on `defaults` (`mss server`: the embedded data and keys).
+    func run(defaults: Defaults) async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let dataDirectory = data ?? environment["MSS_SERVER_DATA"] ?? defaults.dataDirectory else {
             throw ValidationError("give the data directory with --data DIR (or MSS_SERVER_DATA)")
@@ -117,12 +122,5 @@ public struct ServerOptions: ParsableArguments {
                 state.record(imagePort: bound)
             })
         state.remove()
-    }
-}
-
-extension ServerOptions {
-    /// `mss-server`: the data directory must be given.
-    public func runStandalone() async throws {
-        try await run()
     }
 }
