@@ -268,3 +268,37 @@ def test_sources_that_are_not_images_or_too_large(s3v4, bucket):
     assert s3v4.get_object(Bucket=bucket, Key="notes.txt")["Body"].read() == b"plain text, not pixels"
     status, body, _ = http_get(sigv2_url(f"/{bucket}/missing.jpg@30r"))
     assert status == 404 and b"NoSuchKey" in body
+
+
+def test_anonymous_reads_need_every_object_public(s3v4, bucket):
+    base = io.BytesIO()
+    Image.new("RGB", (200, 200), "white").save(base, "PNG")
+    s3v4.put_object(Bucket=bucket, Key="public.png", Body=base.getvalue(), ACL="public-read")
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 0, 255)).save(logo, "PNG")
+    s3v4.put_object(Bucket=bucket, Key="private-logo.png", Body=logo.getvalue())
+    s3v4.put_object(Bucket=bucket, Key="public-logo.png", Body=logo.getvalue(), ACL="public-read")
+    status, body, _ = http_get(f"{IMAGE_ENDPOINT}/{bucket}/public.png@100w")
+    assert status == 200 and Image.open(io.BytesIO(body)).size == (100, 100)
+    # A private object cannot be pulled into a public image as a watermark.
+    status, body, _ = http_get(f"{IMAGE_ENDPOINT}/{bucket}/public.png@watermark=1&object={b64('private-logo.png')}")
+    assert status == 403 and b"AccessDenied" in body
+    status, _, _ = http_get(f"{IMAGE_ENDPOINT}/{bucket}/public.png@watermark=1&object={b64('public-logo.png')}")
+    assert status == 200
+
+
+def test_conditional_requests_on_processed_images(s3v4, bucket):
+    put_image(s3v4, bucket, "c.jpg", marked_source())
+    status, body, headers = http_get(sigv2_url(f"/{bucket}/c.jpg@100w"))
+    assert status == 200
+    etag = headers["ETag"]
+    expires = int(time.time()) + 300
+    path = f"/{bucket}/c.jpg@100w"
+    signature = base64.b64encode(hmac.new(SECRET_KEY.encode(), f"GET\n\n\n{expires}\n{path}".encode(), hashlib.sha1).digest()).decode()
+    query = urllib.parse.urlencode({"AWSAccessKeyId": ACCESS_KEY, "Expires": expires, "Signature": signature})
+    request = urllib.request.Request(f"{IMAGE_ENDPOINT}{path}?{query}", headers={"If-None-Match": etag})
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("a matching If-None-Match was answered in full")
+    except urllib.error.HTTPError as error:
+        assert error.code == 304

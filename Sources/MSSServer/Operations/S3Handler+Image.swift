@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -39,6 +38,9 @@ extension S3Handler {
 
         var watermarkFiles: [String: String] = [:]
         for object in ImageRenderer.watermarkObjects(in: process) {
+            // A watermark is read too: an anonymous caller cannot pull a private object into a public image.
+            sourceRequest.key = object.key
+            try await authorize(sourceRequest, identity: authentication.identity)
             if let stored = try await store.object(bucket: bucket, key: object.key) {
                 watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored)
             }
@@ -55,16 +57,14 @@ extension S3Handler {
             throw S3ServerError.invalidArgument("The image could not be processed: \(error.description).")
         }
 
-        let etag = "\"" + Insecure.MD5.hash(data: rendered.bytes).map { String(format: "%02x", $0) }.joined() + "\""
+        let etag = Digests.md5Hex(rendered.bytes)
+        // The same conditional GET rules as objects, on the processed bytes' ETag and the source's date.
+        if let failure = Self.preconditionFailure(request, etag: etag, lastModified: source.lastModified) { return failure }
         var headers = HTTPFields()
         headers[.contentType] = rendered.contentType
         headers[.contentLength] = String(rendered.bytes.count)
-        headers[.eTag] = etag
+        headers[.eTag] = "\"\(etag)\""
         headers[.lastModified] = HTTPDate.rfc1123(source.lastModified)
-        if let wanted = request.header("if-none-match"), wanted.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
-            headers[.contentLength] = nil
-            return Response(status: .notModified, headers: headers)
-        }
         if request.method == "HEAD" { return Response(status: .ok, headers: headers) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
     }

@@ -99,7 +99,7 @@ extension S3Handler {
 
     func getObject(_ request: S3Request, bucket: String, key: String, isHead: Bool) async throws -> Response {
         guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
-        if let failure = Self.preconditionFailure(request, object: object) { return failure }
+        if let failure = Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
         let rangeHeader = request.header("range")
         // A checksum describes the whole object, so a ranged answer carries none (as in S3).
         var headers = Self.objectHeaders(
@@ -133,10 +133,9 @@ extension S3Handler {
         return Response(status: status, headers: headers, body: body)
     }
 
-    /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since,
-    /// or nil when the request may go on.
-    static func preconditionFailure(_ request: S3Request, object: StoredObject) -> Response? {
-        let etag = object.etag
+    /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since
+    /// for a representation with this (unquoted) ETag and date, or nil when the request may go on.
+    static func preconditionFailure(_ request: S3Request, etag: String, lastModified: Date) -> Response? {
         func matches(_ header: String) -> Bool {
             header.split(separator: ",").contains {
                 let tag = $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
@@ -144,10 +143,10 @@ extension S3Handler {
             }
         }
         // Dates compare at whole seconds, the resolution of HTTP dates.
-        let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
+        let modified = lastModified.timeIntervalSince1970.rounded(.down)
         var notModified = HTTPFields()
         notModified[.eTag] = "\"\(etag)\""
-        notModified[.lastModified] = HTTPDate.rfc1123(object.lastModified)
+        notModified[.lastModified] = HTTPDate.rfc1123(lastModified)
         if let ifMatch = request.header("if-match") {
             if !matches(ifMatch) { return precondition() }
         } else if let since = request.header("if-unmodified-since").flatMap(HTTPDate.parseRFC1123),
