@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a running server started for `mss` records about itself: who it is and where it listens.
 struct ServerState: Codable, Sendable, Equatable {
@@ -8,12 +9,10 @@ struct ServerState: Codable, Sendable, Equatable {
 }
 
 /// Writes the state file once every listener has reported its port, and removes it on shutdown.
-final class ServerStateRecorder: @unchecked Sendable {
+final class ServerStateRecorder: Sendable {
     private let path: String?
     private let expectsImagePort: Bool
-    private let lock = NSLock()
-    private var port: Int?
-    private var imagePort: Int?
+    private let ports = Mutex<(port: Int?, imagePort: Int?)>((nil, nil))
 
     init(path: String?, expectsImagePort: Bool) {
         self.path = path
@@ -21,20 +20,20 @@ final class ServerStateRecorder: @unchecked Sendable {
     }
 
     func record(port: Int) {
-        lock.withLock { self.port = port }
+        ports.withLock { $0.port = port }
         writeIfComplete()
     }
 
     func record(imagePort: Int) {
-        lock.withLock { self.imagePort = imagePort }
+        ports.withLock { $0.imagePort = imagePort }
         writeIfComplete()
     }
 
     private func writeIfComplete() {
         guard let path else { return }
-        let state: ServerState? = lock.withLock {
-            guard let port, !expectsImagePort || imagePort != nil else { return nil }
-            return ServerState(pid: getpid(), port: port, imagePort: imagePort)
+        let state: ServerState? = ports.withLock { ports in
+            guard let port = ports.port, !expectsImagePort || ports.imagePort != nil else { return nil }
+            return ServerState(pid: getpid(), port: port, imagePort: ports.imagePort)
         }
         guard let state, let data = try? JSONEncoder().encode(state) else { return }
         // Written whole then renamed, so a reader never sees half a record.

@@ -1,15 +1,19 @@
 import Foundation
 import MSS
+import Synchronization
 
 /// A one-line progress bar on standard error: percent, bar, bytes, rate and time left. Draws at
 /// most ten times a second and only on a terminal; `finish` leaves the final state on its line.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
+    private struct State {
+        var lastDraw = Date.distantPast
+        var latest: TransferProgress?
+        var finished = false
+    }
+
     private let label: String
     private let enabled: Bool
-    private let lock = NSLock()
-    private var lastDraw = Date.distantPast
-    private var latest: TransferProgress?
-    private var finished = false
+    private let state = Mutex(State())
 
     init(label: String, output: Output) {
         self.label = label
@@ -23,20 +27,20 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func update(_ progress: TransferProgress) {
-        let line: String? = lock.withLock {
-            latest = progress
+        let line: String? = state.withLock { state in
+            state.latest = progress
             let now = Date()
-            guard !finished, now.timeIntervalSince(lastDraw) >= 0.1 || progress.bytesTransferred == progress.totalBytes else { return nil }
-            lastDraw = now
+            guard !state.finished, now.timeIntervalSince(state.lastDraw) >= 0.1 || progress.bytesTransferred == progress.totalBytes else { return nil }
+            state.lastDraw = now
             return render(progress)
         }
         if let line { FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8)) }
     }
 
     func finish() {
-        let line: String? = lock.withLock {
-            guard enabled, !finished, let latest else { return nil }
-            finished = true
+        let line: String? = state.withLock { state in
+            guard enabled, !state.finished, let latest = state.latest else { return nil }
+            state.finished = true
             return render(latest)
         }
         if let line { FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K\n").utf8)) }
