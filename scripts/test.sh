@@ -73,6 +73,7 @@ status=$?
 log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone) and the mss command line"
 MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" \
     MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" MSS_SERVER_DATA="$state/mss-data" \
+    MSS_SERVER_PID="$(cat "$state/mss-server.pid")" MSS_SERVER_BINARY="$bin/mss-server" \
     MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
     MSS_CLI="$bin/mss" PATH="$venv/bin:$PATH" bash -c '
         # Two runs: each folder has its own conftest module.
