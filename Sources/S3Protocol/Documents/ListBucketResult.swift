@@ -69,7 +69,7 @@ public struct ListBucketResult: S3Document {
         name = try xml.required("Name")
         prefix = xml.string("Prefix")
         delimiter = xml.string("Delimiter")
-        maxKeys = try xml.int("MaxKeys")
+        maxKeys = try xml.int("MaxKeys", in: S3Limits.counts)
         isTruncated = xml.bool("IsTruncated")
         encodingType = xml.string("EncodingType")
         marker = xml.string("Marker")
@@ -77,10 +77,10 @@ public struct ListBucketResult: S3Document {
         continuationToken = xml.string("ContinuationToken")
         nextContinuationToken = xml.string("NextContinuationToken")
         startAfter = xml.string("StartAfter")
-        keyCount = try xml.int("KeyCount")
+        keyCount = try xml.int("KeyCount", in: S3Limits.counts)
         var contents: [Object] = []
         for element in xml.children("Contents") {
-            guard let size = Int64(element.string("Size") ?? "") else {
+            guard let size = try element.size("Size") else {
                 throw DocumentError(message: "<Contents> lacks a numeric <Size>")
             }
             contents.append(

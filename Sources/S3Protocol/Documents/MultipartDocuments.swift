@@ -148,13 +148,13 @@ public struct ListPartsResult: S3Document {
         bucket = try xml.required("Bucket")
         key = try xml.required("Key")
         uploadID = try xml.required("UploadId")
-        partNumberMarker = try xml.int("PartNumberMarker")
-        nextPartNumberMarker = try xml.int("NextPartNumberMarker")
-        maxParts = try xml.int("MaxParts")
+        partNumberMarker = try xml.int("PartNumberMarker", in: 0...S3Limits.partNumbers.upperBound)
+        nextPartNumberMarker = try xml.int("NextPartNumberMarker", in: 0...S3Limits.partNumbers.upperBound)
+        maxParts = try xml.int("MaxParts", in: S3Limits.counts)
         isTruncated = xml.bool("IsTruncated")
         var parts: [Part] = []
         for element in xml.children("Part") {
-            guard let number = try element.int("PartNumber"), let size = Int64(element.string("Size") ?? "") else {
+            guard let number = try element.int("PartNumber", in: S3Limits.partNumbers), let size = try element.size("Size") else {
                 throw DocumentError(message: "<Part> lacks <PartNumber> or <Size>")
             }
             parts.append(
@@ -240,7 +240,7 @@ public struct ListMultipartUploadsResult: S3Document {
         nextUploadIDMarker = xml.string("NextUploadIdMarker")
         prefix = xml.string("Prefix")
         delimiter = xml.string("Delimiter")
-        maxUploads = try xml.int("MaxUploads")
+        maxUploads = try xml.int("MaxUploads", in: S3Limits.counts)
         isTruncated = xml.bool("IsTruncated")
         var uploads: [Upload] = []
         for element in xml.children("Upload") {

@@ -61,6 +61,24 @@ extension XML.Element {
         return value
     }
 
+    /// A number that must lie in `range`: out of it, the document cannot be right.
+    func int(_ name: String, in range: ClosedRange<Int>) throws(DocumentError) -> Int? {
+        guard let text = string(name) else { return nil }
+        guard let value = S3Limits.decimal(text.trimmingXMLWhitespace()).flatMap({ Int(exactly: $0) }), range.contains(value) else {
+            throw DocumentError(message: "<\(name)> is not a number in \(range.lowerBound)...\(range.upperBound): \(text.prefix(40))")
+        }
+        return value
+    }
+
+    /// A byte count in `0...5 TiB`, S3's largest object.
+    func size(_ name: String) throws(DocumentError) -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let value = S3Limits.size(text.trimmingXMLWhitespace()) else {
+            throw DocumentError(message: "<\(name)> is not a size from 0 to 5 TiB: \(text.prefix(40))")
+        }
+        return value
+    }
+
     func bool(_ name: String) -> Bool {
         string(name)?.lowercased() == "true"
     }

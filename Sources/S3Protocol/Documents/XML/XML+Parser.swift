@@ -11,6 +11,9 @@ extension XML {
         }
 
         mutating func document() throws(ParseError) -> Element {
+            guard bytes.count <= XML.maximumInputSize else {
+                throw fail("the document is larger than \(XML.maximumInputSize) bytes")
+            }
             skipMisc()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "<") else { throw fail("expected a root element") }
             let root = try element(depth: 0)
@@ -153,15 +156,21 @@ extension XML {
             return String(decoding: out, as: UTF8.self)
         }
 
-        private func starts(with prefix: String) -> Bool {
-            let p = Array(prefix.utf8)
-            guard bytes.count - index >= p.count else { return false }
-            return bytes[index..<(index + p.count)].elementsEqual(p)
+        /// Compares in place: `skip(past:)` calls this at every byte, so it must not allocate.
+        private func starts(with prefix: StaticString) -> Bool {
+            var position = index
+            return prefix.withUTF8Buffer { expected in
+                for byte in expected {
+                    guard position < bytes.count, bytes[position] == byte else { return false }
+                    position += 1
+                }
+                return true
+            }
         }
 
-        private mutating func skip(past terminator: String) {
+        private mutating func skip(past terminator: StaticString) {
             while index < bytes.count, !starts(with: terminator) { index += 1 }
-            index = min(bytes.count, index + terminator.utf8.count)
+            index = min(bytes.count, index + terminator.utf8CodeUnitCount)
         }
 
         private mutating func skipWhitespace() {

@@ -63,6 +63,13 @@ public enum XML {
         public var description: String { "malformed XML at byte \(offset): \(message)" }
     }
 
+    /// The largest document parsed: far above any S3 document (a 1,000-key listing or a
+    /// 10,000-part completion is a few MiB), low enough that a hostile one cannot exhaust memory.
+    public static let maximumInputSize = 64 << 20
+
+    /// The deepest nesting of elements parsed; S3's documents need four levels.
+    public static var maximumDepth: Int { Parser.maximumDepth }
+
     /// Parses a document and returns its root element.
     public static func parse(_ text: String) throws(ParseError) -> Element {
         var parser = Parser(bytes: Array(text.utf8))
@@ -70,6 +77,10 @@ public enum XML {
     }
 
     /// Parses a document from bytes.
+    ///
+    /// Safe on any input, which makes it the fuzzing entry point: malformed, truncated or
+    /// non-UTF-8 bytes, nesting deeper than ``maximumDepth`` and input over ``maximumInputSize``
+    /// all throw ``ParseError``; recursion is bounded by the depth limit and indices are checked.
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> Element {
         var parser = Parser(bytes: bytes)
         return try parser.document()

@@ -1,0 +1,28 @@
+/// S3's own limits, used to bound every number read from a document or a response: a value
+/// outside them cannot be right, and refusing it keeps later arithmetic from overflowing.
+public enum S3Limits {
+    /// The largest object S3 stores: 5 TiB.
+    public static let maximumObjectSize: Int64 = 5 << 40
+    /// Part numbers of a multipart upload.
+    public static let partNumbers: ClosedRange<Int> = 1...10_000
+    /// Counts a listing may carry (max-keys, key counts, max-parts): S3 answers at most 1,000, but
+    /// other services echo what they were asked, so anything a 32-bit count holds is accepted.
+    public static let counts: ClosedRange<Int> = 0...Int(Int32.max)
+
+    /// Parses a decimal byte count in `0...maximumObjectSize`; nil for anything else (signs,
+    /// spaces, overflow, negative numbers).
+    public static func size(_ text: some StringProtocol) -> Int64? {
+        guard let value = decimal(text), value <= maximumObjectSize else { return nil }
+        return value
+    }
+
+    /// Parses plain decimal digits into a non-negative number; nil for anything else. At most 18
+    /// significant digits are taken, so the arithmetic cannot overflow.
+    public static func decimal(_ text: some StringProtocol) -> Int64? {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        guard significant.count <= 18 else { return nil }
+        return significant.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+    }
+}
