@@ -40,18 +40,24 @@ public struct RetryPolicy: Sendable, Hashable {
     public var baseDelay: Duration
     public var maxDelay: Duration
 
+    /// Delays are kept within 0...1 hour, so the backoff arithmetic stays in range.
     public init(maxAttempts: Int = 4, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10)) {
         self.maxAttempts = max(1, maxAttempts)
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
+        self.maxDelay = min(max(.zero, maxDelay), Self.longestDelay)
+        self.baseDelay = min(max(.zero, baseDelay), self.maxDelay)
     }
+
+    static let longestDelay = Duration.seconds(3600)
 
     public static let none = RetryPolicy(maxAttempts: 1)
 
     /// The delay before attempt `attempt + 1` (`attempt` counts from 1).
     func delay(afterAttempt attempt: Int, retryAfter: Duration?) -> Duration {
-        if let retryAfter { return min(retryAfter, maxDelay) }
-        let exponent = min(attempt - 1, 20)
+        // The fields are public and may have been set past the initialiser's bounds.
+        let maxDelay = min(max(.zero, self.maxDelay), Self.longestDelay)
+        let baseDelay = min(max(.zero, self.baseDelay), maxDelay)
+        if let retryAfter { return min(max(.zero, retryAfter), maxDelay) }
+        let exponent = min(max(0, attempt - 1), 20)
         let ceiling = min(maxDelay, baseDelay * (1 << exponent))
         let nanos = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         return .nanoseconds(Int64.random(in: 0...max(0, nanos)))

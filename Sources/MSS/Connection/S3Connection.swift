@@ -120,7 +120,11 @@ public final class S3Connection: Sendable {
 }
 
 extension Duration {
+    /// Saturates instead of trapping: a timeout of centuries is just "never".
     var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+        let (whole, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return components.seconds < 0 ? .min : .max }
+        let (total, carry) = whole.addingReportingOverflow(components.attoseconds / 1_000_000_000)
+        return carry ? (whole < 0 ? .min : .max) : total
     }
 }

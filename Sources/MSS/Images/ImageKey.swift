@@ -55,7 +55,7 @@ public struct ImageKey: Sendable, Hashable {
     public func info() async throws -> ObjectInfo? {
         do {
             let response = try await key.connection.send(try request("HEAD"))
-            return ObjectInfo(key: name, headers: response.headers)
+            return try ObjectInfo(key: name, headers: response.headers)
         } catch let error as S3Error where error.status == 404 {
             return nil
         }

@@ -38,7 +38,7 @@ extension Key {
         if let range { request.headers.add("Range", range.headerValue) }
         let name = self.name
         return try await connection.send(request) { response in
-            try await body(ObjectInfo(key: name, headers: response.headers), ObjectBytes(body: response.body))
+            try await body(try ObjectInfo(key: name, headers: response.headers), ObjectBytes(body: response.body))
         }
     }
 }

@@ -41,7 +41,7 @@ public struct Key: Sendable, Hashable {
     public func info() async throws -> ObjectInfo? {
         do {
             let response = try await connection.send(try request("HEAD"))
-            return ObjectInfo(key: name, headers: response.headers)
+            return try ObjectInfo(key: name, headers: response.headers)
         } catch let error as S3Error where error.status == 404 {
             return nil
         }

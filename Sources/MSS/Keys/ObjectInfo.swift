@@ -37,12 +37,12 @@ public struct ObjectInfo: Sendable, Hashable {
         self.expires = expires
     }
 
-    init(key: String, headers: HTTPHeaders) {
-        var size = Int64(headers.first(name: "Content-Length") ?? "") ?? 0
+    /// What a HEAD or GET response says; a size that is not one (negative, past 5 TiB, a range
+    /// that does not fit its total) throws ``MSSClientError`` `invalidResponse`.
+    init(key: String, headers: HTTPHeaders) throws {
+        var size = try ResponseNumbers.contentLength(headers) ?? 0
         // A ranged answer's Content-Range carries the full size: `bytes 0-9/1234`.
-        if let range = headers.first(name: "Content-Range"), let slash = range.lastIndex(of: "/"),
-            let total = Int64(range[range.index(after: slash)...])
-        {
+        if let total = try ResponseNumbers.contentRange(headers)?.total {
             size = total
         }
         var metadata: [String: String] = [:]

@@ -6,6 +6,10 @@ struct RequestSigner: Sendable {
     var credentials: Credentials?
     var version: SignatureVersion
 
+    /// 9999-12-31T23:59:59Z: a SigV2 expiry has no upper bound of its own, but dates past it cannot
+    /// be written and help no one.
+    static let latestV2Expiry: Double = 253_402_300_799
+
     /// Adds `Authorization` and its companions to `request`. Anonymous connections add nothing.
     func sign(_ request: inout SignableRequest, resourcePath: String, payloadHash: String, date: Date) {
         guard let credentials else { return }
@@ -22,18 +26,25 @@ struct RequestSigner: Sendable {
         -> [QueryItem]
     {
         guard let credentials else { return request.query }
+        // Double-to-Int conversions trap out of range (and on NaN or infinity), so every expiry is
+        // checked as a Double first.
         switch version {
         case .v2:
-            return SigV2Signer(credentials: credentials).presignedQuery(
-                request, resourcePath: resourcePath, expires: Int(expires.timeIntervalSince1970.rounded(.up)))
-        case .v4(let region):
-            let seconds = Int(expires.timeIntervalSince(now).rounded(.up))
-            guard seconds > 0, seconds <= SigV4Signer.maximumPresignExpiry else {
+            let epoch = expires.timeIntervalSince1970.rounded(.up)
+            guard epoch.isFinite, epoch >= 0, epoch <= Self.latestV2Expiry else {
                 throw MSSClientError.invalidArgument(
-                    "a SigV4 presigned URL must expire between 1 second and 7 days from now; asked for \(seconds) s")
+                    "a SigV2 presigned URL must expire between 1970 and the year 9999; asked for \(expires.timeIntervalSince(now)) s from now")
+            }
+            return SigV2Signer(credentials: credentials).presignedQuery(
+                request, resourcePath: resourcePath, expires: Int(epoch))
+        case .v4(let region):
+            let interval = expires.timeIntervalSince(now).rounded(.up)
+            guard interval.isFinite, interval >= 1, interval <= Double(SigV4Signer.maximumPresignExpiry) else {
+                throw MSSClientError.invalidArgument(
+                    "a SigV4 presigned URL must expire between 1 second and 7 days from now; asked for \(interval) s")
             }
             return SigV4Signer(credentials: credentials, region: region).presignedQuery(
-                request, expires: seconds, date: now)
+                request, expires: Int(interval), date: now)
         }
     }
 }

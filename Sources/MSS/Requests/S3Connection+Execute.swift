@@ -152,7 +152,7 @@ extension S3Connection {
         -> (S3Error, Duration?)
     {
         let requestID = headers.first(name: "x-amz-request-id")
-        let retryAfter = headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+        let retryAfter = ResponseNumbers.retryAfter(headers)
         let bytes = Array(body.readableBytesView)
         if let document = try? ErrorDocument(bytes: bytes) {
             return (S3Error(status: status, document: document, requestID: requestID), retryAfter)

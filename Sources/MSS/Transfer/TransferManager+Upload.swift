@@ -57,6 +57,8 @@ extension TransferManager {
         {
             upload = MultipartUpload(bucket: key.bucket, key: key.name, uploadID: saved.uploadID)
             record = saved
+            // A record is a file anyone could have edited: only part numbers this file has count.
+            record.parts = record.parts.filter { (1...partCount).contains($0.key) }
             // Trust only parts the server still has, with the ETag that was recorded.
             if let stored = try? await upload.listParts() {
                 let onServer = Dictionary(stored.map { ($0.partNumber, ObjectInfo.unquoted($0.etag)) }, uniquingKeysWith: { a, _ in a })
