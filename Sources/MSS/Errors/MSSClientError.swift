@@ -15,6 +15,9 @@ public struct MSSClientError: Error, Sendable, Hashable, CustomStringConvertible
         public static let invalidResponse = Kind(name: "invalidResponse")
         /// Received data does not match its checksum or expected size.
         public static let integrityCheckFailed = Kind(name: "integrityCheckFailed")
+        /// A response body kept breaking off and could not be resumed within the retry policy;
+        /// the message says after how many bytes and what was kept.
+        public static let transferInterrupted = Kind(name: "transferInterrupted")
         /// No credentials were found where they were looked for.
         public static let missingCredentials = Kind(name: "missingCredentials")
     }

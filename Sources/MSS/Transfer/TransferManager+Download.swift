@@ -48,7 +48,8 @@ extension TransferManager {
             saved.key == record.key, saved.etag == etag, saved.size == size, saved.partSize == partSize,
             saved.partialPath == partial, FileManager.default.fileExists(atPath: partial)
         {
-            record.finishedParts = saved.finishedParts
+            // A record is a file anyone could have edited: only part numbers this object has count.
+            record.finishedParts = saved.finishedParts.filter { (1...partCount).contains($0) }
         } else {
             try? FileManager.default.removeItem(atPath: partial)
         }
@@ -73,7 +74,11 @@ extension TransferManager {
                 let offset = Int64(number - 1) * partSize
                 let length = min(partSize, size - offset)
                 guard length > 0 else { return }
-                try await Self.fetch(key, range: offset...(offset + length - 1), etag: etag, into: handle, meter: meter)
+                try await Self.fetch(
+                    key, part: number, range: offset...(offset + length - 1), etag: etag, into: handle, meter: meter,
+                    advice: resumeFile == nil
+                        ? "the partial download was removed; try again"
+                        : "the parts finished so far are kept; run the same download again to resume")
                 let snapshot = finished.withLock { record in
                     record.finishedParts.insert(number)
                     return record
@@ -112,28 +117,36 @@ extension TransferManager {
         await Task { try? await handle.close() }.value
     }
 
-    /// GETs `range` of `key` with `If-Match` and writes it at the range's offset.
+    /// GETs `range` of `key` with `If-Match` and writes it at the range's offset, resuming the
+    /// body where it stopped when the connection breaks (``ResumableBody``).
     static func fetch(
-        _ key: Key, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle, meter: ProgressMeter
+        _ key: Key, part: Int, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle,
+        meter: ProgressMeter, advice: String
     ) async throws {
         var request = try key.request("GET")
         request.headers.add("Range", ByteRange.bounded(range).headerValue)
         request.headers.add("If-Match", "\"\(etag)\"")
-        let expected = range.count
+        let expected = Int64(range.count)
+        var body: ResumableBody
         do {
-            try await key.connection.send(request) { response in
-                var offset = range.lowerBound
-                for try await chunk in response.body {
-                    try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
-                    offset += Int64(chunk.readableBytes)
-                    meter.add(Int64(chunk.readableBytes))
-                }
-                guard offset - range.lowerBound == Int64(expected) else {
-                    throw MSSClientError(.integrityCheckFailed, "expected \(expected) bytes of \(key.name) at \(range.lowerBound), got \(offset - range.lowerBound)")
-                }
-            }
+            body = try await ResumableBody(connection: key.connection, request: request, describing: "part \(part) of \(key.name)")
         } catch let error as S3Error where error.status == 412 {
             throw MSSClientError(.integrityCheckFailed, "\(key.name) changed during the download (its ETag is no longer \(etag))")
+        }
+        // Writing anything but the asked-for range would land on other parts' bytes.
+        guard body.offset == range.lowerBound, body.length == expected else {
+            throw MSSClientError(
+                .invalidResponse,
+                "asked for bytes \(range.lowerBound)-\(range.upperBound) of \(key.name), the server sent \(body.length.map(String.init) ?? "an unknown number of") bytes from \(body.offset)")
+        }
+        var offset = range.lowerBound
+        let received = try await body.stream(advice: advice) { chunk in
+            try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
+            offset += Int64(chunk.readableBytes)
+            meter.add(Int64(chunk.readableBytes))
+        }
+        guard received == expected else {
+            throw MSSClientError(.integrityCheckFailed, "expected \(expected) bytes of \(key.name) at \(range.lowerBound), got \(received)")
         }
     }
 }
