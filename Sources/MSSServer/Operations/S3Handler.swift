@@ -65,6 +65,7 @@ struct S3Handler: HTTPResponder {
     ]
 
     private func dispatch(_ request: S3Request, authentication: Authentication) async throws -> Response {
+        if let proof = try identityProof(request) { return proof }
         if let name = request.query.first(where: { Self.unsupported.contains($0.name) })?.name {
             throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
         }
