@@ -22,13 +22,21 @@ struct ServerCommand: AsyncParsableCommand {
         let home = MSSHome()
         let embedded = EmbeddedServer(home: home)
         if stop {
-            print(await embedded.stop() ? "stopped the local mss-server" : "no local mss-server was running")
+            switch await embedded.stop() {
+            case .stopped: print("stopped the local mss-server")
+            case .notRunning: print("no local mss-server was running")
+            case .stranger(let state):
+                print("no local mss-server was running: \(EmbeddedServer.strangerDescription(state)), so it was not signalled")
+            }
             return
         }
         if status {
-            if let state = embedded.runningState() {
+            switch await embedded.probe() {
+            case .ours(let state):
                 print("the local mss-server runs: http://127.0.0.1:\(state.port)" + (state.imagePort.map { ", image service http://127.0.0.1:\($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))")
-            } else {
+            case .stranger(let state):
+                print("no local mss-server runs: \(EmbeddedServer.strangerDescription(state))")
+            case .none:
                 print("no local mss-server runs")
             }
             return
@@ -37,7 +45,7 @@ struct ServerCommand: AsyncParsableCommand {
             try await options.run()
             return
         }
-        if let state = embedded.runningState() {
+        if case .ours(let state) = await embedded.probe() {
             throw CLIError("the local mss-server already runs on http://127.0.0.1:\(state.port) (pid \(state.pid)); `mss server --stop` stops it")
         }
         try home.ensurePrivateDirectory(home.embeddedDirectory)

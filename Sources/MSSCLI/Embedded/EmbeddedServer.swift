@@ -54,8 +54,14 @@ struct EmbeddedServer {
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
 
-        if let state = runningState() {
+        switch await probe(credentials: credentials) {
+        case .ours(let state):
             return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: false)
+        case .stranger(let state):
+            // Never reuse or signal it: start an own server, on another port when this one is taken.
+            FileHandle.standardError.write(Data("mss: \(Self.strangerDescription(state)); starting a new local mss-server\n".utf8))
+        case .none:
+            break
         }
         try? FileManager.default.removeItem(at: home.embeddedState)
         let port = PortProbe.isFree(Self.preferredPort) && PortProbe.isFree(Self.preferredPort + 1) ? Self.preferredPort : 0
@@ -80,7 +86,7 @@ struct EmbeddedServer {
         try? log.close()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let state = runningState(), state.pid == process.processIdentifier {
+            if case .ours(let state) = await probe(credentials: credentials), state.pid == process.processIdentifier {
                 return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: true)
             }
             if !process.isRunning { break }
@@ -90,23 +96,59 @@ struct EmbeddedServer {
         throw CLIError("the local mss-server did not start; its log (\(home.embeddedLog.path)) ends with:\n\(tail)")
     }
 
-    /// The recorded state when its process is alive and its port accepts connections.
-    func runningState() -> ServerState? {
-        guard let data = FileManager.default.contents(atPath: home.embeddedState.path),
-            let state = try? JSONDecoder().decode(ServerState.self, from: data), kill(state.pid, 0) == 0,
-            !PortProbe.isFree(state.port)
-        else { return nil }
-        return state
+    /// What the state file points at.
+    enum Probe: Sendable, Equatable {
+        /// Nothing runs there: no state, a dead pid or a free port.
+        case none
+        /// The recorded process answered on the recorded port and proved it holds the embedded keys.
+        case ours(ServerState)
+        /// Something answers on the recorded port but did not prove itself: not ours, whatever
+        /// the recorded pid is now.
+        case stranger(ServerState)
     }
 
-    /// Stops a running embedded server (SIGTERM, a graceful shutdown); false when none ran.
-    func stop() async -> Bool {
-        guard let state = runningState() else { return false }
-        kill(state.pid, SIGTERM)
-        for _ in 0..<100 where kill(state.pid, 0) == 0 {
-            try? await Task.sleep(for: .milliseconds(50))
+    /// Reads the state file and checks that what answers on its port is this `mss`'s server
+    /// (``ServerIdentity``) before anything is sent to it or its pid is signalled.
+    func probe(credentials: Credentials? = nil) async -> Probe {
+        guard let data = FileManager.default.contents(atPath: home.embeddedState.path),
+            let state = try? JSONDecoder().decode(ServerState.self, from: data), state.pid > 0,
+            (1...65535).contains(state.port), !PortProbe.isFree(state.port)
+        else { return .none }
+        // Signal 0 delivers nothing: it only asks whether the pid exists.
+        guard kill(state.pid, 0) == 0, let keys = try? credentials ?? self.credentials() else { return .stranger(state) }
+        return await IdentityCheck.proves(port: state.port, pid: state.pid, credentials: keys) ? .ours(state) : .stranger(state)
+    }
+
+    /// Why a recorded server is not used, in words.
+    static func strangerDescription(_ state: ServerState) -> String {
+        "port \(state.port), recorded for the local mss-server (pid \(state.pid)), is answered by something that did not prove it is that server"
+    }
+
+    /// What ``stop()`` did.
+    enum StopOutcome: Sendable, Equatable {
+        case stopped
+        case notRunning
+        /// The recorded port belongs to something else; it was not signalled and the stale state
+        /// was removed.
+        case stranger(ServerState)
+    }
+
+    /// Stops a running embedded server (SIGTERM, a graceful shutdown), only once it has proved it
+    /// is ours.
+    func stop() async -> StopOutcome {
+        switch await probe() {
+        case .none:
+            return .notRunning
+        case .stranger(let state):
+            try? FileManager.default.removeItem(at: home.embeddedState)
+            return .stranger(state)
+        case .ours(let state):
+            kill(state.pid, SIGTERM)
+            for _ in 0..<100 where kill(state.pid, 0) == 0 {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            return .stopped
         }
-        return true
     }
 
     static func ownExecutable() throws -> String {
