@@ -86,4 +86,81 @@ import Testing
         }
         #expect(extended?.code == .signatureDoesNotMatch)
     }
+
+    func code(_ request: SignableRequest) -> S3ErrorCode? {
+        do {
+            _ = try Self.authenticator.authenticate(Self.incoming(request), now: Self.now)
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    /// The reproduction of the issue: whoever holds a presigned PUT adds `x-amz-copy-source` and
+    /// `x-amz-acl`, which the URL did not sign, to turn it into a public copy of a private object.
+    @Test func unsignedAmzHeadersAreRefused() {
+        let v4 = SigV4Signer(credentials: Self.credentials, region: "us-east-1")
+        var put = SignableRequest(method: "PUT", path: "/attacker/x", headers: SignableHeaders([("host", "127.0.0.1:9000")]))
+        put.query = v4.presignedQuery(put, expires: 300, date: Self.now)
+        #expect(code(put) == nil)
+        var exfiltration = put
+        exfiltration.headers.add("x-amz-copy-source", "/private/secret")
+        exfiltration.headers.add("x-amz-acl", "public-read")
+        #expect(code(exfiltration) == .accessDenied)
+
+        var signed = signV4(at: Self.now)
+        #expect(code(signed) == nil)
+        signed.headers.add("X-Amz-ACL", "public-read")
+        #expect(code(signed) == .accessDenied)
+
+        // Headers that are not x-amz-* may ride along unsigned, as with AWS.
+        var withAgent = signV4(at: Self.now)
+        withAgent.headers.add("User-Agent", "anything")
+        #expect(code(withAgent) == nil)
+
+        // SigV2 signs every x-amz-* header by construction: adding one breaks the signature.
+        var v2 = signV2(at: Self.now)
+        v2.headers.add("x-amz-copy-source", "/private/secret")
+        #expect(code(v2) == .signatureDoesNotMatch)
+    }
+
+    @Test func presignedV4MustSignTheHostAndCoversTheBodyHash() throws {
+        let v4 = SigV4Signer(credentials: Self.credentials, region: "us-east-1")
+        var hostless = SignableRequest(method: "GET", path: "/bucket/a", headers: SignableHeaders())
+        hostless.query = v4.presignedQuery(hostless, expires: 300, date: Self.now)
+        hostless.headers.add("host", "127.0.0.1:9000")
+        #expect(code(hostless) == "AuthorizationQueryParametersError")
+
+        var put = SignableRequest(method: "PUT", path: "/bucket/a", headers: SignableHeaders([("host", "127.0.0.1:9000")]))
+        let hash = Digests.sha256Hex(Array("A".utf8))
+        put.query = v4.presignedQuery(put, expires: 300, date: Self.now, payloadHash: hash) + [QueryItem("X-Amz-Content-Sha256", hash)]
+        // The hash travels in the query too, where the server reads what the body must match.
+        var signedQuery = put.query.filter { $0.name != "X-Amz-Signature" && $0.name != "X-Amz-Content-Sha256" }
+        signedQuery.append(QueryItem("X-Amz-Content-Sha256", hash))
+        var request = SignableRequest(method: "PUT", path: "/bucket/a", query: signedQuery, headers: put.headers)
+        let canonical = v4.canonicalRequest(request, signedHeaders: ["host"], payloadHash: hash)
+        request.query.append(QueryItem("X-Amz-Signature", v4.signature(stringToSign: v4.stringToSign(canonicalRequest: canonical, date: Self.now), date: Self.now)))
+        let authentication = try Self.authenticator.authenticate(Self.incoming(request), now: Self.now)
+        #expect(authentication.payloadHash == hash)
+    }
+
+    @Test func hostileNumbersAndDatesAreRefusedNotTrapped() {
+        var hugeYear = Self.base()
+        hugeYear.headers.add("x-amz-date", "99999999T000000Z")
+        hugeYear.headers.add("x-amz-content-sha256", Digests.emptySHA256Hex)
+        hugeYear.headers.add("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/99999999/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + String(repeating: "0", count: 64))
+        #expect(code(hugeYear) == .accessDenied)
+        var v2Date = Self.base()
+        v2Date.headers.add("Date", "Tue, 27 Mar 99999999999 19:36:42 GMT")
+        v2Date.headers.add("Authorization", "AWS AKID:c2lnbmF0dXJl")
+        #expect(code(v2Date) == .accessDenied)
+        var expires = Self.base()
+        expires.query = [QueryItem("AWSAccessKeyId", "AKID"), QueryItem("Signature", "x"), QueryItem("Expires", "99999999999999999999")]
+        #expect(code(expires) == .accessDenied)
+        var v4Expires = Self.base()
+        v4Expires.query = SigV4Signer(credentials: Self.credentials, region: "us-east-1").presignedQuery(Self.base(), expires: 300, date: Self.now)
+            .map { $0.name == "X-Amz-Expires" ? QueryItem($0.name, "99999999999999999999") : $0 }
+        #expect(code(v4Expires) == .invalidArgument)
+    }
 }
+

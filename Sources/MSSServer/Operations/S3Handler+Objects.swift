@@ -111,10 +111,18 @@ extension S3Handler {
         }
         var range: Range<Int64> = 0..<object.size
         var status = HTTPResponse.Status.ok
-        if let rangeHeader, let wanted = try Self.parseRange(rangeHeader, size: object.size) {
-            range = wanted
-            status = .partialContent
-            headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(object.size)"
+        if let rangeHeader {
+            switch RangeHeader.resolve(rangeHeader, size: object.size) {
+            case .whole:
+                break
+            case .partial(let wanted):
+                range = wanted
+                status = .partialContent
+                headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(object.size)"
+            case .unsatisfiable:
+                throw S3ServerError(
+                    416, .invalidRange, "The requested range is not satisfiable", details: ["ActualObjectSize": String(object.size)])
+            }
         }
         headers[.contentLength] = String(range.count)
         if isHead || range.isEmpty { return Response(status: status, headers: headers) }
@@ -168,26 +176,5 @@ extension S3Handler {
         S3Response.error(
             S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
             requestID: "", isHead: false)
-    }
-
-    /// The byte range of a `Range` header; nil to send the whole object (absent, multiple or
-    /// syntactically odd ranges, as S3 does); InvalidRange when it cannot be satisfied.
-    static func parseRange(_ header: String, size: Int64) throws -> Range<Int64>? {
-        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
-        let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
-        guard let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash]
-        let last = spec[spec.index(after: dash)...]
-        let unsatisfiable = S3ServerError(416, .invalidRange, "The requested range is not satisfiable", details: ["ActualObjectSize": String(size)])
-        if first.isEmpty {
-            guard let count = Int64(last) else { return nil }
-            guard count > 0, size > 0 else { throw unsatisfiable }
-            return max(0, size - count)..<size
-        }
-        guard let start = Int64(first) else { return nil }
-        guard start < size else { throw unsatisfiable }
-        if last.isEmpty { return start..<size }
-        guard let end = Int64(last), end >= start else { return nil }
-        return start..<min(end + 1, size)
     }
 }

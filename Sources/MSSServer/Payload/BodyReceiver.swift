@@ -22,24 +22,23 @@ enum BodyReceiver {
 
     /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
     static func receive(_ request: S3Request, authentication: Authentication, to path: String) async throws -> ReceivedBody {
-        let mode = try PayloadMode(payloadHash: request.header("x-amz-content-sha256"))
+        // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
+        // header; a header nobody signed (anonymous requests) only describes the body.
+        let mode = try PayloadMode(payloadHash: authentication.payloadHash ?? request.header("x-amz-content-sha256"))
         let isChunked = !mode.isPlain || request.header("content-encoding")?.contains("aws-chunked") == true
-        let declared: Int64?
-        if isChunked {
-            declared = request.header("x-amz-decoded-content-length").flatMap { Int64($0) }
-        } else {
-            declared = request.header("content-length").flatMap { Int64($0) }
-        }
+        let declared = try declaredLength(request, header: isChunked ? "x-amz-decoded-content-length" : "content-length")
         guard isChunked || declared != nil || request.header("transfer-encoding") != nil else {
             throw S3ServerError(411, .missingContentLength, "You must provide the Content-Length HTTP header.")
         }
-        if let declared, declared > maximumObjectSize {
-            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
-        }
-        var decoder: AWSChunkedDecoder? =
-            isChunked ? AWSChunkedDecoder(verifying: mode == .signedChunks ? authentication.v4 : nil) : nil
-        if mode == .signedChunks && authentication.v4 == nil {
-            throw S3ServerError(400, .invalidRequest, "A signed streaming payload needs SigV4 header authentication.")
+        var decoder: AWSChunkedDecoder?
+        switch mode {
+        case .signedChunks(let trailer):
+            guard let verification = authentication.v4 else {
+                throw S3ServerError(400, .invalidRequest, "A signed streaming payload needs SigV4 header authentication.")
+            }
+            decoder = AWSChunkedDecoder(verifying: verification, signedTrailer: trailer)
+        case .unsignedChunks, .plain:
+            decoder = isChunked ? AWSChunkedDecoder(verifying: nil) : nil
         }
         let wanted = requestedChecksums(request)
         var md5 = Insecure.MD5()
@@ -55,8 +54,17 @@ enum BodyReceiver {
                 for try await buffer in request.body {
                     let pieces: [ByteBuffer]
                     if var active = decoder {
-                        pieces = try active.feed(buffer)
+                        let ranges = try buffer.withUnsafeReadableBytes { bytes throws(S3ServerError) in
+                            do throws(AWSChunkedDecoder.Failure) {
+                                return try active.feed(bytes)
+                            } catch {
+                                throw error.kind == .signatureMismatch
+                                    ? S3ServerError(403, .signatureDoesNotMatch, error.detail)
+                                    : S3ServerError(400, .incompleteBody, error.detail)
+                            }
+                        }
                         decoder = active
+                        pieces = ranges.compactMap { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count) }
                     } else {
                         pieces = [buffer]
                     }
@@ -128,6 +136,19 @@ enum BodyReceiver {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
+    }
+
+    /// The length a header declares: nil when absent, EntityTooLarge past S3's limit (however
+    /// many digits), InvalidArgument when it is not a number.
+    private static func declaredLength(_ request: S3Request, header: String) throws(S3ServerError) -> Int64? {
+        guard let text = request.header(header) else { return nil }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            throw S3ServerError.invalidArgument("\(header) must be a non-negative number of bytes.")
+        }
+        guard text.utf8.count <= 18, let value = Int64(text), value <= maximumObjectSize else {
+            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+        }
+        return value
     }
 
     private enum ChecksumSource {

@@ -4,8 +4,9 @@ import S3Protocol
 enum PayloadMode: Sendable, Equatable {
     /// A plain body; the signature covers nothing of it, or its SHA-256 when `sha256Hex` is set.
     case plain(sha256Hex: String?)
-    /// `aws-chunked`, each chunk signed (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`).
-    case signedChunks
+    /// `aws-chunked`, each chunk signed (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), and the trailers
+    /// too with `-TRAILER`.
+    case signedChunks(trailer: Bool)
     /// `aws-chunked` without signatures, checksums in trailers (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
     case unsignedChunks
 
@@ -13,12 +14,14 @@ enum PayloadMode: Sendable, Equatable {
         switch payloadHash {
         case nil, "UNSIGNED-PAYLOAD":
             self = .plain(sha256Hex: nil)
-        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER":
-            self = .signedChunks
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD":
+            self = .signedChunks(trailer: false)
+        case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER":
+            self = .signedChunks(trailer: true)
         case "STREAMING-UNSIGNED-PAYLOAD-TRAILER":
             self = .unsignedChunks
         case let value?:
-            guard value.utf8.count == 64, value.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+            guard Digests.isSHA256Hex(value) else {
                 throw S3ServerError(400, .invalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.")
             }
             self = .plain(sha256Hex: value)

@@ -28,6 +28,11 @@ public enum Digests {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Whether `text` is a SHA-256 in lower-case hex, as `x-amz-content-sha256` carries it.
+    public static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+    }
+
     /// Compares two strings in time that depends only on their lengths, so a verifier leaks nothing
     /// about how much of a forged signature was right.
     public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {

@@ -140,6 +140,20 @@ public struct SigV4Signer: Sendable {
         return signature(stringToSign: stringToSign, date: date)
     }
 
+    /// The signature of the trailers of a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER` body,
+    /// chained to the final chunk's signature: it covers each trailer as `name:value\n`, sorted.
+    public func trailerSignature(trailers: [String: String], previousSignature: String, date: Date) -> String {
+        let canonical = trailers.map { (name: $0.key.lowercased(), value: $0.value.trimmingCharacters(in: .whitespaces)) }
+            .sorted { $0.name < $1.name }
+            .map { "\($0.name):\($0.value)\n" }
+            .joined()
+        let stringToSign = [
+            "AWS4-HMAC-SHA256-TRAILER", HTTPDate.iso8601Basic(date), scope(date: date), previousSignature,
+            Digests.sha256Hex(Data(canonical.utf8)),
+        ].joined(separator: "\n")
+        return signature(stringToSign: stringToSign, date: date)
+    }
+
     /// Lower-case names of the headers a client signs: all but those that proxies and HTTP stacks
     /// are free to add or rewrite.
     public static func headersToSign(_ headers: SignableHeaders) -> [String] {

@@ -1,26 +1,25 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 
 /// The three time formats S3 uses, formatted and parsed without `DateFormatter` (which is neither
 /// cheap nor safe to share across tasks).
+///
+/// Dates come from the wire, so parsing accepts only years 1 through 9999 (what the formats can
+/// write) and never traps; formatting clamps any `Date` into that range for the same reason.
 public enum HTTPDate {
+    /// The years every parser accepts and every formatter writes.
+    public static let years: ClosedRange<Int> = 1...9999
+
     /// `Tue, 27 Mar 2007 19:36:42 GMT` (RFC 7231 IMF-fixdate), the `Date` header.
     public static func rfc1123(_ date: Date) -> String {
-        let t = components(date)
-        return "\(weekdays[t.weekday]), \(pad2(t.day)) \(months[t.month - 1]) \(t.year) "
+        let t = Components(date)
+        return "\(weekdays[t.weekday]), \(pad2(t.day)) \(months[t.month - 1]) \(pad4(t.year)) "
             + "\(pad2(t.hour)):\(pad2(t.minute)):\(pad2(t.second)) GMT"
     }
 
     /// `20130524T000000Z`, SigV4's `x-amz-date`.
     public static func iso8601Basic(_ date: Date) -> String {
-        let t = components(date)
-        return "\(t.year)\(pad2(t.month))\(pad2(t.day))T\(pad2(t.hour))\(pad2(t.minute))\(pad2(t.second))Z"
+        let t = Components(date)
+        return "\(pad4(t.year))\(pad2(t.month))\(pad2(t.day))T\(pad2(t.hour))\(pad2(t.minute))\(pad2(t.second))Z"
     }
 
     /// `20130524`, the date part of a SigV4 credential scope.
@@ -30,15 +29,14 @@ public enum HTTPDate {
 
     /// `2009-10-12T17:50:30.000Z`, the form used inside S3's XML documents.
     public static func iso8601(_ date: Date) -> String {
-        let t = components(date)
-        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
-        return "\(t.year)-\(pad2(t.month))-\(pad2(t.day))T\(pad2(t.hour)):\(pad2(t.minute)):"
-            + "\(pad2(t.second)).\(pad3(max(0, millis)))Z"
+        let t = Components(date)
+        return "\(pad4(t.year))-\(pad2(t.month))-\(pad2(t.day))T\(pad2(t.hour)):\(pad2(t.minute)):"
+            + "\(pad2(t.second)).\(pad3(t.millisecond))Z"
     }
 
     /// Parses `20130524T000000Z`.
     public static func parseISO8601Basic(_ string: String) -> Date? {
-        let bytes = Array(string.utf8)
+        let bytes = Array(string.utf8.prefix(17))
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"),
             let year = number(bytes[0..<4]), let month = number(bytes[4..<6]), let day = number(bytes[6..<8]),
             let hour = number(bytes[9..<11]), let minute = number(bytes[11..<13]),
@@ -47,18 +45,19 @@ public enum HTTPDate {
         return makeDate(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
-    /// Parses `2009-10-12T17:50:30.000Z` (fraction optional).
+    /// Parses `2009-10-12T17:50:30.000Z` (fraction optional, at most nine digits).
     public static func parseISO8601(_ string: String) -> Date? {
-        let bytes = Array(string.utf8)
-        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+        let bytes = Array(string.utf8.prefix(31))
+        guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            bytes.last == UInt8(ascii: "Z"),
+            bytes[bytes.count - 1] == UInt8(ascii: "Z"),
             let year = number(bytes[0..<4]), let month = number(bytes[5..<7]), let day = number(bytes[8..<10]),
             let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]),
             let second = number(bytes[17..<19])
         else { return nil }
         var fraction = 0.0
         if bytes.count > 20 {
+            // At most nine digits (the length check above), so the value fits any integer type.
             guard bytes[19] == UInt8(ascii: "."), let digits = number(bytes[20..<(bytes.count - 1)]) else { return nil }
             fraction = Double(digits) / pow(10, Double(bytes.count - 21))
         }
@@ -66,14 +65,21 @@ public enum HTTPDate {
             .addingTimeInterval(fraction)
     }
 
-    /// Parses an RFC 1123 date (`Tue, 27 Mar 2007 19:36:42 GMT` or `+0000`).
+    /// Parses an RFC 1123 date (`Tue, 27 Mar 2007 19:36:42 GMT`, or `+0000`/`UTC` for the zone).
     public static func parseRFC1123(_ string: String) -> Date? {
+        // The longest valid form is 29 bytes; anything much longer is not a date.
+        guard string.utf8.count <= 40 else { return nil }
         let parts = string.split(separator: " ")
-        guard parts.count == 6, let day = Int(parts[1]), let monthIndex = months.firstIndex(of: String(parts[2])),
-            let year = Int(parts[3]), parts[5] == "GMT" || parts[5] == "+0000" || parts[5] == "UTC"
+        guard parts.count == 6, parts[0].utf8.count == 4, parts[0].hasSuffix(","),
+            let day = number(Array(parts[1].utf8)[...], maxDigits: 2),
+            let monthIndex = months.firstIndex(of: String(parts[2])),
+            let year = number(Array(parts[3].utf8)[...], maxDigits: 4),
+            parts[5] == "GMT" || parts[5] == "+0000" || parts[5] == "UTC"
         else { return nil }
-        let time = parts[4].split(separator: ":")
-        guard time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let second = Int(time[2])
+        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false)
+        guard time.count == 3, let hour = number(Array(time[0].utf8)[...], maxDigits: 2),
+            let minute = number(Array(time[1].utf8)[...], maxDigits: 2),
+            let second = number(Array(time[2].utf8)[...], maxDigits: 2)
         else { return nil }
         return makeDate(year: year, month: monthIndex + 1, day: day, hour: hour, minute: minute, second: second)
     }
@@ -81,35 +87,85 @@ public enum HTTPDate {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    private struct Components {
-        var year, month, day, hour, minute, second, weekday: Int
-    }
+    /// Seconds from 1970 to 0001-01-01T00:00:00Z and to 9999-12-31T23:59:59Z.
+    private static let earliest = Int64(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400
+    private static let latest = Int64(daysFromCivil(year: 9999, month: 12, day: 31)) * 86_400 + 86_399
 
-    private static func components(_ date: Date) -> Components {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        gmtime_r(&seconds, &tm)
-        return Components(
-            year: Int(tm.tm_year) + 1900, month: Int(tm.tm_mon) + 1, day: Int(tm.tm_mday),
-            hour: Int(tm.tm_hour), minute: Int(tm.tm_min), second: Int(tm.tm_sec), weekday: Int(tm.tm_wday))
+    /// The calendar fields of a date in UTC, computed with integer arithmetic on a clamped value,
+    /// so no `Date` (NaN, infinite, far future) can trap.
+    private struct Components {
+        var year, month, day, hour, minute, second, millisecond, weekday: Int
+
+        init(_ date: Date) {
+            let interval = date.timeIntervalSince1970
+            let seconds: Int64
+            if interval.isNaN {
+                seconds = 0
+            } else if interval <= Double(HTTPDate.earliest) {
+                seconds = HTTPDate.earliest
+            } else if interval >= Double(HTTPDate.latest) {
+                seconds = HTTPDate.latest
+            } else {
+                seconds = Int64(interval.rounded(.down))
+            }
+            // Through milliseconds rather than the fraction, which loses them to rounding
+            // (…202.001 has a fraction of 0.000999…).
+            let inRange = interval > Double(HTTPDate.earliest) && interval < Double(HTTPDate.latest)
+            millisecond = inRange ? Int(min(999, max(0, Int64((interval * 1000).rounded(.down)) - seconds * 1000))) : 0
+            let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+            let secondOfDay = Int(seconds - days * 86_400)
+            (year, month, day) = HTTPDate.civilFromDays(Int(days))
+            hour = secondOfDay / 3600
+            minute = secondOfDay % 3600 / 60
+            second = secondOfDay % 60
+            // 1970-01-01 was a Thursday.
+            weekday = Int(((days % 7) + 11) % 7)
+        }
     }
 
     private static func makeDate(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
-            (0...60).contains(second)
+        guard years.contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
-        var tm = tm()
-        tm.tm_year = Int32(year - 1900)
-        tm.tm_mon = Int32(month - 1)
-        tm.tm_mday = Int32(day)
-        tm.tm_hour = Int32(hour)
-        tm.tm_min = Int32(minute)
-        tm.tm_sec = Int32(second)
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&tm)))
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
-    private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
-        guard !bytes.isEmpty else { return nil }
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), for
+    /// years within ``years``.
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The decimal value of `bytes`, all digits, at most `maxDigits` of them (so it cannot overflow).
+    private static func number(_ bytes: ArraySlice<UInt8>, maxDigits: Int = 9) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
         var value = 0
         for byte in bytes {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
@@ -120,4 +176,5 @@ public enum HTTPDate {
 
     private static func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
     private static func pad3(_ value: Int) -> String { value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)" }
+    private static func pad4(_ value: Int) -> String { String(repeating: "0", count: max(0, 4 - String(value).count)) + String(value) }
 }
