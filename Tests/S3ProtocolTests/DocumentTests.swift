@@ -114,4 +114,77 @@ import Testing
         let element = XML.Element("k", text: "a<b>&\"c\"\u{1}")
         #expect(try XML.parse(element.serialized()).text == "a<b>&\"c\"\u{1}")
     }
+
+    // MARK: hostile input: every case throws or parses, none traps
+
+    @Test func deepNestingIsRefusedWithoutRecursingFar() {
+        let depth = 100_000
+        let bytes = Array(String(repeating: "<a>", count: depth).utf8) + Array(String(repeating: "</a>", count: depth).utf8)
+        let error = #expect(throws: XML.ParseError.self) { _ = try XML.parse(bytes) }
+        #expect(error?.message.contains("nested too deeply") == true)
+        // Unclosed nesting too.
+        #expect(throws: XML.ParseError.self) { _ = try XML.parse(Array(String(repeating: "<a>", count: depth).utf8)) }
+        // The limit itself still parses.
+        let ok = String(repeating: "<a>", count: XML.maximumDepth) + String(repeating: "</a>", count: XML.maximumDepth)
+        #expect((try? XML.parse(ok)) != nil)
+    }
+
+    @Test func truncatedDocumentsThrowAtEveryCut() throws {
+        let document = ListBucketResult(
+            name: "b", isTruncated: true,
+            contents: [.init(key: "a&b<c>", lastModified: Date(timeIntervalSince1970: 0), etag: "\"e\"", size: 12)],
+            commonPrefixes: ["p/"]
+        ).serialized() + "<!-- tail --><?pi x?>"
+        let bytes = Array(document.utf8)
+        _ = try ListBucketResult(bytes: bytes)
+        for cut in 0..<bytes.count {
+            // Any prefix either fails to parse or (only after the root closes) parses to the same.
+            if let parsed = try? ListBucketResult(bytes: Array(bytes[..<cut])) {
+                #expect(parsed.contents.first?.key == "a&b<c>")
+            }
+        }
+        for tail in ["<![CDATA[", "<!--", "<?", "<a x='", "<a x=", "<a &", "&#x", "<a>&#xFFFFFFFFFF;</a>", "<a>&#99999999999;</a>", "<a>&", "<", "</", "<a></b>", "<a/><b/>"] {
+            #expect(throws: XML.ParseError.self, "\(tail)") { _ = try XML.parse(Array(tail.utf8)) }
+        }
+    }
+
+    @Test func invalidUTF8AndBinaryNoiseNeverTrap() {
+        var generator = SystemRandomNumberGenerator()
+        let samples: [[UInt8]] = [
+            [0xFF, 0xFE, 0x3C, 0x61, 0x3E, 0xC3, 0x28, 0x3C, 0x2F, 0x61, 0x3E],
+            Array("<a>".utf8) + [0xED, 0xA0, 0x80, 0xF8, 0x88, 0x80, 0x80, 0x80] + Array("</a>".utf8),
+            Array("<\u{0}a b=\"\u{0}\">".utf8) + [0x80] + Array("</\u{0}a>".utf8),
+            [], [0x3C], [0x3C, 0x2F, 0x3E], [0x3C, 0x3E, 0x3C, 0x2F, 0x3E],
+        ]
+        for sample in samples { _ = try? XML.parse(sample) }
+        if let parsed = try? XML.parse(samples[1]) { #expect(parsed.name == "a") }
+        let alphabet = Array("<>/=&;#x'\"![CDATA]-? ab\n".utf8) + [0x00, 0x80, 0xFF]
+        for _ in 0..<3_000 {
+            let length = Int.random(in: 0..<200, using: &generator)
+            let noise = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            _ = try? XML.parse(noise)
+            _ = try? ListBucketResult(bytes: noise)
+            _ = try? ErrorDocument(bytes: noise)
+        }
+    }
+
+    @Test func oversizedDocumentsAreRefused() {
+        let big = Array("<a>".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: XML.maximumInputSize) + Array("</a>".utf8)
+        let error = #expect(throws: XML.ParseError.self) { _ = try XML.parse(big) }
+        #expect(error?.message.contains("larger than") == true)
+    }
+
+    @Test func manyEntitiesAndLongCommentsStayLinear() throws {
+        let entities = "<a>" + String(repeating: "&amp;&#x41;&lt;", count: 200_000) + "</a>"
+        #expect(try XML.parse(entities).text.utf8.count == 600_000)
+        let comment = "<a><!--" + String(repeating: "-", count: 2_000_000) + "--></a>"
+        #expect(try XML.parse(comment).text == "")
+    }
+
+    @Test func copyAndErrorDocumentsToleratesHostileFields() throws {
+        #expect(throws: DocumentError.self) { _ = try CopyObjectResult(bytes: Array("<CopyObjectResult><LastModified>99999999-01-01T00:00:00Z</LastModified><ETag>e</ETag></CopyObjectResult>".utf8)) }
+        let error = try ErrorDocument(bytes: Array("<Error><Code>SlowDown</Code><Code>x</Code><RetryAfter>-99999999999999999999</RetryAfter></Error>".utf8))
+        #expect(error.code == "SlowDown")
+        #expect(error.details["RetryAfter"] == "-99999999999999999999")
+    }
 }

@@ -57,7 +57,7 @@ public struct RetryPolicy: Sendable, Hashable {
         let maxDelay = min(max(.zero, self.maxDelay), Self.longestDelay)
         let baseDelay = min(max(.zero, self.baseDelay), maxDelay)
         if let retryAfter { return min(max(.zero, retryAfter), maxDelay) }
-        let exponent = min(max(0, attempt - 1), 20)
+        let exponent = attempt <= 1 ? 0 : min(attempt - 1, 20)
         let ceiling = min(maxDelay, baseDelay * (1 << exponent))
         let nanos = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         return .nanoseconds(Int64.random(in: 0...max(0, nanos)))

@@ -120,8 +120,8 @@ extension TransferManager {
     /// GETs `range` of `key` with `If-Match` and writes it at the range's offset, resuming the
     /// body where it stopped when the connection breaks (``ResumableBody``).
     static func fetch(
-        _ key: Key, part: Int, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle,
-        meter: ProgressMeter, advice: String
+        _ key: Key, part: Int = 1, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle,
+        meter: ProgressMeter, advice: String = "try again"
     ) async throws {
         var request = try key.request("GET")
         request.headers.add("Range", ByteRange.bounded(range).headerValue)
