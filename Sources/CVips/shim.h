@@ -151,4 +151,32 @@ static inline VipsImage *mss_image_from_pixels(const void *pixels, size_t length
     return result ? NULL : out;
 }
 
+/// The render deadline, in g_get_monotonic_time() microseconds, for the clock the eval callback reads.
+static inline gint64 mss_monotonic_microseconds(void) { return g_get_monotonic_time(); }
+
+/// libvips evaluates lazily, so the real work of a render happens inside the saver, where Swift
+/// cannot look at a clock. Every image built from one with progress turned on reports its
+/// evaluation through "eval" on that image, tile by tile; once the deadline has passed, killing
+/// the image being computed (`progress->im`) makes the sink stop with an error at the next tile.
+static inline void mss_deadline_eval(VipsImage *image, VipsProgress *progress, gpointer data) {
+    if (g_get_monotonic_time() <= *(const gint64 *)data) return;
+    vips_image_set_kill(image, TRUE);
+    if (progress && progress->im) vips_image_set_kill(progress->im, TRUE);
+}
+
+static inline void mss_deadline_free(gpointer data, GClosure *closure) {
+    (void)closure;
+    g_free(data);
+}
+
+/// Stops any evaluation of `image`, or of an image later built from it, once the monotonic clock
+/// passes `deadline` (microseconds). The deadline lives as long as the signal handler, which
+/// goes with the image.
+static inline void mss_set_deadline(VipsImage *image, gint64 deadline) {
+    gint64 *stored = g_new(gint64, 1);
+    *stored = deadline;
+    vips_image_set_progress(image, TRUE);
+    g_signal_connect_data(image, "eval", G_CALLBACK(mss_deadline_eval), stored, mss_deadline_free, (GConnectFlags)0);
+}
+
 #endif

@@ -5,14 +5,18 @@ public enum ImagingError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidProcess(String)
     /// The source is not a JPEG, PNG, WebP, GIF or BMP image, or is damaged.
     case notAnImage(String)
-    /// The source or the result is larger than the configured limits.
+    /// The source, the result or an image on the way is larger than the configured limits.
     case tooLarge(String)
+    /// The render ran past the configured time limit and was stopped.
+    case tooSlow(String)
     /// libvips refused the work.
     case failed(String)
 
     public var description: String {
         switch self {
-        case .invalidProcess(let message), .notAnImage(let message), .tooLarge(let message), .failed(let message): message
+        case .invalidProcess(let message), .notAnImage(let message), .tooLarge(let message), .tooSlow(let message),
+            .failed(let message):
+            message
         }
     }
 }

@@ -58,7 +58,7 @@ struct ResizePlan: Equatable {
         centreCrop = nil
         pad = nil
         if let boxWidth, let boxHeight {
-            let box = (width: max(1, Int(boxWidth.rounded())), height: max(1, Int(boxHeight.rounded())))
+            let box = (width: Self.pixels(boxWidth), height: Self.pixels(boxHeight))
             if mode == .shortEdge && transform.centerCrop == true { centreCrop = box }
             if mode == .shortEdgeThenPad { pad = box }
         }
@@ -66,7 +66,15 @@ struct ResizePlan: Equatable {
 
     /// The size after scaling, as libvips rounds it.
     func scaledSize(width: Int, height: Int) -> (width: Int, height: Int) {
-        (max(1, Int((Double(width) * horizontalScale).rounded())), max(1, Int((Double(height) * verticalScale).rounded())))
+        (Self.pixels(Double(width) * horizontalScale), Self.pixels(Double(height) * verticalScale))
+    }
+
+    /// A planned length rounded to whole pixels, at least 1. Past any real limit it saturates, far
+    /// above every edge limit, so the size check refuses it instead of the conversion trapping.
+    static func pixels(_ value: Double) -> Int {
+        let ceiling = Double(Int32.max) * 2
+        guard value.isFinite else { return value > 0 ? Int(ceiling) : 1 }
+        return max(1, Int(min(value.rounded(), ceiling)))
     }
 }
 

@@ -14,24 +14,10 @@ public struct RenderedImage: Sendable {
 /// Runs '@' process strings over image files with libvips.
 ///
 /// Rendering blocks the calling thread for as long as the image work takes, so call it from a
-/// thread pool. Memory per render is bounded by ``Limits``: sources are checked against them
-/// before any pixel is decoded, and every intermediate result is checked after each step.
+/// thread pool. Memory and time per render are bounded by ``Limits``: sources are checked
+/// before any pixel is decoded, the size of every intermediate image is planned and checked
+/// before libvips builds it, and the work stops at the time limit.
 public struct ImageRenderer: Sendable {
-    public struct Limits: Sendable {
-        /// Largest source file, in bytes.
-        public var maximumSourceBytes: Int
-        /// Largest source, in pixels.
-        public var maximumSourcePixels: Int
-        /// Longest edge of any intermediate or final image.
-        public var maximumEdge: Int
-
-        public init(maximumSourceBytes: Int = 20 << 20, maximumSourcePixels: Int = 50_000_000, maximumEdge: Int = 16_384) {
-            self.maximumSourceBytes = maximumSourceBytes
-            self.maximumSourcePixels = maximumSourcePixels
-            self.maximumEdge = maximumEdge
-        }
-    }
-
     public let limits: Limits
 
     /// Starts libvips if no renderer has yet.
@@ -51,6 +37,12 @@ public struct ImageRenderer: Sendable {
     /// Renders the image at `sourcePath` through `process`. `watermarkFiles` maps each watermark
     /// object key to the file holding it.
     public func render(sourcePath: String, process: ImageProcess, watermarkFiles: [String: String] = [:]) throws(ImagingError) -> RenderedImage {
+        let deadline = RenderDeadline(after: limits.renderTimeout)
+        do {
+            try process.validate()
+        } catch {
+            throw .invalidProcess(error.message)
+        }
         let source = try SourceImage(path: sourcePath, limits: limits)
         var image = try source.decode()
         var output = OutputSettings(sourceFormat: source.format, sourceQuality: source.jpegQuality)
@@ -62,8 +54,18 @@ public struct ImageRenderer: Sendable {
             case .watermark(let mark):
                 image = try WatermarkStep(watermark: mark, files: watermarkFiles, limits: limits).apply(to: image)
             }
+            // Text masks are drawn while the steps are built; everything else waits for the encoder.
+            try deadline.check()
         }
-        let bytes = try ImageEncoder(settings: output).encode(image)
+        deadline.arm(image)
+        let bytes: [UInt8]
+        do {
+            bytes = try ImageEncoder(settings: output).encode(image)
+        } catch {
+            // A killed evaluation surfaces as the saver's failure; say why it was killed.
+            if deadline.hasPassed { throw deadline.error }
+            throw error
+        }
         return RenderedImage(bytes: bytes, format: output.format, width: image.width, height: image.height)
     }
 }
@@ -103,7 +105,8 @@ struct SourceImage {
         } catch {
             throw .notAnImage("the source could not be decoded as \(format.outputFormat.rawValue.uppercased()): \(error)")
         }
-        guard image.width * image.height <= limits.maximumSourcePixels else {
+        let (pixels, overflow) = image.width.multipliedReportingOverflow(by: image.height)
+        guard !overflow, pixels <= limits.maximumSourcePixels else {
             throw .tooLarge("the source is \(image.width)x\(image.height); the image service takes at most \(limits.maximumSourcePixels) pixels")
         }
         do {

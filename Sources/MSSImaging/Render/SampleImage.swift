@@ -8,6 +8,9 @@ public enum SampleImage {
     /// The picture as a JPEG.
     public static func jpeg(width: Int = 800, height: Int = 600, caption: String = "swift-mss") throws(ImagingError) -> [UInt8] {
         try Vips.start()
+        guard (16...4096).contains(width), (16...4096).contains(height) else {
+            throw .invalidProcess("a sample picture is 16...4096 px a side, not \(width)x\(height)")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         let centreX = Double(width) * 0.35, centreY = Double(height) * 0.45
         for y in 0..<height {

@@ -47,15 +47,9 @@ struct TransformStep {
         try image.map("crop") { mss_extract_area($0, $1, Int32(area.x), Int32(area.y), Int32(area.width), Int32(area.height)) }
     }
 
-    private func checkSize(width: Int, height: Int) throws(ImagingError) {
-        guard width <= limits.maximumEdge, height <= limits.maximumEdge else {
-            throw .tooLarge("the result would be \(width)x\(height); the image service makes at most \(limits.maximumEdge) px a side")
-        }
-    }
-
     private func resize(_ input: VImage, _ plan: ResizePlan) throws(ImagingError) -> VImage {
         let target = plan.scaledSize(width: input.width, height: input.height)
-        try checkSize(width: target.width, height: target.height)
+        try limits.check(width: target.width, height: target.height, "the resized image")
         var image = input
         if target.width != input.width || target.height != input.height {
             // Scale to the rounded target exactly, so crops and pads below line up.
@@ -69,7 +63,7 @@ struct TransformStep {
         }
         if let pad = plan.pad, pad.width > image.width || pad.height > image.height {
             let width = max(pad.width, image.width), height = max(pad.height, image.height)
-            try checkSize(width: width, height: height)
+            try limits.check(width: width, height: height, "the padded canvas")
             var colour = (transform.background ?? [255, 255, 255]).map(Double.init)
             if image.hasAlpha { colour.append(255) }
             let x = Int32((width - image.width) / 2), y = Int32((height - image.height) / 2)
@@ -89,9 +83,10 @@ struct TransformStep {
         }
         let radians = Double(angle) * .pi / 180
         let width = Double(image.width), height = Double(image.height)
-        try checkSize(
-            width: Int((abs(width * cos(radians)) + abs(height * sin(radians))).rounded(.up)),
-            height: Int((abs(width * sin(radians)) + abs(height * cos(radians))).rounded(.up)))
+        // The bounding box libvips allocates for the turned image.
+        _ = try limits.check(
+            width: abs(width * cos(radians)) + abs(height * sin(radians)),
+            height: abs(width * sin(radians)) + abs(height * cos(radians)), "the rotated image")
         let background: [Double] = image.hasAlpha ? [0, 0, 0, 0] : [255, 255, 255]
         return try image.map("rotate") { mss_rotate($0, $1, Double(angle), background, Int32(background.count)) }
     }

@@ -38,17 +38,14 @@ struct WatermarkStep {
     private func textOverlay(opacity: Double) throws(ImagingError) -> VImage {
         let text = watermark.text ?? ""
         let size = watermark.size ?? Self.defaultFontSize
-        guard text.count * size <= 4 * limits.maximumEdge else {
-            throw .tooLarge("watermark text of \(text.count) characters at \(size) px would be wider than the image service allows")
-        }
         let font = try WatermarkFont(named: watermark.font)
-        let description = "\(font.family) \(size)"
-        let mask = try VImage.make("text") { mss_text($0, WatermarkFont.markup(text), description, font.file) }
+        let mask = try TextMask(text: text, font: font, size: size, limits: limits).render()
         let colour = Self.rgb(watermark.color ?? "#000000")
         let glyphs = try tinted(mask, colour: colour, opacity: opacity)
         guard let shadow = watermark.shadow else { return glyphs }
         let offset = max(1, size / 20)
         let dark = try tinted(mask, colour: [0, 0, 0], opacity: opacity * Double(shadow) / 100)
+        try limits.check(width: mask.width + offset, height: mask.height + offset, "the shadowed watermark text")
         let canvas = try VImage.make("shadow") { mss_black_rgba($0, Int32(mask.width + offset), Int32(mask.height + offset)) }
         let shaded = try canvas.map("shadow") { mss_composite_over($0, dark.pointer, $1, Int32(offset), Int32(offset)) }
         return try shaded.map("shadow") { mss_composite_over($0, glyphs.pointer, $1, 0, 0) }
@@ -90,6 +87,8 @@ struct WatermarkStep {
             let scale = min(
                 Double(base.width) * Double(percent) / 100 / Double(image.width),
                 Double(base.height) * Double(percent) / 100 / Double(image.height))
+            _ = try limits.check(
+                width: Double(image.width) * scale, height: Double(image.height) * scale, "the scaled watermark image")
             image = try image.map("watermark scale") { mss_resize($0, $1, scale, scale) }
         }
         if !image.hasAlpha {
@@ -112,6 +111,7 @@ struct WatermarkStep {
         let (first, second) = watermark.order == 1 ? (lettering, picture) : (picture, lettering)
         let gap = watermark.interval ?? 0
         let width = first.width + gap + second.width, height = max(first.height, second.height)
+        try limits.check(width: width, height: height, "the combined image and text watermark")
         func top(_ item: VImage) -> Int32 {
             switch watermark.align ?? 0 {
             case 1: Int32((height - item.height) / 2)
