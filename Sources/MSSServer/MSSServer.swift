@@ -22,6 +22,12 @@ public struct MSSServer: Sendable {
         /// 0 picks a free port.
         public var imagePort: Int?
         public var credentials: [Credentials]
+        /// Threads of the image service's own render pool (not the one file I/O uses).
+        public var renderThreads = System.coreCount
+        /// Renders that may wait for a render thread; past them the image port answers 503 SlowDown.
+        public var renderQueueLimit = 16
+        /// Longest one render may run; past it the render is stopped and answered 400.
+        public var renderTimeout: Duration = .seconds(10)
 
         /// Keys for local development, used when none are given; documented, so never for data
         /// that matters.
@@ -64,20 +70,28 @@ public struct MSSServer: Sendable {
         }
         var imageHandler = storage
         imageHandler.service = .image
-        imageHandler.imageRenderer = try ImageRenderer()
+        imageHandler.imageRenderer = try ImageRenderer(limits: .init(renderTimeout: configuration.renderTimeout))
+        let renderPool = RenderPool(threads: configuration.renderThreads, queueLimit: configuration.renderQueueLimit)
+        imageHandler.renderPool = renderPool
         let image = imageHandler
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await serve(storage, port: configuration.port, onListening: onListening) }
-            group.addTask { try await serve(image, port: imagePort, onListening: onImageListening) }
-            // Both stop on the same signal; if one fails to start, the other stops too.
-            do {
-                try await group.next()
-                try await group.next()
-            } catch {
-                group.cancelAll()
-                throw error
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await serve(storage, port: configuration.port, onListening: onListening) }
+                group.addTask { try await serve(image, port: imagePort, onListening: onImageListening) }
+                // Both stop on the same signal; if one fails to start, the other stops too.
+                do {
+                    try await group.next()
+                    try await group.next()
+                } catch {
+                    group.cancelAll()
+                    throw error
+                }
             }
+        } catch {
+            try? await renderPool.shutdown()
+            throw error
         }
+        try await renderPool.shutdown()
     }
 
     private func serve(_ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {

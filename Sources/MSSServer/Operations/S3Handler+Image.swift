@@ -4,7 +4,6 @@ import Hummingbird
 import MSSImageProcess
 import MSSImaging
 import NIOCore
-import NIOPosix
 import S3Protocol
 
 /// The image service: `GET|HEAD /{bucket}/{key}@{process}` on the image port. The source is read
@@ -13,7 +12,7 @@ import S3Protocol
 extension S3Handler {
     func serveImage(_ request: S3Request, authentication: Authentication) async throws -> Response {
         guard request.method == "GET" || request.method == "HEAD" else { throw Self.methodNotAllowed(request) }
-        guard let renderer = imageRenderer else {
+        guard let renderer = imageRenderer, let renderPool else {
             throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
         }
         guard let bucket = request.bucket, let path = request.key, let at = path.lastIndex(of: "@") else {
@@ -49,11 +48,18 @@ extension S3Handler {
         let files = watermarkFiles
         let rendered: RenderedImage
         do {
-            // libvips blocks its thread; the blocking pool also bounds how many renders run at once.
-            rendered = try await NIOThreadPool.singleton.runIfActive {
+            // libvips blocks its thread: renders run on the image service's own pool, which turns
+            // requests away once its queue is full instead of letting them pile up.
+            rendered = try await renderPool.run {
                 try renderer.render(sourcePath: sourcePath, process: process, watermarkFiles: files)
             }
+        } catch is RenderPool.Full {
+            throw S3ServerError(
+                503, .slowDown,
+                "The image service is busy: \(renderPool.capacity) renders are running or waiting. Please retry shortly.")
         } catch let error as ImagingError {
+            // Too large and too slow included: the same request would fail the same way again, so
+            // the client must change it, not retry it.
             throw S3ServerError.invalidArgument("The image could not be processed: \(error.description).")
         }
 

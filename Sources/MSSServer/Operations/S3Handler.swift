@@ -24,6 +24,8 @@ struct S3Handler: HTTPResponder {
     var service: Service = .storage
     /// Present when the image service runs.
     var imageRenderer: ImageRenderer? = nil
+    /// The image service's own threads and bounded queue, present with `imageRenderer`.
+    var renderPool: RenderPool? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.makeRequestID()
