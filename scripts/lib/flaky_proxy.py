@@ -9,14 +9,14 @@ their bodies streamed both ways. By a marker in the request's path:
   (with `Retry-After: 0`);
 - "drop": the first, third, ... request with the same method and path has its connection closed
   without an answer;
-- "truncate": the first, third, ... request with the same method and path is forwarded, and its
-  answer is sent with the full Content-Length but only the first half of the body, then the
-  connection is closed;
+- "truncate": the first, third, ... GET of the same path is forwarded, and its answer is sent
+  with the full Content-Length but only the first half of the body, then the connection is
+  closed (other methods pass untouched);
 - "faulty": a fraction R (default 0.1) of requests, chosen by a random generator seeded with N
   (default 0, or FLAKY_PROXY_SEED), get one fault picked at random: a connection reset (RST)
-  before any answer, `503 SlowDown`, `500 InternalError`, or, for a GET, the truncated body
-  above. The same request (method, path and query, Range) never gets more than two faults in a
-  row, so a client that retries three times always gets through.
+  before any answer, `503 SlowDown`, `500 InternalError`, or, for a GET (half of its faults),
+  the truncated body above. The same request (method, path and query, Range) never gets more
+  than two faults in a row, so a client that retries three times always gets through.
 
 Every other request is forwarded as is. `GET /__flaky_proxy__/stats` answers the counts of
 requests and injected faults as JSON.
@@ -125,7 +125,8 @@ class Handler(BaseHTTPRequestHandler):
                 in_a_row[identity] = 0
                 return None
             in_a_row[identity] += 1
-            kinds = ["reset", "503", "500"] + (["truncate"] if self.command == "GET" else [])
+            # Half the faults of a GET are truncated bodies: the fault downloads must survive.
+            kinds = ["reset", "503", "500"] + (["truncate"] * 3 if self.command == "GET" else [])
             return rng.choice(kinds)
 
     def count(self, fault):
@@ -159,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
             self.drop()
             return
         fault = self.choose_fault() if "faulty" in path else None
-        if fault == "truncate" or (inject and "truncate" in path):
+        if inject and "truncate" in path and self.command == "GET":
             fault = "truncate"
         if fault in ("reset", "503", "500"):
             self.discard_body()
