@@ -158,4 +158,13 @@ import Testing
         #expect(ResumableBody.whatHappened(nil) == "the connection closed")
         #expect(ResumableBody.whatHappened(HTTPParserError.invalidEOFState) == "the connection closed")
     }
+
+    @Test func compositeETagOfParts() {
+        let parts = [
+            CompletedPart(partNumber: 1, etag: "\"0cc175b9c0f1b6a831c399e269772661\""),
+            CompletedPart(partNumber: 2, etag: "92EB5FFEE6AE2FEC3AD71C777531578F"),
+        ]
+        #expect(MultipartUpload.compositeETag(of: parts) == "96e024ba2074fe77e8e965ba43a704be-2")
+        #expect(MultipartUpload.compositeETag(of: [CompletedPart(partNumber: 1, etag: "not-an-md5")]) == nil)
+    }
 }

@@ -96,7 +96,19 @@ public struct MultipartUpload: Sendable, Hashable {
         let body = Array(CompleteMultipartUpload(parts: chosen).xml().serialized().utf8)
         request.headers.add("Content-Type", "application/xml")
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await bucket.connection.send(request)
+        let response: S3Response
+        do {
+            response = try await bucket.connection.send(request)
+        } catch let error as S3Error where error.code == .noSuchUpload {
+            // A retried completion finds the upload gone when the first attempt completed it and
+            // only its answer was lost: the object then carries exactly these parts' ETag.
+            if let expected = Self.compositeETag(of: chosen), let info = try await Key(bucket: bucket, name: key).info(),
+                info.etag == expected
+            {
+                return PutResult(etag: expected)
+            }
+            throw error
+        }
         try response.throwIfErrorBody()
         let result = try bucket.connection.decode(CompleteMultipartUploadResult.self, from: response)
         var etag = ObjectInfo.unquoted(result.etag)
@@ -105,6 +117,21 @@ public struct MultipartUpload: Sendable, Hashable {
             etag = try await Key(bucket: bucket, name: key).info()?.etag ?? ""
         }
         return PutResult(etag: etag, versionID: response.headers.first(name: "x-amz-version-id"))
+    }
+
+    /// The ETag S3 gives an object completed from `parts`: the MD5 of their binary MD5s, a dash
+    /// and their count; nil when a part's ETag is not a plain MD5 (encrypted uploads, say).
+    static func compositeETag(of parts: [CompletedPart]) -> String? {
+        var digests: [UInt8] = []
+        for part in parts {
+            let hex = Array(ObjectInfo.unquoted(part.etag).lowercased().utf8)
+            guard Key.isPlainMD5(String(decoding: hex, as: UTF8.self)) else { return nil }
+            for index in stride(from: 0, to: hex.count, by: 2) {
+                guard let byte = UInt8(String(decoding: hex[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
+                digests.append(byte)
+            }
+        }
+        return Digests.md5Hex(digests) + "-\(parts.count)"
     }
 
     /// Aborts the upload and lets the server drop its parts (`cancel_upload`).

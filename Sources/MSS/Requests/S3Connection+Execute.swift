@@ -14,9 +14,24 @@ extension S3Connection {
     /// Sends `request` and reads the whole response body (up to `limit` bytes).
     func send(_ request: S3Request, limit: Int = maximumDocumentBody) async throws -> S3Response {
         try await send(request) { response in
-            let body = try await response.body.collect(upTo: limit)
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: limit)
+            } catch let error as NIOTooManyBytesError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // A document cut short is read again whole, like a request that got no answer.
+                throw BrokenBody(underlying: error)
+            }
             return S3Response(status: Int(response.status.code), headers: response.headers, body: body)
         }
+    }
+
+    /// A response body that broke off while it was being collected.
+    private struct BrokenBody: Error {
+        var underlying: any Error
     }
 
     /// Sends `request`, retrying what is safe to retry, and hands a successful (2xx) response to
@@ -85,6 +100,14 @@ extension S3Connection {
             case .success(let result):
                 logger.trace("request done", metadata: ["method": "\(request.method)", "path": "\(target.path)"])
                 return result
+            case .consumerFailed(let error as BrokenBody):
+                guard attempt < retry.maxAttempts, !Task.isCancelled else {
+                    throw TransportError(underlying: error.underlying, attempts: attempt)
+                }
+                logger.debug(
+                    "retrying after a broken body",
+                    metadata: ["method": "\(request.method)", "attempt": "\(attempt)", "error": "\(error.underlying)"])
+                try await Task.sleep(for: retry.delay(afterAttempt: attempt, retryAfter: nil))
             case .consumerFailed(let error):
                 throw error
             case .failure(let error, let retryAfter):
