@@ -53,7 +53,7 @@ public struct MSSServer: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "mss-server")) async throws {
         self.configuration = configuration
         self.logger = logger
-        store = try await ObjectStore(path: configuration.dataDirectory)
+        store = try await ObjectStore(path: configuration.dataDirectory, logger: logger)
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes requests in flight and returns.

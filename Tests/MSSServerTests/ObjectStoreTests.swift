@@ -82,13 +82,16 @@ import Testing
             let shard = store.shardDirectory(bucket: "bucket", key: "../../outside")
             FileManager.default.createFile(atPath: shard.appendingPathComponent("orphan.version").path, contents: Data())
         }
+        // The first version's bytes are superseded garbage; the orphan may be all that is left of
+        // an object, so it stays.
         let reopened = try await ObjectStore(path: root)
         #expect(try await reopened.bucket("bucket").acl == .publicRead)
         let object = try #require(try await reopened.object(bucket: "bucket", key: "../../outside"))
         #expect(try String(contentsOfFile: reopened.dataPath(bucket: "bucket", object: object), encoding: .utf8) == "second")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.mss/tmp").isEmpty)
         let shard = reopened.shardDirectory(bucket: "bucket", key: "../../outside")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: shard.path).count == 2)  // metadata and one version
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shard.path).count == 3)  // metadata, one version, the orphan
+        #expect(FileManager.default.fileExists(atPath: shard.appendingPathComponent("orphan.version").path))
         #expect(!FileManager.default.fileExists(atPath: (root as NSString).deletingLastPathComponent + "/outside"))
     }
 

@@ -30,6 +30,12 @@ public struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .long, help: ArgumentHelp(
+            "Check the data directory DIR without changing it or starting the server; exit status 1 when it has problems.",
+            valueName: "DIR"))
+    var check: String?
+
     /// Where to record the pid and bound ports once listening, for `mss` to find the server.
     @Option(name: .customLong("state-file"), help: .hidden)
     var stateFile: String?
@@ -52,6 +58,12 @@ public struct ServerOptions: ParsableArguments {
 
     /// The same, falling back on `defaults` (`mss server`: the embedded data and keys).
     func run(defaults: Defaults) async throws {
+        if let check {
+            let report = try StoreCheckReport(dataDirectory: check)
+            FileHandle.standardOutput.write(Data(report.description.utf8))
+            if !report.isClean { throw ExitCode(1) }
+            return
+        }
         let environment = ProcessInfo.processInfo.environment
         guard let dataDirectory = data ?? environment["MSS_SERVER_DATA"] ?? defaults.dataDirectory else {
             throw ValidationError("give the data directory with --data DIR (or MSS_SERVER_DATA)")

@@ -84,7 +84,9 @@ extension S3Handler {
     func copyBytes(from source: String, range: Range<Int64>, to destination: String) async throws {
         do {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(source)) { input in
-                try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(destination), options: .newFile(replaceExisting: true)) { output in
+                try await FileSystem.shared.withFileHandle(
+                    forWritingAt: FilePath(destination), options: .newFile(replaceExisting: true, permissions: .ownerReadWrite)
+                ) { output in
                     var writer = output.bufferedWriter(capacity: .mebibytes(1))
                     for try await chunk in input.readChunks(in: range, chunkLength: .mebibytes(1)) {
                         try await writer.write(contentsOf: chunk)

@@ -36,16 +36,20 @@ extension S3Handler {
             let (sourceBucket, source) = try await copySource(request)
             var range: Range<Int64> = 0..<source.size
             if let rangeHeader = request.header("x-amz-copy-source-range") {
-                guard let parsed = try? Self.parseRange(rangeHeader, size: source.size), rangeHeader.contains("-"),
-                    !rangeHeader.hasPrefix("bytes=-"), !rangeHeader.hasSuffix("-")
-                else {
-                    throw S3ServerError(400, .invalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+                guard let parsed = RangeHeader.resolveCopySourceRange(rangeHeader, size: source.size) else {
+                    throw S3ServerError(400, .invalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the source object of size \(source.size)")
                 }
                 range = parsed
             }
             try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: range, to: temporary)
-            let md5 = try await Self.md5Hex(ofFile: temporary)
-            part = PartRecord(number: number, size: Int64(range.count), etag: md5, lastModified: Date())
+            let md5: String
+            do {
+                md5 = try await Self.md5Hex(ofFile: temporary)
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw S3ServerError.internalError("cannot read the copied part: \(error)")
+            }
+            part = PartRecord(number: number, size: range.upperBound - range.lowerBound, etag: md5, lastModified: Date())
             try await store.commitPart(part, upload: id, temporaryPath: temporary)
             return S3Response.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
         }
@@ -107,30 +111,32 @@ extension S3Handler {
         let id = try uploadID(request)
         let record = try await store.upload(id, bucket: bucket, key: key)
         let document = try Self.parse(CompleteMultipartUpload.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
-        let parts = try await store.partsToComplete(id, requested: document.parts)
+        let parts = try await store.beginCompletion(id, requested: document.parts)
         let temporary = store.temporaryPath()
+        let stored: StoredObject
         do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)) { output in
-                var writer = output.bufferedWriter(capacity: .mebibytes(1))
-                for part in parts {
-                    try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(store.partDataPath(upload: id, number: part.number))) { input in
-                        for try await chunk in input.readChunks(in: 0..<part.size, chunkLength: .mebibytes(1)) {
-                            try await writer.write(contentsOf: chunk)
-                        }
-                    }
-                }
-                try await writer.flush()
-                try await output.synchronize()
+            do {
+                try await store.joinParts(parts, upload: id, into: temporary)
+            } catch {
+                // Mostly an abort or another completion removing the parts meanwhile.
+                guard await store.uploadExists(id) else { throw S3ServerError.noSuchUpload(id) }
+                throw S3ServerError.internalError("cannot join the parts: \(error)")
             }
+            var object = record.template
+            object.size = 0
+            for part in parts {
+                let (sum, overflow) = object.size.addingReportingOverflow(part.size)
+                guard !overflow else { throw S3ServerError.internalError("the parts' sizes overflow") }
+                object.size = sum
+            }
+            object.etag = ObjectStore.multipartETag(parts)
+            object.checksums = [:]
+            stored = try await store.finishUpload(id, object: object, temporaryPath: temporary)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw S3ServerError.noSuchUpload(id)
+            await store.endCompletion(id)
+            throw error
         }
-        var object = record.template
-        object.size = parts.reduce(0) { $0 + $1.size }
-        object.etag = ObjectStore.multipartETag(parts)
-        object.checksums = [:]
-        let stored = try await store.finishUpload(id, object: object, temporaryPath: temporary)
         let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
         return S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
     }

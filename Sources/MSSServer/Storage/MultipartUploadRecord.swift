@@ -8,13 +8,19 @@ struct MultipartUploadRecord: Codable, Sendable, Hashable {
     var initiated: Date
     /// Content type, headers, metadata and ACL that the completed object gets.
     var template: StoredObject
+    var formatVersion: FormatVersion = .current
 }
 
-/// One uploaded part, kept beside its bytes as `part-NNNNN.json`.
+/// One uploaded part, kept as `part-NNNNN.json` beside its bytes.
 struct PartRecord: Codable, Sendable, Hashable {
     var number: Int
     var size: Int64
     /// Hex MD5 of the part, without quotes.
     var etag: String
     var lastModified: Date
+    /// The name of the part's bytes in the upload folder, new for every upload of the part, so a
+    /// completion reading the parts it validated is never handed the bytes of a later upload of
+    /// the same number. Nil in records from before names were unique: the bytes are `part-NNNNN`.
+    var file: String? = nil
+    var formatVersion: FormatVersion = .current
 }

@@ -1,34 +1,35 @@
 import Crypto
 import Foundation
+import NIOFileSystem
 import S3Protocol
 
 extension ObjectStore {
     /// S3's smallest part, except for the last one.
     static let minimumPartSize: Int64 = 5 << 20
 
-    func loadUploads() {
-        let directory = root.appendingPathComponent(".mss/uploads")
-        for id in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            let uploadURL = directory.appendingPathComponent(id)
-            guard let record = readJSON(MultipartUploadRecord.self, at: uploadURL.appendingPathComponent("upload.json")),
-                record.id == id
-            else { continue }
-            uploadsByID[id] = record
-            var parts: [Int: PartRecord] = [:]
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: uploadURL.path)) ?? [] where file.hasPrefix("part-") && file.hasSuffix(".json") {
-                if let part = readJSON(PartRecord.self, at: uploadURL.appendingPathComponent(file)) {
-                    parts[part.number] = part
-                }
-            }
-            partsByUpload[id] = parts
-        }
+    /// Where the bytes of `part` are.
+    nonisolated func partDataPath(upload: String, part: PartRecord) -> String {
+        uploadDirectory(upload).appendingPathComponent(Self.partFileName(part)).path
     }
 
-    nonisolated func partDataPath(upload: String, number: Int) -> String {
-        uploadDirectory(upload).appendingPathComponent(Self.partName(number)).path
+    static func partFileName(_ part: PartRecord) -> String {
+        part.file ?? paddedPartName(part.number)
     }
 
-    static func partName(_ number: Int) -> String {
+    /// `part-NNNNN.json`, the one record of a part number, replaced by each upload of it.
+    static func partRecordName(_ number: Int) -> String {
+        paddedPartName(number) + ".json"
+    }
+
+    /// The number in a part data file name (`part-NNNNN` or `part-NNNNN-SUFFIX`).
+    static func partNumber(fileName: String) -> Int? {
+        guard fileName.hasPrefix("part-") else { return nil }
+        let digits = fileName.dropFirst("part-".count).prefix { $0 != "-" }
+        guard digits.count == 5, digits.allSatisfy(\.isASCII) else { return nil }
+        return Int(digits)
+    }
+
+    private static func paddedPartName(_ number: Int) -> String {
         "part-" + String(repeating: "0", count: max(0, 5 - String(number).count)) + String(number)
     }
 
@@ -38,9 +39,10 @@ extension ObjectStore {
         let id = Digests.hex(SHA256.hash(data: Data(UUID().uuidString.utf8)))
         let record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
         do {
-            try FileManager.default.createDirectory(at: uploadDirectory(id), withIntermediateDirectories: true)
+            try DurableFiles.ensureDirectory(uploadDirectory(id).path)
             try writeJSON(record, to: uploadDirectory(id).appendingPathComponent("upload.json"))
         } catch {
+            try? removeDirectory(uploadDirectory(id))
             throw .internalError("cannot create the upload: \(error)")
         }
         uploadsByID[id] = record
@@ -55,18 +57,49 @@ extension ObjectStore {
         return record
     }
 
-    func commitPart(_ part: PartRecord, upload id: String, temporaryPath: String) throws(S3ServerError) {
+    /// Stores the body at `temporaryPath` as `part`, replacing an earlier upload of its number.
+    /// The temporary file is gone afterwards, whatever happens; an upload that was completed or
+    /// aborted meanwhile gives NoSuchUpload.
+    @discardableResult
+    func commitPart(_ part: PartRecord, upload id: String, temporaryPath: String) throws(S3ServerError) -> PartRecord {
         guard uploadsByID[id] != nil else {
             try? FileManager.default.removeItem(atPath: temporaryPath)
             throw .noSuchUpload(id)
         }
+        var part = part
+        part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
+        part.formatVersion = .current
+        let directory = uploadDirectory(id)
+        let path = partDataPath(upload: id, part: part)
+        var recorded = false
         do {
-            try Self.rename(temporaryPath, to: partDataPath(upload: id, number: part.number))
-            try writeJSON(part, to: uploadDirectory(id).appendingPathComponent(Self.partName(part.number) + ".json"))
+            DurableFiles.makePrivate(temporaryPath)
+            try DurableFiles.rename(temporaryPath, to: path)
+            // As for objects: the bytes' name is durable before the record naming them.
+            try DurableFiles.fsyncDirectory(directory.path)
+            try writeJSON(part, to: directory.appendingPathComponent(Self.partRecordName(part.number))) {
+                recorded = true
+                if let previous = partsByUpload[id]?[part.number] {
+                    retirePartFile(partDataPath(upload: id, part: previous), upload: id)
+                }
+                partsByUpload[id, default: [:]][part.number] = part
+            }
         } catch {
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            if !recorded { try? FileManager.default.removeItem(atPath: path) }
             throw .internalError("cannot store the part: \(error)")
         }
-        partsByUpload[id, default: [:]][part.number] = part
+        return part
+    }
+
+    /// Removes the bytes of a replaced part, unless a completion that may have chosen them is
+    /// still reading: then they go when the last such completion ends.
+    private func retirePartFile(_ path: String, upload id: String) {
+        if completionsInProgress[id, default: 0] > 0 {
+            retiredPartFiles[id, default: []].append(path)
+        } else {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     func parts(of id: String) -> [PartRecord] {
@@ -83,12 +116,17 @@ extension ObjectStore {
     func abortUpload(_ id: String) {
         uploadsByID[id] = nil
         partsByUpload[id] = nil
-        try? FileManager.default.removeItem(at: uploadDirectory(id))
+        completionsInProgress[id] = nil
+        retiredPartFiles[id] = nil
+        if (try? removeDirectory(uploadDirectory(id))) == nil {
+            try? FileManager.default.removeItem(at: uploadDirectory(id))
+        }
     }
 
     /// Checks the part list of a CompleteMultipartUpload against what was uploaded and returns the
-    /// parts to join, in order.
-    func partsToComplete(_ id: String, requested: [CompletedPart]) throws(S3ServerError) -> [PartRecord] {
+    /// parts to join, in order. Until ``endCompletion(_:)`` or ``finishUpload(_:object:temporaryPath:)``,
+    /// the files of these parts stay even if their numbers are uploaded again.
+    func beginCompletion(_ id: String, requested: [CompletedPart]) throws(S3ServerError) -> [PartRecord] {
         guard uploadsByID[id] != nil else { throw .noSuchUpload(id) }
         guard !requested.isEmpty else { throw .malformedXML("the part list is empty") }
         let stored = partsByUpload[id] ?? [:]
@@ -113,7 +151,44 @@ extension ObjectStore {
                 400, .entityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.",
                 details: ["PartNumber": String(record.number), "ProposedSize": String(record.size), "MinSizeAllowed": String(Self.minimumPartSize)])
         }
+        completionsInProgress[id, default: 0] += 1
         return chosen
+    }
+
+    /// Ends a completion that failed before ``finishUpload(_:object:temporaryPath:)``.
+    func endCompletion(_ id: String) {
+        guard let count = completionsInProgress[id] else { return }
+        if count > 1 {
+            completionsInProgress[id] = count - 1
+            return
+        }
+        completionsInProgress[id] = nil
+        for path in retiredPartFiles.removeValue(forKey: id) ?? [] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    func uploadExists(_ id: String) -> Bool {
+        uploadsByID[id] != nil
+    }
+
+    /// Joins exactly the files of `parts` into a new private file at `path`, fsynced. Outside
+    /// the actor: it streams gigabytes.
+    nonisolated func joinParts(_ parts: [PartRecord], upload id: String, into path: String) async throws {
+        try await FileSystem.shared.withFileHandle(
+            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true, permissions: .ownerReadWrite)
+        ) { output in
+            var writer = output.bufferedWriter(capacity: .mebibytes(1))
+            for part in parts {
+                try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(partDataPath(upload: id, part: part))) { input in
+                    for try await chunk in input.readChunks(in: 0..<part.size, chunkLength: .mebibytes(1)) {
+                        try await writer.write(contentsOf: chunk)
+                    }
+                }
+            }
+            try await writer.flush()
+            try await output.synchronize()
+        }
     }
 
     /// Commits the joined body of upload `id` and forgets the upload.

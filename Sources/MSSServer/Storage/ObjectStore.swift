@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import S3Protocol
 
 /// The objects and buckets under the data directory, and the in-memory index that answers
@@ -10,74 +11,54 @@ import S3Protocol
 /// - `buckets/NAME/objects/HH/HASH.json`: an object's metadata, HASH being the SHA-256 of its key,
 ///   so no key, however odd, ever becomes a path.
 /// - `buckets/NAME/objects/HH/HASH.VERSION`: its bytes, one file per write.
-/// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads.
+/// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads;
+///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``).
 ///
 /// A write lands in `.mss/tmp`, is fsynced, renamed to its version file, and becomes visible when
-/// its metadata file is renamed into place: a crash leaves either the old object or the new one.
-/// Commits go through this actor one at a time, so the last complete write of a key wins.
+/// its metadata file is renamed into place: a crash leaves either the old object or the new one,
+/// and the folder is fsynced before the write is acknowledged. Commits go through this actor one
+/// at a time, so the last complete write of a key wins. Folders are 0700 and files 0600.
 actor ObjectStore {
-    let root: URL
+    nonisolated let root: URL
+    let logger: Logger
     private var buckets: [String: StoredBucket] = [:]
     private var objects: [String: [String: StoredObject]] = [:]
     private var sortedKeys: [String: SortedKeys] = [:]
+    /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
+    private var keptFiles: [String: Int] = [:]
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
-    private let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
 
-    /// Opens (creating if needed) the store at `path` and loads its index.
-    init(path: String) async throws {
+    /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
+    /// loads its index. Throws ``FutureFormatError``, before changing anything, when a newer
+    /// server wrote some of it.
+    init(path: String, logger: Logger = Logger(label: "mss-server.store")) async throws {
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
-        let fileManager = FileManager.default
-        for directory in ["buckets", ".mss/tmp", ".mss/uploads"] {
-            try fileManager.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
+        self.logger = logger
+        let scan = StoreScan(root: root)
+        if let future = scan.futureFormat.first { throw future }
+        for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
+            try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
         }
-        // Bodies of writes that never committed.
-        for leftover in (try? fileManager.contentsOfDirectory(atPath: root.appendingPathComponent(".mss/tmp").path)) ?? [] {
-            try? fileManager.removeItem(at: root.appendingPathComponent(".mss/tmp/\(leftover)"))
+        if DurableFiles.makePrivate(root.path) {
+            logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
-        try loadIndex()
-        loadUploads()
-    }
-
-    private func loadIndex() throws {
-        let fileManager = FileManager.default
-        let bucketsDirectory = root.appendingPathComponent("buckets")
-        for name in try fileManager.contentsOfDirectory(atPath: bucketsDirectory.path) {
-            guard NameRules.bucketNameProblem(name) == nil,
-                let data = fileManager.contents(atPath: bucketsDirectory.appendingPathComponent("\(name)/bucket.json").path),
-                let bucket = try? decoder.decode(StoredBucket.self, from: data)
-            else { continue }
-            buckets[name] = bucket
-            var entries: [String: StoredObject] = [:]
+        try repair(scan)
+        for (name, bucket) in scan.buckets {
+            buckets[name] = bucket.stored
+            objects[name] = bucket.objects
             var keys = SortedKeys()
-            let objectsDirectory = bucketsDirectory.appendingPathComponent("\(name)/objects")
-            for shard in (try? fileManager.contentsOfDirectory(atPath: objectsDirectory.path)) ?? [] {
-                let shardURL = objectsDirectory.appendingPathComponent(shard)
-                let files = (try? fileManager.contentsOfDirectory(atPath: shardURL.path)) ?? []
-                var live = Set<String>()
-                for file in files where file.hasSuffix(".json") {
-                    guard let data = fileManager.contents(atPath: shardURL.appendingPathComponent(file).path),
-                        let object = try? decoder.decode(StoredObject.self, from: data)
-                    else { continue }
-                    entries[object.key] = object
-                    keys.insert(Array(object.key.utf8))
-                    live.insert(Self.dataFileName(key: object.key, version: object.version))
-                }
-                // Data files no metadata points to: superseded versions or interrupted commits.
-                for file in files where !file.hasSuffix(".json") && !live.contains(file) {
-                    try? fileManager.removeItem(at: shardURL.appendingPathComponent(file))
-                }
-            }
-            objects[name] = entries
+            for key in bucket.objects.keys { keys.insert(Array(key.utf8)) }
             sortedKeys[name] = keys
+            if bucket.keptFiles > 0 { keptFiles[name] = bucket.keptFiles }
+        }
+        for (id, upload) in scan.uploads {
+            uploadsByID[id] = upload.record
+            partsByUpload[id] = upload.parts
         }
     }
 
@@ -136,8 +117,7 @@ actor ObjectStore {
         }
         let bucket = StoredBucket(name: name, created: Self.now(), acl: acl)
         do {
-            try FileManager.default.createDirectory(
-                at: bucketDirectory(name).appendingPathComponent("objects"), withIntermediateDirectories: true)
+            try DurableFiles.ensureDirectory(bucketDirectory(name).appendingPathComponent("objects").path)
             try writeJSON(bucket, to: bucketDirectory(name).appendingPathComponent("bucket.json"))
         } catch {
             throw .internalError("cannot create bucket: \(error)")
@@ -151,11 +131,12 @@ actor ObjectStore {
         var bucket = try bucket(name)
         bucket.acl = acl
         do {
-            try writeJSON(bucket, to: bucketDirectory(name).appendingPathComponent("bucket.json"))
+            try writeJSON(bucket, to: bucketDirectory(name).appendingPathComponent("bucket.json")) {
+                buckets[name] = bucket
+            }
         } catch {
             throw .internalError("cannot write bucket: \(error)")
         }
-        buckets[name] = bucket
     }
 
     func deleteBucket(_ name: String) throws(S3ServerError) {
@@ -167,8 +148,14 @@ actor ObjectStore {
             throw S3ServerError(
                 409, .bucketNotEmpty, "The bucket you tried to delete has multipart uploads in progress", resource: "/\(name)")
         }
+        guard keptFiles[name] == nil else {
+            throw S3ServerError(
+                409, .bucketNotEmpty,
+                "The bucket you tried to delete holds data files without readable metadata; see mss-server --check",
+                resource: "/\(name)")
+        }
         do {
-            try FileManager.default.removeItem(at: bucketDirectory(name))
+            try removeDirectory(bucketDirectory(name))
         } catch {
             throw .internalError("cannot delete bucket: \(error)")
         }
@@ -188,26 +175,41 @@ actor ObjectStore {
     /// stored. The previous version's bytes are removed.
     @discardableResult
     func commit(bucket: String, object: StoredObject, temporaryPath: String) throws(S3ServerError) -> StoredObject {
-        _ = try self.bucket(bucket)
+        do {
+            _ = try self.bucket(bucket)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            throw error
+        }
         var object = object
         object.version = UUID().uuidString.lowercased()
         object.lastModified = Self.now()
+        object.formatVersion = .current
         let shard = shardDirectory(bucket: bucket, key: object.key)
         let metadataURL = shard.appendingPathComponent("\(Self.keyHash(object.key)).json")
+        let path = dataPath(bucket: bucket, object: object)
+        var visible = false
         do {
-            try FileManager.default.createDirectory(at: shard, withIntermediateDirectories: true)
-            try Self.rename(temporaryPath, to: dataPath(bucket: bucket, object: object))
-            try writeJSON(object, to: metadataURL)
+            try DurableFiles.ensureDirectory(shard.path)
+            DurableFiles.makePrivate(temporaryPath)
+            try DurableFiles.rename(temporaryPath, to: path)
+            // The data's name must be on disk before the metadata naming it: otherwise a crash
+            // could keep metadata that points at a file still in .mss/tmp, which a start removes.
+            try DurableFiles.fsyncDirectory(shard.path)
+            try writeJSON(object, to: metadataURL) {
+                visible = true
+                if let previous = objects[bucket]?[object.key] {
+                    removeLater(dataPath(bucket: bucket, object: previous))
+                }
+                objects[bucket, default: [:]][object.key] = object
+                sortedKeys[bucket, default: SortedKeys()].insert(Array(object.key.utf8))
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporaryPath)
-            try? FileManager.default.removeItem(atPath: dataPath(bucket: bucket, object: object))
+            // Once the metadata is in place its data file is the object, acknowledged or not.
+            if !visible { try? FileManager.default.removeItem(atPath: path) }
             throw .internalError("cannot store the object: \(error)")
         }
-        if let previous = objects[bucket]?[object.key] {
-            removeLater(dataPath(bucket: bucket, object: previous))
-        }
-        objects[bucket, default: [:]][object.key] = object
-        sortedKeys[bucket, default: SortedKeys()].insert(Array(object.key.utf8))
         return object
     }
 
@@ -218,13 +220,15 @@ actor ObjectStore {
         }
         var updated = object
         updated.lastModified = Self.now()
+        updated.formatVersion = .current
         let metadataURL = shardDirectory(bucket: bucket, key: object.key).appendingPathComponent("\(Self.keyHash(object.key)).json")
         do {
-            try writeJSON(updated, to: metadataURL)
+            try writeJSON(updated, to: metadataURL) {
+                objects[bucket, default: [:]][object.key] = updated
+            }
         } catch {
             throw .internalError("cannot write metadata: \(error)")
         }
-        objects[bucket, default: [:]][object.key] = updated
     }
 
     /// Deletes the object if it exists; true when something was deleted.
@@ -241,6 +245,11 @@ actor ObjectStore {
         removeLater(dataPath(bucket: bucket, object: object))
         objects[bucket]?[key] = nil
         sortedKeys[bucket]?.remove(Array(key.utf8))
+        do {
+            try DurableFiles.fsyncDirectory(shard.path)
+        } catch {
+            throw .internalError("cannot make the delete durable: \(error)")
+        }
         return true
     }
 
@@ -323,6 +332,10 @@ actor ObjectStore {
 
     var uploadsByID: [String: MultipartUploadRecord] = [:]
     var partsByUpload: [String: [Int: PartRecord]] = [:]
+    /// Completions reading parts of an upload, by upload id.
+    var completionsInProgress: [String: Int] = [:]
+    /// Bytes of replaced parts a running completion may still be reading.
+    var retiredPartFiles: [String: [String]] = [:]
 
     // MARK: Helpers
 
@@ -337,36 +350,34 @@ actor ObjectStore {
         }
     }
 
-    func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
+    /// Replaces `url` with `value` through a fsynced temporary file, then fsyncs the folder.
+    /// `replaced` runs right after the rename, from which point the new document is what is on
+    /// disk, so the caller's index agrees with the disk even if the final fsync fails.
+    func writeJSON<T: Encodable>(_ value: T, to url: URL, replaced: () -> Void = {}) throws {
         let data = try encoder.encode(value)
         let temporary = temporaryPath()
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw S3ServerError.internalError("cannot write \(temporary)")
+        try DurableFiles.createFile(temporary, contents: data)
+        do {
+            try DurableFiles.rename(temporary, to: url.path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
         }
-        try Self.fsync(temporary)
-        try Self.rename(temporary, to: url.path)
+        replaced()
+        try DurableFiles.fsyncDirectory(url.deletingLastPathComponent().path)
     }
 
-    func readJSON<T: Decodable>(_ type: T.Type, at url: URL) -> T? {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        return try? decoder.decode(type, from: data)
+    /// Removes a folder as one step that a crash cannot leave half done: it is renamed into
+    /// `.mss/tmp`, which every start empties, then removed.
+    func removeDirectory(_ url: URL) throws {
+        let doomed = temporaryPath()
+        try DurableFiles.rename(url.path, to: doomed)
+        try? DurableFiles.fsyncDirectory(url.deletingLastPathComponent().path)
+        try? FileManager.default.removeItem(atPath: doomed)
     }
 
     /// Milliseconds, as S3 reports them.
     static func now() -> Date {
         Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-    }
-
-    static func rename(_ source: String, to destination: String) throws {
-        guard Foundation.rename(source, destination) == 0 else {
-            throw S3ServerError.internalError("rename failed with errno \(errno)")
-        }
-    }
-
-    static func fsync(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw S3ServerError.internalError("cannot open \(path) for fsync") }
-        defer { close(descriptor) }
-        guard Foundation.fsync(descriptor) == 0 else { throw S3ServerError.internalError("fsync failed") }
     }
 }

@@ -20,6 +20,7 @@ struct StoredObject: Codable, Sendable, Hashable {
     /// Names the data file; a new one per write, so a reader of an older version is never mixed
     /// with a newer one.
     var version: String
+    var formatVersion: FormatVersion = .current
 }
 
 /// The canned ACLs the server understands.
@@ -46,4 +47,5 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var name: String
     var created: Date
     var acl: StoredACL
+    var formatVersion: FormatVersion = .current
 }

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The few file operations the store builds on, so that every file and folder it makes is private
+/// to the server's user, and a change is on disk, names included, before it is acknowledged.
+enum DurableFiles {
+    static let directoryMode: mode_t = 0o700
+    static let fileMode: mode_t = 0o600
+
+    struct Failure: Error, CustomStringConvertible {
+        var operation: String
+        var path: String
+        var code: Int32
+
+        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    /// Creates `path` and its missing parents, 0700, fsyncing the folder above each one made: a
+    /// file renamed into a new folder is only durable once the folder's own entry is.
+    static func ensureDirectory(_ path: String) throws {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFDIR else { throw Failure(operation: "not a directory:", path: path, code: ENOTDIR) }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path {
+            try ensureDirectory(parent)
+        }
+        guard mkdir(path, directoryMode) == 0 || errno == EEXIST else {
+            throw Failure(operation: "mkdir", path: path, code: errno)
+        }
+        if !parent.isEmpty && parent != path {
+            try fsyncDirectory(parent)
+        }
+    }
+
+    static func fsyncDirectory(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Failure(operation: "fsync", path: path, code: errno) }
+    }
+
+    static func fsyncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Failure(operation: "fsync", path: path, code: errno) }
+    }
+
+    static func rename(_ source: String, to destination: String) throws {
+        guard Foundation.rename(source, destination) == 0 else {
+            throw Failure(operation: "rename to \(destination):", path: source, code: errno)
+        }
+    }
+
+    /// Writes `data` to a new file at `path`, 0600, and fsyncs it; on any failure the file is
+    /// gone again.
+    static func createFile(_ path: String, contents data: Data) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
+        var failure: Failure?
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count, let base = buffer.baseAddress {
+                let written = write(descriptor, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = Failure(operation: "write", path: path, code: errno)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 {
+            failure = Failure(operation: "fsync", path: path, code: errno)
+        }
+        close(descriptor)
+        if let failure {
+            unlink(path)
+            throw failure
+        }
+    }
+
+    /// Clears group and other permissions of `path` when it has any; true when it changed.
+    /// For what this store did not create itself: an existing data directory, and request bodies
+    /// written by code that leaves the default mode.
+    @discardableResult
+    static func makePrivate(_ path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & 0o077 != 0 else { return false }
+        return chmod(path, status.st_mode & 0o7700) == 0
+    }
+}

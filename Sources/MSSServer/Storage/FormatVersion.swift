@@ -1,0 +1,55 @@
+/// The version of the on-disk layout a metadata document was written in.
+///
+/// Every document (object, bucket, upload, part) carries one, so that a server meeting a
+/// document written by a newer server refuses to run instead of misreading or rewriting it.
+/// Documents written before versions existed have no field and are version 1.
+struct FormatVersion: Codable, Sendable, Hashable, Comparable {
+    var rawValue: Int
+
+    /// What this server writes and the newest it understands.
+    static let current = FormatVersion(rawValue: 1)
+    static let initial = FormatVersion(rawValue: 1)
+
+    init(rawValue: Int) {
+        self.rawValue = rawValue
+    }
+
+    // A plain number in the JSON, so a human reading the file sees `"formatVersion":1`.
+    init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(Int.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    static func < (lhs: FormatVersion, rhs: FormatVersion) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Chosen over the generic `decode` by the synthesised `init(from:)` of every document, so a
+    /// document from before versions existed decodes as version 1 rather than failing.
+    func decode(_ type: FormatVersion.Type, forKey key: Key) throws -> FormatVersion {
+        try decodeIfPresent(FormatVersion.self, forKey: key) ?? .initial
+    }
+}
+
+/// Only the version of a document: read before the document itself, so a newer layout is
+/// recognised even when its other fields would not decode.
+struct FormatVersionProbe: Decodable {
+    var formatVersion: FormatVersion
+}
+
+/// A metadata file written by a newer server than this one.
+public struct FutureFormatError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var version: Int
+
+    public var description: String {
+        "\(path) has format version \(version), but this mss-server understands only up to \(FormatVersion.current.rawValue); "
+            + "use a newer mss-server for this data directory (nothing was changed)"
+    }
+}

@@ -1,0 +1,306 @@
+import Foundation
+import S3Protocol
+
+/// Everything in a data directory, read without changing a byte: the buckets, objects and uploads
+/// the server loads, and every file it cannot trust.
+///
+/// Both the server's start (which then repairs) and `mss-server --check` (which only reports) go
+/// through this, so the report says exactly what a start would do. Garbage is only what is
+/// provably garbage: files in `.mss/tmp`, and data files whose own key's metadata is readable and
+/// names another version. Anything else that cannot be explained is kept.
+struct StoreScan: Sendable {
+    /// A metadata file that does not decode or contradicts where it lies.
+    struct DamagedFile: Sendable, Hashable {
+        var path: String
+        var reason: String
+    }
+
+    struct Bucket: Sendable {
+        var stored: StoredBucket
+        var objects: [String: StoredObject] = [:]
+        /// Why bucket.json must be written afresh (damaged or missing), nil when it is fine.
+        var rebuildReason: String?
+        /// Data files in this bucket without readable metadata, which a bucket delete must not
+        /// take with it.
+        var keptFiles = 0
+    }
+
+    struct Upload: Sendable {
+        var record: MultipartUploadRecord
+        var parts: [Int: PartRecord] = [:]
+    }
+
+    let root: URL
+    var buckets: [String: Bucket] = [:]
+    var uploads: [String: Upload] = [:]
+    var damaged: [DamagedFile] = []
+    /// Data files no readable metadata accounts for: kept, since they may be all that is left of
+    /// an object whose metadata was damaged.
+    var unreferencedData: [String] = []
+    /// Data files of versions replaced by a later write, and parts replaced by a later upload of
+    /// the same number: safe to delete.
+    var superseded: [String] = []
+    var temporary: [String] = []
+    var uploadsWithoutRecord: [String] = []
+    /// Bucket folders with objects but no bucket.json: loaded as private buckets.
+    var bucketsWithoutMetadata: [String] = []
+    /// Bucket folders with neither bucket.json nor objects (an interrupted create): ignored.
+    var bucketFoldersWithoutMetadata: [String] = []
+    /// Metadata whose data file is absent: loaded, so the key can be deleted or overwritten.
+    var missingData: [String] = []
+    var futureFormat: [FutureFormatError] = []
+    /// Files moved to `.mss/damaged` by earlier starts.
+    var setAside: [String] = []
+
+    /// The largest part S3 accepts; a part record claiming more is not trusted.
+    static let maximumPartSize: Int64 = 5 << 30
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }()
+
+    init(root: URL) {
+        self.root = root
+        temporary = Self.entries(root.appendingPathComponent(".mss/tmp")).map(\.path)
+        setAside = Self.entries(root.appendingPathComponent(".mss/damaged")).map(\.path)
+        for directory in Self.entries(root.appendingPathComponent("buckets")) {
+            scanBucket(directory)
+        }
+        for directory in Self.entries(root.appendingPathComponent(".mss/uploads")) {
+            scanUpload(directory)
+        }
+    }
+
+    /// Problems a start would repair or an operator should look at; zero for a clean directory.
+    var problemCount: Int {
+        damaged.count + unreferencedData.count + superseded.count + temporary.count + uploadsWithoutRecord.count
+            + bucketsWithoutMetadata.count + bucketFoldersWithoutMetadata.count + missingData.count + futureFormat.count
+    }
+
+    // MARK: Buckets and objects
+
+    private mutating func scanBucket(_ directory: URL) {
+        let name = directory.lastPathComponent
+        guard NameRules.bucketNameProblem(name) == nil, Self.isDirectory(directory) else { return }
+        var objects: [String: StoredObject] = [:]
+        var keptFiles = 0
+        for shard in Self.entries(directory.appendingPathComponent("objects")) where Self.isDirectory(shard) {
+            let (found, kept) = scanShard(shard)
+            objects.merge(found) { first, _ in first }
+            keptFiles += kept
+        }
+        let metadataURL = directory.appendingPathComponent("bucket.json")
+        var rebuildReason: String?
+        var stored: StoredBucket
+        switch decode(StoredBucket.self, at: metadataURL) {
+        case .decoded(let bucket) where bucket.name == name:
+            stored = bucket
+        case .decoded(let bucket):
+            damaged.append(DamagedFile(path: metadataURL.path, reason: "it names bucket \(bucket.name) but lies in \(name)"))
+            rebuildReason = "bucket.json was damaged"
+            stored = Self.defaultBucket(name, directory: directory)
+        case .damaged(let reason):
+            damaged.append(DamagedFile(path: metadataURL.path, reason: reason))
+            rebuildReason = "bucket.json was damaged"
+            stored = Self.defaultBucket(name, directory: directory)
+        case .missing:
+            guard !objects.isEmpty || keptFiles > 0 else {
+                bucketFoldersWithoutMetadata.append(directory.path)
+                return
+            }
+            rebuildReason = "bucket.json was missing"
+            bucketsWithoutMetadata.append(directory.path)
+            stored = Self.defaultBucket(name, directory: directory)
+        case .future(let version):
+            futureFormat.append(FutureFormatError(path: metadataURL.path, version: version))
+            stored = Self.defaultBucket(name, directory: directory)
+        }
+        buckets[name] = Bucket(stored: stored, objects: objects, rebuildReason: rebuildReason, keptFiles: keptFiles)
+    }
+
+    /// A bucket whose own record is lost: private, as every bucket starts, created when its
+    /// folder was.
+    static func defaultBucket(_ name: String, directory: URL) -> StoredBucket {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: directory.path)
+        let date = (attributes?[.creationDate] as? Date) ?? (attributes?[.modificationDate] as? Date) ?? Date()
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000
+        return StoredBucket(name: name, created: Date(timeIntervalSince1970: milliseconds), acl: .private)
+    }
+
+    /// The objects of one shard folder, and how many data files were kept without metadata.
+    private mutating func scanShard(_ shard: URL) -> (objects: [String: StoredObject], kept: Int) {
+        let files = Self.entries(shard)
+        var byHash: [String: StoredObject] = [:]
+        var objects: [String: StoredObject] = [:]
+        for file in files where file.lastPathComponent.hasSuffix(".json") {
+            let hash = String(file.lastPathComponent.dropLast(".json".count))
+            switch decode(StoredObject.self, at: file) {
+            case .decoded(let object):
+                if let problem = Self.objectProblem(object, hash: hash) {
+                    damaged.append(DamagedFile(path: file.path, reason: problem))
+                    continue
+                }
+                byHash[hash] = object
+                objects[object.key] = object
+            case .damaged(let reason):
+                damaged.append(DamagedFile(path: file.path, reason: reason))
+            case .future(let version):
+                futureFormat.append(FutureFormatError(path: file.path, version: version))
+            case .missing:
+                continue
+            }
+        }
+        var present = Set<String>()
+        var kept = 0
+        for file in files where !file.lastPathComponent.hasSuffix(".json") {
+            let name = file.lastPathComponent
+            present.insert(name)
+            if let dot = name.firstIndex(of: "."), let owner = byHash[String(name[..<dot])] {
+                if owner.version != name[name.index(after: dot)...] { superseded.append(file.path) }
+                continue
+            }
+            unreferencedData.append(file.path)
+            kept += 1
+        }
+        for (hash, object) in byHash where !present.contains("\(hash).\(object.version)") {
+            missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
+        }
+        return (objects, kept)
+    }
+
+    /// What makes decoded object metadata unusable: anything that would point outside its own
+    /// data file or break arithmetic on sizes.
+    static func objectProblem(_ object: StoredObject, hash: String) -> String? {
+        if ObjectStore.keyHash(object.key) != hash {
+            return "it describes key \(object.key.debugDescription), whose metadata file has another name"
+        }
+        if !isPlainName(object.version) { return "its version \(object.version.debugDescription) is not a file name" }
+        if object.size < 0 { return "its size \(object.size) is negative" }
+        return nil
+    }
+
+    // MARK: Multipart uploads
+
+    private mutating func scanUpload(_ directory: URL) {
+        let id = directory.lastPathComponent
+        guard Self.isDirectory(directory) else { return }
+        let recordURL = directory.appendingPathComponent("upload.json")
+        let files = Self.entries(directory)
+        var record: MultipartUploadRecord?
+        switch decode(MultipartUploadRecord.self, at: recordURL) {
+        case .decoded(let decoded) where decoded.id == id && decoded.template.size >= 0:
+            record = decoded
+        case .decoded:
+            damaged.append(DamagedFile(path: recordURL.path, reason: "it describes another upload than the folder it lies in"))
+        case .damaged(let reason):
+            damaged.append(DamagedFile(path: recordURL.path, reason: reason))
+        case .future(let version):
+            futureFormat.append(FutureFormatError(path: recordURL.path, version: version))
+        case .missing:
+            break
+        }
+        var parts: [Int: PartRecord] = [:]
+        for file in files {
+            let name = file.lastPathComponent
+            guard name.hasPrefix("part-"), name.hasSuffix(".json") else { continue }
+            switch decode(PartRecord.self, at: file) {
+            case .decoded(let part):
+                if let problem = Self.partProblem(part, fileName: name) {
+                    damaged.append(DamagedFile(path: file.path, reason: problem))
+                } else {
+                    parts[part.number] = part
+                }
+            case .damaged(let reason):
+                damaged.append(DamagedFile(path: file.path, reason: reason))
+            case .future(let version):
+                futureFormat.append(FutureFormatError(path: file.path, version: version))
+            case .missing:
+                continue
+            }
+        }
+        guard let record else {
+            uploadsWithoutRecord.append(directory.path)
+            return
+        }
+        // Bytes of a part replaced by a later upload of its number; the bytes of a part whose
+        // record is unreadable are left alone.
+        let referenced = Set(parts.values.map(ObjectStore.partFileName))
+        for file in files {
+            let name = file.lastPathComponent
+            guard name.hasPrefix("part-"), !name.hasSuffix(".json"), !referenced.contains(name),
+                let number = ObjectStore.partNumber(fileName: name), parts[number] != nil
+            else { continue }
+            superseded.append(file.path)
+        }
+        uploads[id] = Upload(record: record, parts: parts)
+    }
+
+    static func partProblem(_ part: PartRecord, fileName: String) -> String? {
+        guard (1...10_000).contains(part.number), fileName == ObjectStore.partRecordName(part.number) else {
+            return "it describes part \(part.number), not the part its name says"
+        }
+        if let file = part.file, !isPlainName(file) || !file.hasPrefix("part-") || file.hasSuffix(".json") {
+            return "its data file name \(file.debugDescription) is not a part file name"
+        }
+        guard (0...maximumPartSize).contains(part.size) else { return "its size \(part.size) is out of range" }
+        return nil
+    }
+
+    // MARK: Reading
+
+    enum Decoded<Document> {
+        case decoded(Document)
+        case missing
+        case damaged(String)
+        case future(Int)
+    }
+
+    /// Reads one metadata document. Its version is read first, so a newer layout is told apart
+    /// from damage even when the rest would not decode; unknown fields are ignored.
+    func decode<Document: Decodable>(_ type: Document.Type, at url: URL) -> Decoded<Document> {
+        guard FileManager.default.fileExists(atPath: url.path) else { return .missing }
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .damaged("it cannot be read") }
+        guard !data.isEmpty else { return .damaged("it is empty") }
+        let probe: FormatVersionProbe
+        do {
+            probe = try Self.decoder.decode(FormatVersionProbe.self, from: data)
+        } catch {
+            return .damaged("it is not a JSON document (\(Self.summary(error)))")
+        }
+        if probe.formatVersion > .current { return .future(probe.formatVersion.rawValue) }
+        do {
+            return .decoded(try Self.decoder.decode(type, from: data))
+        } catch {
+            return .damaged("it does not decode (\(Self.summary(error)))")
+        }
+    }
+
+    static func summary(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return String(describing: error) }
+        switch error {
+        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context),
+            .valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+
+    /// A name that stays inside the folder it is joined to.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
+    }
+
+    static func entries(_ directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.sorted().map { directory.appendingPathComponent($0) }
+    }
+
+    static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

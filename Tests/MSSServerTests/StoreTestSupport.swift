@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import Synchronization
+
+@testable import MSSServer
+
+/// Real data directories for the store tests, and ways to look at them from outside the store.
+enum StoreFixture {
+    static func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "mss-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func object(_ key: String, size: Int64 = 1) -> StoredObject {
+        StoredObject(
+            key: key, size: size, etag: "e", lastModified: Date(), contentType: nil, contentHeaders: [:], metadata: [:],
+            acl: .private, checksums: [:], version: "")
+    }
+
+    /// Stores `body` as `key` the way a PUT does: a file in .mss/tmp, then a commit.
+    @discardableResult
+    static func put(_ store: ObjectStore, bucket: String, key: String, body: String) async throws -> StoredObject {
+        let path = store.temporaryPath()
+        guard FileManager.default.createFile(atPath: path, contents: Data(body.utf8)) else { throw CocoaError(.fileWriteUnknown) }
+        return try await store.commit(bucket: bucket, object: object(key, size: Int64(body.utf8.count)), temporaryPath: path)
+    }
+
+    /// The body of `key` as a GET would find it, nil when the key is not there.
+    static func read(_ store: ObjectStore, bucket: String, key: String) async throws -> String? {
+        guard let object = try await store.object(bucket: bucket, key: key) else { return nil }
+        return try String(contentsOfFile: store.dataPath(bucket: bucket, object: object), encoding: .utf8)
+    }
+
+    static func metadataPath(_ store: ObjectStore, bucket: String, key: String) -> String {
+        store.shardDirectory(bucket: bucket, key: key).appendingPathComponent("\(ObjectStore.keyHash(key)).json").path
+    }
+
+    /// Every file and folder under `root` with its contents (folders as nil), to prove nothing
+    /// changed.
+    static func tree(_ root: String) -> [String: Data?] {
+        var result: [String: Data?] = [:]
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return result }
+        while let relative = enumerator.nextObject() as? String {
+            let path = root + "/" + relative
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            result[relative] = isDirectory.boolValue ? .some(nil) : FileManager.default.contents(atPath: path)
+        }
+        return result
+    }
+
+    /// Permission bits of `path`.
+    static func mode(_ path: String) -> mode_t {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0o7777 }
+        return status.st_mode & 0o777
+    }
+
+    /// Rewrites the JSON document at `path` through `change`.
+    static func editJSON(_ path: String, _ change: (inout [String: Any]) -> Void) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard var document = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        change(&document)
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Keeps every message logged through it, for tests that check what an operator is told.
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var all: [String] { lines.withLock { $0 } }
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(log: self) }
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let line = "\(event.level) \(event.message) " + fields.joined(separator: " ")
+            log.lines.withLock { $0.append(line) }
+        }
+    }
+}
