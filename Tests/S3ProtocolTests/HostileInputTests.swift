@@ -59,6 +59,11 @@ import Testing
         #expect(HTTPDate.iso8601(.distantFuture).hasPrefix("4001-01-01T00:00:00"))
         #expect(HTTPDate.iso8601(Date(timeIntervalSince1970: 1_175_024_202.001)) == "2007-03-27T19:36:42.001Z")
         #expect(HTTPDate.rfc1123(Date(timeIntervalSince1970: -1)) == "Wed, 31 Dec 1969 23:59:59 GMT")
+        // Milliseconds that binary floating point holds as .0999… (found by FuzzHTTPDate).
+        for text in ["2004-10-12T17:50:30.100Z", "0912-02-01T00:00:00.060Z", "9999-12-31T23:59:59.999Z"] {
+            #expect(HTTPDate.parseISO8601(text).map(HTTPDate.iso8601) == text)
+        }
+        #expect(HTTPDate.parseISO8601Basic("99991231T235960Z") == nil)
         // Every day of 1600 through 2400 round-trips through format and parse.
         var day = Date(timeIntervalSince1970: -11_676_096_000)
         let end = Date(timeIntervalSince1970: 13_569_465_600)
@@ -66,6 +71,12 @@ import Testing
             #expect(HTTPDate.parseRFC1123(HTTPDate.rfc1123(day)) == day)
             day.addTimeInterval(86_400 * 7 + 3_661)
         }
+    }
+
+    /// A combining mark after `&` must not hide the separator (found by FuzzPresignedQuery).
+    @Test func queriesSplitOnBytes() {
+        let items = QueryItem.parse("a=1&\u{0301}X-Amz-Date=2&b=\u{0301}c")
+        #expect(items == [QueryItem("a", "1"), QueryItem("\u{0301}X-Amz-Date", "2"), QueryItem("b", "\u{0301}c")])
     }
 
     @Test func authorizationHeadersAreBounded() throws {

@@ -11,16 +11,20 @@ public struct QueryItem: Sendable, Hashable {
 
 extension QueryItem {
     /// Parses a raw query string (without the `?`). Returns nil when an escape is malformed.
+    ///
+    /// Splits on the bytes `&` and `=`, as every other HTTP stack does: split by `Character`, a
+    /// combining mark after a separator would hide it, and this parser would see other
+    /// parameters than a proxy or the signer did.
     public static func parse(_ rawQuery: Substring) -> [QueryItem]? {
         var items: [QueryItem] = []
-        for part in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = part.firstIndex(of: "=") {
-                guard let name = URIEncoding.decode(String(part[..<eq])),
-                    let value = URIEncoding.decode(String(part[part.index(after: eq)...]))
+        for part in rawQuery.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
+                guard let name = URIEncoding.decode(String(decoding: part[..<eq], as: UTF8.self)),
+                    let value = URIEncoding.decode(String(decoding: part[part.index(after: eq)...], as: UTF8.self))
                 else { return nil }
                 items.append(QueryItem(name, value))
             } else {
-                guard let name = URIEncoding.decode(String(part)) else { return nil }
+                guard let name = URIEncoding.decode(String(decoding: part, as: UTF8.self)) else { return nil }
                 items.append(QueryItem(name, nil))
             }
         }

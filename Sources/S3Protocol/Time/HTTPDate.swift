@@ -99,19 +99,23 @@ public enum HTTPDate {
         init(_ date: Date) {
             let interval = date.timeIntervalSince1970
             let seconds: Int64
+            // Whole microseconds first: `…30.100` is held as `…30.0999…`, and truncating that
+            // to milliseconds would print `.099`.
             if interval.isNaN {
                 seconds = 0
-            } else if interval <= Double(HTTPDate.earliest) {
+                millisecond = 0
+            } else if interval < Double(HTTPDate.earliest) {
                 seconds = HTTPDate.earliest
-            } else if interval >= Double(HTTPDate.latest) {
+                millisecond = 0
+            } else if interval >= Double(HTTPDate.latest + 1) {
                 seconds = HTTPDate.latest
+                millisecond = 999
             } else {
-                seconds = Int64(interval.rounded(.down))
+                let micros = Int64((interval * 1_000_000).rounded())
+                let whole = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+                seconds = min(whole, HTTPDate.latest)
+                millisecond = Int(min(999, max(0, (micros - seconds * 1_000_000) / 1000)))
             }
-            // Through milliseconds rather than the fraction, which loses them to rounding
-            // (…202.001 has a fraction of 0.000999…).
-            let inRange = interval > Double(HTTPDate.earliest) && interval < Double(HTTPDate.latest)
-            millisecond = inRange ? Int(min(999, max(0, Int64((interval * 1000).rounded(.down)) - seconds * 1000))) : 0
             let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             let secondOfDay = Int(seconds - days * 86_400)
             (year, month, day) = HTTPDate.civilFromDays(Int(days))
@@ -129,6 +133,8 @@ public enum HTTPDate {
         else { return nil }
         let days = Int64(daysFromCivil(year: year, month: month, day: day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        // A leap second on the last day would step past the last representable year.
+        guard seconds <= latest else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
