@@ -1,5 +1,6 @@
 public import Foundation
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import MSSImaging
 import NIOCore
@@ -22,6 +23,13 @@ public struct MSSServer: Sendable {
         /// 0 picks a free port.
         public var imagePort: Int?
         public var credentials: [Credentials]
+        /// How long a connection may sit without sending a byte of its request (headers or body)
+        /// or, between requests, at all, before it is closed: half-open and trickling connections
+        /// cannot hold the server's connection slots. Time spent answering does not count.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Connections served at once per port; past it the server stops accepting until one
+        /// closes (the kernel's backlog holds the rest).
+        public var maximumConnections = 1024
         /// Threads of the image service's own render pool (not the one file I/O uses).
         public var renderThreads = System.coreCount
         /// Renders that may wait for a render thread; past them the image port answers 503 SlowDown.
@@ -97,7 +105,10 @@ public struct MSSServer: Sendable {
     private func serve(_ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let app = Application(
             responder: handler,
-            configuration: .init(address: .hostname(configuration.address, port: port), serverName: "mss-server"),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+            configuration: .init(
+                address: .hostname(configuration.address, port: port), serverName: "mss-server",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService()

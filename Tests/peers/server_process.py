@@ -28,7 +28,7 @@ def drop_expect_header(request, **_):
 
 
 class ServerProcess:
-    def __init__(self, data_dir, log_path):
+    def __init__(self, data_dir, log_path, extra_args=()):
         assert BINARY, "MSS_SERVER_BINARY is not set: scripts/test.sh exports it"
         assert os.access(BINARY, os.X_OK), f"{BINARY} is not an executable"
         self.data_dir = str(data_dir)
@@ -36,6 +36,7 @@ class ServerProcess:
         self.process = None
         self.port = self.image_port = None
         self.clients = []
+        self.extra_args = list(extra_args)
 
     @property
     def endpoint(self):
@@ -49,7 +50,7 @@ class ServerProcess:
         log.flush()
         self.process = subprocess.Popen(
             [BINARY, "--data", self.data_dir, "--port", str(self.port), "--image-port", str(self.image_port),
-             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY],
+             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout

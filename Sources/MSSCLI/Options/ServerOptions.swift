@@ -21,6 +21,21 @@ public struct ServerOptions: ParsableArguments {
     @Flag(name: .customLong("no-image-service"), help: "Run the S3 API only.")
     var noImageService = false
 
+    @Option(name: .customLong("render-threads"), help: "Threads rendering images, apart from file I/O (default: the core count).")
+    var renderThreads: Int?
+
+    @Option(name: .customLong("render-queue"), help: "Renders that may wait for a render thread; past them the image port answers 503 SlowDown (default 16).")
+    var renderQueue: Int?
+
+    @Option(name: .customLong("render-timeout"), help: ArgumentHelp("How long one render may take before it is stopped and answered 400 (default 10).", valueName: "SECONDS"))
+    var renderTimeout: Double?
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection that sends nothing for this long, mid-request or between requests (default 60).", valueName: "SECONDS"))
+    var idleTimeout: Double?
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once on each port; more wait to be accepted (default 1024).")
+    var maxConnections: Int?
+
     @Option(name: .customLong("access-key"), help: "The access key clients sign with.")
     var accessKey: String?
 
@@ -102,9 +117,33 @@ public struct ServerOptions: ParsableArguments {
         var logger = Logger(label: "mss-server")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let server = try await MSSServer(
-            configuration: .init(dataDirectory: dataDirectory, address: address, port: port, imagePort: imagePort, credentials: [credentials]),
-            logger: logger)
+        var configuration = MSSServer.Configuration(
+            dataDirectory: dataDirectory, address: address, port: port, imagePort: imagePort, credentials: [credentials])
+        if let renderThreads {
+            guard (1...1024).contains(renderThreads) else { throw ValidationError("--render-threads must be 1 to 1024") }
+            configuration.renderThreads = renderThreads
+        }
+        if let renderQueue {
+            guard (0...100_000).contains(renderQueue) else { throw ValidationError("--render-queue must be 0 to 100000") }
+            configuration.renderQueueLimit = renderQueue
+        }
+        if let idleTimeout {
+            guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 86_400 else {
+                throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds")
+            }
+            configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1000).rounded(.up)))
+        }
+        if let maxConnections {
+            guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000") }
+            configuration.maximumConnections = maxConnections
+        }
+        if let renderTimeout {
+            guard renderTimeout.isFinite, renderTimeout > 0, renderTimeout <= 3600 else {
+                throw ValidationError("--render-timeout must be more than 0 and at most 3600 seconds")
+            }
+            configuration.renderTimeout = .milliseconds(Int64((renderTimeout * 1000).rounded(.up)))
+        }
+        let server = try await MSSServer(configuration: configuration, logger: logger)
         let host = address.contains(":") ? "[\(address)]" : address
         let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil)
         try await server.run(
