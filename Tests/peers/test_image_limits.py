@@ -122,18 +122,20 @@ def burst(url, count):
 
     def one(_):
         barrier.wait()
-        return http_get(url)[:2]
+        return http_get(url)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(one, range(count)))
 
 
 def check_burst(answers):
-    statuses = [status for status, _ in answers]
+    statuses = [status for status, _, _ in answers]
     assert set(statuses) <= {200, 503}, statuses
-    slow = [body for status, body in answers if status == 503]
+    slow = [(body, headers) for status, body, headers in answers if status == 503]
     assert slow, f"no request was turned away: {statuses}"
-    assert all(b"<Code>SlowDown</Code>" in body for body in slow), slow[0]
+    assert all(b"<Code>SlowDown</Code>" in body for body, _ in slow), slow[0][0]
+    # A client is told when to come back, as S3 does with SlowDown.
+    assert all(headers.get("Retry-After") == "1" for _, headers in slow), [dict(headers) for _, headers in slow[:1]]
     assert statuses.count(200) >= 1, statuses
     return statuses
 

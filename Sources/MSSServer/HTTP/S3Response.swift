@@ -30,6 +30,7 @@ enum S3Response {
             code: error.code.rawValue, message: error.message, resource: error.resource, requestID: requestID,
             details: error.details)
         var response = xml(text: document.serialized(), status: HTTPResponse.Status(code: error.status))
+        if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         if isHead { response.body = ResponseBody() }
         return response
     }
@@ -38,4 +39,5 @@ enum S3Response {
 extension HTTPField.Name {
     static let amzRequestID = HTTPField.Name("x-amz-request-id")!
     static let amzID2 = HTTPField.Name("x-amz-id-2")!
+    static let retryAfter = HTTPField.Name("Retry-After")!
 }

@@ -8,6 +8,8 @@ struct S3ServerError: Error, Sendable, Hashable {
     var resource: String?
     /// Extra fields of the body, such as `StringToSign` on SignatureDoesNotMatch.
     var details: [String: String] = [:]
+    /// Seconds a client should wait before retrying, sent as `Retry-After` (503 SlowDown).
+    var retryAfter: Int? = nil
 
     init(_ status: Int, _ code: S3ErrorCode, _ message: String, resource: String? = nil, details: [String: String] = [:]) {
         self.status = status

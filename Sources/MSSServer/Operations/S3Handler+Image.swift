@@ -54,9 +54,11 @@ extension S3Handler {
                 try renderer.render(sourcePath: sourcePath, process: process, watermarkFiles: files)
             }
         } catch is RenderPool.Full {
-            throw S3ServerError(
+            var busy = S3ServerError(
                 503, .slowDown,
                 "The image service is busy: \(renderPool.capacity) renders are running or waiting. Please retry shortly.")
+            busy.retryAfter = 1
+            throw busy
         } catch let error as ImagingError {
             // Too large and too slow included: the same request would fail the same way again, so
             // the client must change it, not retry it.
