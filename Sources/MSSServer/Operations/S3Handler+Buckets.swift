@@ -156,10 +156,18 @@ extension S3Handler {
             throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.")
         }
         var buffer = ByteBuffer()
-        for try await chunk in request.body {
-            var chunk = chunk
-            buffer.writeBuffer(&chunk)
-            if buffer.readableBytes > limit { throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.") }
+        do {
+            for try await chunk in request.body {
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
+                if buffer.readableBytes > limit { throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.") }
+            }
+        } catch let error as S3ServerError {
+            throw error
+        } catch {
+            // The HTTP layer failed to frame the body (bad chunk sizes, a connection that closed):
+            // the client's fault, as for object bodies.
+            throw S3ServerError(400, .incompleteBody, "The request body could not be read completely.")
         }
         let bytes = Array(buffer.readableBytesView)
         if let contentMD5 = request.header("content-md5"), contentMD5 != Digests.md5Base64(bytes) {
