@@ -76,11 +76,17 @@ MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http
     MSS_SERVER_PID="$(cat "$state/mss-server.pid")" MSS_SERVER_BINARY="$bin/mss-server" \
     MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
     MSS_CLI="$bin/mss" PATH="$venv/bin:$PATH" bash -c '
-        # Two runs: each folder has its own conftest module.
-        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/peers" && "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/cli"' "$venv" "$root"
+        # Two runs: each folder has its own conftest module. Both run even when the first fails.
+        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/peers"; peers=$?
+        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/cli"; cli=$?
+        [ $peers -eq 0 ] && exit $cli; exit $peers' "$venv" "$root"
 peer_status=$?
+log "fuzzing the wire parsers (libFuzzer, 20 s a target; Fuzz/README.md)"
+bash "$root/Fuzz/run.sh" 20
+fuzz_status=$?
 set -e
 [ $status -eq 0 ] && status=$peer_status
+[ $status -eq 0 ] && status=$fuzz_status
 if [ $status -ne 0 ]; then
     log "tests failed; the last lines of the server logs follow"
     tail -n 30 "$state/mss-server.log" "$state/moto.log" "$state/proxy.log" "$state/rgw/log/client.rgw.log" 2>/dev/null | tail -n 100 >&2 || true
