@@ -126,7 +126,10 @@ public struct KeyListing: AsyncSequence, Sendable {
                 buffer = (page.objects.map { ListEntry.object($0) } + fresh.map { .commonPrefix($0) })
                     .sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
                 buffer.reverse()
-                if page.isTruncated, let next = page.nextMarker, next != marker {
+                // S3 pages in UTF-8 byte order: a marker that does not move forward would page forever.
+                if page.isTruncated, let next = page.nextMarker,
+                    marker.map({ Array($0.utf8).lexicographicallyPrecedes(Array(next.utf8)) }) ?? true
+                {
                     marker = next
                 } else {
                     finished = true

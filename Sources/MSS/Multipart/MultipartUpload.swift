@@ -75,7 +75,8 @@ public struct MultipartUpload: Sendable, Hashable {
             let request = try Key(bucket: bucket, name: key).request("GET", query: query)
             let page = try bucket.connection.decode(ListPartsResult.self, from: try await bucket.connection.send(request))
             parts += page.parts
-            guard page.isTruncated, let next = page.nextPartNumberMarker ?? page.parts.last?.partNumber, next != marker
+            // Markers must move forward (they are at most 10,000), so a hostile server cannot page forever.
+            guard page.isTruncated, let next = page.nextPartNumberMarker ?? page.parts.last?.partNumber, next > (marker ?? 0)
             else { return parts }
             marker = next
         }
