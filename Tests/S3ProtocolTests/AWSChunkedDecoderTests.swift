@@ -79,7 +79,8 @@ import Testing
 
     /// The signed-trailer variant: the trailers are signed, chained to the final chunk's signature.
     func signedTrailerBody(trailers: [(String, String)], signature: String? = nil) -> [UInt8] {
-        var body = Self.body()
+        // The final chunk's header is followed by the trailers themselves, not by a blank line.
+        var body = Array(Self.body().dropLast(2))
         let values = Dictionary(trailers, uniquingKeysWith: { first, _ in first })
         let expected = Self.signer.trailerSignature(trailers: values, previousSignature: Self.signatures[2], date: Self.date)
         for (name, value) in trailers { body += Array("\(name):\(value)\r\n".utf8) }
@@ -97,11 +98,12 @@ import Testing
         #expect(forged?.kind == .signatureMismatch)
         // The checksum changed after signing: the signature no longer covers it.
         var altered = signedTrailerBody(trailers: [("x-amz-checksum-crc32c", "sOO8/Q==")])
-        let at = altered.count - 90
-        altered[at] = altered[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let value = Array("sOO8/Q==".utf8)
+        let at = try #require((0...(altered.count - value.count)).last { Array(altered[$0..<($0 + value.count)]) == value })
+        altered[at] = UInt8(ascii: "X")
         #expect(throws: AWSChunkedDecoder.Failure.self) { _ = try decode(altered, pieceSize: 1000, signedTrailer: true) }
         // No signature line at all.
-        var unsigned = Self.body()
+        var unsigned = Array(Self.body().dropLast(2))
         unsigned += Array("x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n".utf8)
         #expect(throws: AWSChunkedDecoder.Failure.self) { _ = try decode(unsigned, pieceSize: 1000, signedTrailer: true) }
     }

@@ -172,8 +172,7 @@ def free_port():
 def small_pool():
     """mss-server with one render thread, one waiting render and a 1 s time limit: (S3 endpoint,
     image endpoint, bucket)."""
-    if not binary_has_render_options():
-        pytest.skip("this mss-server has no --render-threads/--render-queue/--render-timeout options")
+    assert binary_has_render_options(), "mss-server lacks --render-threads/--render-queue/--render-timeout"
     from conftest import ACCESS_KEY, SECRET_KEY
 
     directory = tempfile.mkdtemp(prefix="mss-image-limits-")

@@ -99,8 +99,9 @@ public enum HTTPDate {
         init(_ date: Date) {
             let interval = date.timeIntervalSince1970
             let seconds: Int64
-            // Whole microseconds first: `…30.100` is held as `…30.0999…`, and truncating that
-            // to milliseconds would print `.099`.
+            // `…30.100` is held as `…30.0999…` (at year 912 as much as 8 µs off), so milliseconds
+            // are truncated only after allowing 10 µs: truncating straight away would print `.099`.
+            // `interval - floor(interval)` is exact, so nothing else is lost.
             if interval.isNaN {
                 seconds = 0
                 millisecond = 0
@@ -111,10 +112,17 @@ public enum HTTPDate {
                 seconds = HTTPDate.latest
                 millisecond = 999
             } else {
-                let micros = Int64((interval * 1_000_000).rounded())
-                let whole = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-                seconds = min(whole, HTTPDate.latest)
-                millisecond = Int(min(999, max(0, (micros - seconds * 1_000_000) / 1000)))
+                let whole = interval.rounded(.down)
+                let milliseconds = Int(((interval - whole) * 1000 + 0.01).rounded(.down))
+                if milliseconds >= 1000 {
+                    // Within 10 µs of the next second: that second, unless it is past the last.
+                    let next = Int64(whole) + 1
+                    seconds = min(next, HTTPDate.latest)
+                    millisecond = next > HTTPDate.latest ? 999 : 0
+                } else {
+                    seconds = Int64(whole)
+                    millisecond = milliseconds
+                }
             }
             let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             let secondOfDay = Int(seconds - days * 86_400)
