@@ -106,6 +106,15 @@ import Testing
         }
     }
 
+    /// Windows line endings are whitespace too: "\r\n" is one Swift Character (found by FuzzXML).
+    @Test func crlfIsWhitespace() throws {
+        let text = "<CompleteMultipartUpload>\r\n  <Part>\r\n    <PartNumber>1\r\n</PartNumber>\r\n    <ETag>\"e1\"</ETag>\r\n  </Part>\r\n</CompleteMultipartUpload>\r\n"
+        let document = try CompleteMultipartUpload(bytes: Array(text.utf8))
+        #expect(document.parts == [.init(partNumber: 1, etag: "\"e1\"")])
+        let root = try XML.parse(Array("<a>\r\n  <b>1</b>\r\n</a>".utf8))
+        #expect(root.text.isEmpty)
+    }
+
     @Test func xmlParsesEntitiesCDATAAndComments() throws {
         let root = try XML.parse("<?xml version=\"1.0\"?><!-- c --><r a=\"1&amp;2\"><t>&lt;&#65;&#x42;<![CDATA[<raw>]]></t><!-- x --><e/></r>")
         #expect(root.attributes["a"] == "1&2")

@@ -57,7 +57,7 @@ extension XML.Element {
 
     func int(_ name: String) throws(DocumentError) -> Int? {
         guard let text = string(name) else { return nil }
-        guard let value = Int(text) else { throw DocumentError(message: "<\(name)> is not a number: \(text)") }
+        guard let value = Int(text.trimmingXMLWhitespace()) else { throw DocumentError(message: "<\(name)> is not a number: \(text.prefix(40))") }
         return value
     }
 
@@ -85,8 +85,9 @@ extension XML.Element {
 
     func date(_ name: String) throws(DocumentError) -> Date? {
         guard let text = string(name) else { return nil }
-        guard let value = HTTPDate.parseISO8601(text) ?? HTTPDate.parseRFC1123(text) else {
-            throw DocumentError(message: "<\(name)> is not a date: \(text)")
+        let trimmed = text.trimmingXMLWhitespace()
+        guard let value = HTTPDate.parseISO8601(trimmed) ?? HTTPDate.parseRFC1123(trimmed) else {
+            throw DocumentError(message: "<\(name)> is not a date: \(text.prefix(40))")
         }
         return value
     }
