@@ -60,7 +60,10 @@ import Testing
         #expect(HTTPDate.iso8601(Date(timeIntervalSince1970: 1_175_024_202.001)) == "2007-03-27T19:36:42.001Z")
         #expect(HTTPDate.rfc1123(Date(timeIntervalSince1970: -1)) == "Wed, 31 Dec 1969 23:59:59 GMT")
         // Milliseconds that binary floating point holds as .0999… (found by FuzzHTTPDate).
-        for text in ["2004-10-12T17:50:30.100Z", "0912-02-01T00:00:00.060Z", "9999-12-31T23:59:59.999Z"] {
+        for text in [
+            "2004-10-12T17:50:30.100Z", "0912-02-01T00:00:00.060Z", "9999-12-31T23:59:59.999Z", "9999-02-01T23:59:59.899Z",
+            "8783-01-01T12:00:00.123Z",
+        ] {
             #expect(HTTPDate.parseISO8601(text).map(HTTPDate.iso8601) == text)
         }
         #expect(HTTPDate.parseISO8601Basic("99991231T235960Z") == nil)

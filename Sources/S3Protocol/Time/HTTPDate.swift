@@ -99,9 +99,10 @@ public enum HTTPDate {
         init(_ date: Date) {
             let interval = date.timeIntervalSince1970
             let seconds: Int64
-            // `…30.100` is held as `…30.0999…` (at year 912 as much as 8 µs off), so milliseconds
-            // are truncated only after allowing 10 µs: truncating straight away would print `.099`.
-            // `interval - floor(interval)` is exact, so nothing else is lost.
+            // `…30.100` is held as `…30.0999…` (off by up to half the spacing of doubles there: 30 µs
+            // near year 9999), so milliseconds are truncated only after allowing that spacing, or
+            // 10 µs: truncating straight away would print `.099`. `interval - floor(interval)` is
+            // exact, so nothing else is lost.
             if interval.isNaN {
                 seconds = 0
                 millisecond = 0
@@ -113,7 +114,8 @@ public enum HTTPDate {
                 millisecond = 999
             } else {
                 let whole = interval.rounded(.down)
-                let milliseconds = Int(((interval - whole) * 1000 + 0.01).rounded(.down))
+                let slack = max(0.01, interval.ulp * 1000)
+                let milliseconds = Int(((interval - whole) * 1000 + slack).rounded(.down))
                 if milliseconds >= 1000 {
                     // Within 10 µs of the next second: that second, unless it is past the last.
                     let next = Int64(whole) + 1
