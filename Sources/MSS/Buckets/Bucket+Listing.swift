@@ -107,11 +107,13 @@ public struct KeyListing: AsyncSequence, Sendable {
         var marker: String?
         var buffer: [ListEntry] = []
         var seenPrefixes: Set<String> = []
+        var seenMarkers: Set<String> = []
         var finished = false
 
         init(listing: KeyListing, marker: String?) {
             self.listing = listing
             self.marker = marker
+            if let marker { seenMarkers.insert(marker) }
         }
 
         public mutating func next() async throws -> ListEntry? {
@@ -126,10 +128,9 @@ public struct KeyListing: AsyncSequence, Sendable {
                 buffer = (page.objects.map { ListEntry.object($0) } + fresh.map { .commonPrefix($0) })
                     .sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
                 buffer.reverse()
-                // S3 pages in UTF-8 byte order: a marker that does not move forward would page forever.
-                if page.isTruncated, let next = page.nextMarker,
-                    marker.map({ Array($0.utf8).lexicographicallyPrecedes(Array(next.utf8)) }) ?? true
-                {
+                // A marker seen before would page forever. Markers need not be keys (moto's are
+                // opaque tokens), so "seen before" is the test, not "after the last one".
+                if page.isTruncated, let next = page.nextMarker, seenMarkers.insert(next).inserted {
                     marker = next
                 } else {
                     finished = true
