@@ -43,14 +43,6 @@ import Testing
     }
 
     @Test func refusesSkewWrongKeysAndTampering() {
-        func code(_ request: SignableRequest) -> S3ErrorCode? {
-            do {
-                _ = try Self.authenticator.authenticate(Self.incoming(request), now: Self.now)
-                return nil
-            } catch {
-                return error.code
-            }
-        }
         #expect(code(signV4(at: Self.now.addingTimeInterval(-16 * 60))) == .requestTimeTooSkewed)
         #expect(code(signV4(at: Self.now.addingTimeInterval(16 * 60))) == .requestTimeTooSkewed)
         #expect(code(signV2(at: Self.now.addingTimeInterval(3600))) == .requestTimeTooSkewed)
@@ -87,6 +79,7 @@ import Testing
         #expect(extended?.code == .signatureDoesNotMatch)
     }
 
+    /// The code a request is refused with; nil when it is accepted.
     func code(_ request: SignableRequest) -> S3ErrorCode? {
         do {
             _ = try Self.authenticator.authenticate(Self.incoming(request), now: Self.now)
@@ -131,17 +124,18 @@ import Testing
         hostless.headers.add("host", "127.0.0.1:9000")
         #expect(code(hostless) == "AuthorizationQueryParametersError")
 
-        var put = SignableRequest(method: "PUT", path: "/bucket/a", headers: SignableHeaders([("host", "127.0.0.1:9000")]))
+        // The hash rides in the query, signed with the rest; the server reads there what the body
+        // must match.
         let hash = Digests.sha256Hex(Array("A".utf8))
-        put.query = v4.presignedQuery(put, expires: 300, date: Self.now, payloadHash: hash) + [QueryItem("X-Amz-Content-Sha256", hash)]
-        // The hash travels in the query too, where the server reads what the body must match.
-        var signedQuery = put.query.filter { $0.name != "X-Amz-Signature" && $0.name != "X-Amz-Content-Sha256" }
-        signedQuery.append(QueryItem("X-Amz-Content-Sha256", hash))
-        var request = SignableRequest(method: "PUT", path: "/bucket/a", query: signedQuery, headers: put.headers)
-        let canonical = v4.canonicalRequest(request, signedHeaders: ["host"], payloadHash: hash)
-        request.query.append(QueryItem("X-Amz-Signature", v4.signature(stringToSign: v4.stringToSign(canonicalRequest: canonical, date: Self.now), date: Self.now)))
-        let authentication = try Self.authenticator.authenticate(Self.incoming(request), now: Self.now)
-        #expect(authentication.payloadHash == hash)
+        var put = SignableRequest(
+            method: "PUT", path: "/bucket/a", query: [QueryItem("X-Amz-Content-Sha256", hash)],
+            headers: SignableHeaders([("host", "127.0.0.1:9000")]))
+        put.query = v4.presignedQuery(put, expires: 300, date: Self.now, payloadHash: hash)
+        #expect(try Self.authenticator.authenticate(Self.incoming(put), now: Self.now).payloadHash == hash)
+        // Added to a URL signed without it, the parameter breaks the signature.
+        var unsigned = SignableRequest(method: "PUT", path: "/bucket/a", headers: put.headers)
+        unsigned.query = v4.presignedQuery(unsigned, expires: 300, date: Self.now) + [QueryItem("X-Amz-Content-Sha256", hash)]
+        #expect(code(unsigned) == .signatureDoesNotMatch)
     }
 
     @Test func hostileNumbersAndDatesAreRefusedNotTrapped() {

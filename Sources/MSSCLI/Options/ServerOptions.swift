@@ -127,22 +127,12 @@ public struct ServerOptions: ParsableArguments {
             guard (0...100_000).contains(renderQueue) else { throw ValidationError("--render-queue must be 0 to 100000") }
             configuration.renderQueueLimit = renderQueue
         }
-        if let idleTimeout {
-            guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 86_400 else {
-                throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds")
-            }
-            configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1000).rounded(.up)))
-        }
+        if let idleTimeout { configuration.idleTimeout = try Self.duration(idleTimeout, "--idle-timeout", atMost: 86_400) }
         if let maxConnections {
             guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000") }
             configuration.maximumConnections = maxConnections
         }
-        if let renderTimeout {
-            guard renderTimeout.isFinite, renderTimeout > 0, renderTimeout <= 3600 else {
-                throw ValidationError("--render-timeout must be more than 0 and at most 3600 seconds")
-            }
-            configuration.renderTimeout = .milliseconds(Int64((renderTimeout * 1000).rounded(.up)))
-        }
+        if let renderTimeout { configuration.renderTimeout = try Self.duration(renderTimeout, "--render-timeout", atMost: 3600) }
         let server = try await MSSServer(configuration: configuration, logger: logger)
         let host = address.contains(":") ? "[\(address)]" : address
         let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil)
@@ -173,5 +163,14 @@ public struct ServerOptions: ParsableArguments {
                 state.record(imagePort: bound)
             })
         state.remove()
+    }
+
+    /// Seconds given on the command line as a `Duration`, checked before converting (a Double
+    /// past Int64's range would trap).
+    static func duration(_ seconds: Double, _ option: String, atMost limit: Double) throws -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= limit else {
+            throw ValidationError("\(option) must be more than 0 and at most \(Int(limit)) seconds")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 }

@@ -136,21 +136,9 @@ struct StoreScan: Sendable {
         var objects: [String: StoredObject] = [:]
         for file in files where file.lastPathComponent.hasSuffix(".json") {
             let hash = String(file.lastPathComponent.dropLast(".json".count))
-            switch decode(StoredObject.self, at: file) {
-            case .decoded(let object):
-                if let problem = Self.objectProblem(object, hash: hash) {
-                    damaged.append(DamagedFile(path: file.path, reason: problem))
-                    continue
-                }
-                byHash[hash] = object
-                objects[object.key] = object
-            case .damaged(let reason):
-                damaged.append(DamagedFile(path: file.path, reason: reason))
-            case .future(let version):
-                futureFormat.append(FutureFormatError(path: file.path, version: version))
-            case .missing:
-                continue
-            }
+            guard let object = usable(StoredObject.self, at: file, problem: { Self.objectProblem($0, hash: hash) }) else { continue }
+            byHash[hash] = object
+            objects[object.key] = object
         }
         var present = Set<String>()
         var kept = 0
@@ -168,6 +156,23 @@ struct StoreScan: Sendable {
             missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
         }
         return (objects, kept)
+    }
+
+    /// The metadata at `url` when it decodes and `problem` finds nothing wrong with it; otherwise
+    /// nil, with the file recorded as damaged or of a future format (a missing file is neither).
+    private mutating func usable<T: Decodable>(_ type: T.Type, at url: URL, problem: (T) -> String?) -> T? {
+        switch decode(type, at: url) {
+        case .decoded(let value):
+            guard let reason = problem(value) else { return value }
+            damaged.append(DamagedFile(path: url.path, reason: reason))
+        case .damaged(let reason):
+            damaged.append(DamagedFile(path: url.path, reason: reason))
+        case .future(let version):
+            futureFormat.append(FutureFormatError(path: url.path, version: version))
+        case .missing:
+            break
+        }
+        return nil
     }
 
     /// What makes decoded object metadata unusable: anything that would point outside its own
@@ -188,36 +193,15 @@ struct StoreScan: Sendable {
         guard Self.isDirectory(directory) else { return }
         let recordURL = directory.appendingPathComponent("upload.json")
         let files = Self.entries(directory)
-        var record: MultipartUploadRecord?
-        switch decode(MultipartUploadRecord.self, at: recordURL) {
-        case .decoded(let decoded) where decoded.id == id && decoded.template.size >= 0:
-            record = decoded
-        case .decoded:
-            damaged.append(DamagedFile(path: recordURL.path, reason: "it describes another upload than the folder it lies in"))
-        case .damaged(let reason):
-            damaged.append(DamagedFile(path: recordURL.path, reason: reason))
-        case .future(let version):
-            futureFormat.append(FutureFormatError(path: recordURL.path, version: version))
-        case .missing:
-            break
+        let record = usable(MultipartUploadRecord.self, at: recordURL) { decoded in
+            decoded.id == id && decoded.template.size >= 0 ? nil : "it describes another upload than the folder it lies in"
         }
         var parts: [Int: PartRecord] = [:]
         for file in files {
             let name = file.lastPathComponent
             guard name.hasPrefix("part-"), name.hasSuffix(".json") else { continue }
-            switch decode(PartRecord.self, at: file) {
-            case .decoded(let part):
-                if let problem = Self.partProblem(part, fileName: name) {
-                    damaged.append(DamagedFile(path: file.path, reason: problem))
-                } else {
-                    parts[part.number] = part
-                }
-            case .damaged(let reason):
-                damaged.append(DamagedFile(path: file.path, reason: reason))
-            case .future(let version):
-                futureFormat.append(FutureFormatError(path: file.path, version: version))
-            case .missing:
-                continue
+            if let part = usable(PartRecord.self, at: file, problem: { Self.partProblem($0, fileName: name) }) {
+                parts[part.number] = part
             }
         }
         guard let record else {
