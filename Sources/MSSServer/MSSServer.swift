@@ -105,7 +105,9 @@ public struct MSSServer: Sendable {
     private func serve(_ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let app = Application(
             responder: handler,
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(
                 address: .hostname(configuration.address, port: port), serverName: "mss-server",
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),

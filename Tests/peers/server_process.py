@@ -23,10 +23,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def drop_expect_header(request, **_):
-    request.headers.pop("Expect", None)
-
-
 class ServerProcess:
     def __init__(self, data_dir, log_path, extra_args=()):
         assert BINARY, "MSS_SERVER_BINARY is not set: scripts/test.sh exports it"
@@ -90,9 +86,6 @@ class ServerProcess:
             region_name="us-east-1",
             config=Config(signature_version=signature, s3={"addressing_style": "path"}, retries={"max_attempts": 1},
                           connect_timeout=3, read_timeout=read_timeout, max_pool_connections=4))
-        # mss-server does not answer `Expect: 100-continue` with an interim 100, so botocore would
-        # wait a second before every body; send bodies at once instead.
-        made.meta.events.register("before-send.s3", drop_expect_header)
         self.clients.append(made)
         return made
 

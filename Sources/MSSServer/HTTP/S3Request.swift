@@ -10,6 +10,9 @@ struct S3Request: Sendable {
     var bucket: String?
     var key: String?
     var body: RequestBody
+    /// Lets a client that sent `Expect: 100-continue` send the body; the body readers open it,
+    /// so it opens only after authentication, authorisation and the operation's own checks.
+    var continueGate = ContinueGate(channel: nil, expectsContinue: false)
 
     /// Parses path-style addressing: `/`, `/bucket[/]`, `/bucket/key`.
     init(_ request: Request) throws(S3ServerError) {

@@ -155,6 +155,7 @@ extension S3Handler {
         if let length = request.header("content-length").flatMap(Int.init), length > limit {
             throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.")
         }
+        request.continueGate.open()
         var buffer = ByteBuffer()
         do {
             for try await chunk in request.body {

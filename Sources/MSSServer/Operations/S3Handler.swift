@@ -10,7 +10,7 @@ import S3Protocol
 /// do, and dispatches to one operation. Every answer carries `x-amz-request-id`; every failure is
 /// an S3 XML error.
 struct S3Handler: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = S3RequestContext
 
     /// Which listener the handler answers: the S3 API, or the image service on its own port.
     enum Service: Sendable {
@@ -31,7 +31,8 @@ struct S3Handler: HTTPResponder {
         let requestID = Self.makeRequestID()
         var response: Response
         do {
-            let s3 = try S3Request(request)
+            var s3 = try S3Request(request)
+            s3.continueGate = ContinueGate(channel: context.channel, expectsContinue: ExpectContinueHandler.expectsContinue(request.headers))
             let authentication = try authenticator.authenticate(s3.authenticationInput)
             switch service {
             case .storage: response = try await dispatch(s3, authentication: authentication)

@@ -40,6 +40,8 @@ enum BodyReceiver {
         case .unsignedChunks, .plain:
             decoder = isChunked ? AWSChunkedDecoder(verifying: nil) : nil
         }
+        // Everything the headers can refuse has been refused: the client may send the body.
+        request.continueGate.open()
         let wanted = requestedChecksums(request)
         var md5 = Insecure.MD5()
         let signedHash: String? = if case .plain(let hash) = mode { hash } else { nil }
