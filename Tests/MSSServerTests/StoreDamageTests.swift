@@ -157,13 +157,7 @@ import Testing
     @Test func unknownFieldsAndMissingVersionsAreNotDamage() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let metadataPath: String
-        do {
-            let store = try await ObjectStore(path: root)
-            try await store.createBucket("bucket", acl: .publicRead)
-            try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "kept")
-            metadataPath = StoreFixture.metadataPath(store, bucket: "bucket", key: "k")
-        }
+        let metadataPath = try await StoreFixture.oneObject(at: root, acl: .publicRead, body: "kept")
         // As written before versions existed, plus a field some later version added.
         try StoreFixture.editJSON(metadataPath) { document in
             document["formatVersion"] = nil
@@ -222,13 +216,7 @@ import Testing
     @Test func metadataPointingOutsideItsShardIsDamage() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let metadataPath: String
-        do {
-            let store = try await ObjectStore(path: root)
-            try await store.createBucket("bucket", acl: .private)
-            try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "x")
-            metadataPath = StoreFixture.metadataPath(store, bucket: "bucket", key: "k")
-        }
+        let metadataPath = try await StoreFixture.oneObject(at: root, acl: .private, body: "x")
         try StoreFixture.editJSON(metadataPath) { $0["version"] = "../../../../../etc/passwd" }
         let reopened = try await ObjectStore(path: root)
         #expect(try await reopened.object(bucket: "bucket", key: "k") == nil)

@@ -32,6 +32,14 @@ enum StoreFixture {
         return try String(contentsOfFile: store.dataPath(bucket: bucket, object: object), encoding: .utf8)
     }
 
+    /// A store at `root` holding one object, `bucket/k`, closed again; the path of its metadata.
+    static func oneObject(at root: String, acl: StoredACL, body: String) async throws -> String {
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("bucket", acl: acl)
+        try await put(store, bucket: "bucket", key: "k", body: body)
+        return metadataPath(store, bucket: "bucket", key: "k")
+    }
+
     static func metadataPath(_ store: ObjectStore, bucket: String, key: String) -> String {
         store.shardDirectory(bucket: bucket, key: key).appendingPathComponent("\(ObjectStore.keyHash(key)).json").path
     }
