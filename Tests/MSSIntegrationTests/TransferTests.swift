@@ -169,7 +169,7 @@ import Testing
                 DownloadResumeRecord(
                     bucket: bucket.name, key: "obj", etag: "stale", size: 21 << 20, partSize: 5 << 20,
                     partialPath: target + ".mss-partial", finishedParts: [1, 2, 3]), to: record)
-            FileManager.default.createFile(atPath: target + ".mss-partial", contents: Data(repeating: 0, count: 21 << 20))
+            #expect(FileManager.default.createFile(atPath: target + ".mss-partial", contents: Data(repeating: 0, count: 21 << 20)))
             try await transfers.download(bucket.newKey("obj"), toFile: target, resumeFile: record)
             #expect(try md5Hex(ofFile: target) == (try md5Hex(ofFile: source)))
 

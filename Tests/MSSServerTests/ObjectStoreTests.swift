@@ -78,9 +78,9 @@ import Testing
             try await put(store, bucket: "bucket", key: "../../outside", body: "second")
             // An upload interrupted before its commit, and a data file no metadata points to.
             let tmp = store.temporaryPath()
-            FileManager.default.createFile(atPath: tmp, contents: Data("half".utf8))
+            #expect(FileManager.default.createFile(atPath: tmp, contents: Data("half".utf8)))
             let shard = store.shardDirectory(bucket: "bucket", key: "../../outside")
-            FileManager.default.createFile(atPath: shard.appendingPathComponent("orphan.version").path, contents: Data())
+            #expect(FileManager.default.createFile(atPath: shard.appendingPathComponent("orphan.version").path, contents: Data()))
         }
         // The first version's bytes are superseded garbage; the orphan may be all that is left of
         // an object, so it stays.

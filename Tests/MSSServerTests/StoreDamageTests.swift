@@ -108,7 +108,7 @@ import Testing
             try await StoreFixture.put(store, bucket: "bucket", key: "old", body: "v2")  // v1's bytes: superseded
             try await StoreFixture.put(store, bucket: "bucket", key: "new", body: "from the future")
             metadataPath = StoreFixture.metadataPath(store, bucket: "bucket", key: "new")
-            FileManager.default.createFile(atPath: store.temporaryPath(), contents: Data("half".utf8))
+            #expect(FileManager.default.createFile(atPath: store.temporaryPath(), contents: Data("half".utf8)))
             try Data("garbage".utf8).write(to: URL(fileURLWithPath: StoreFixture.metadataPath(store, bucket: "bucket", key: "old")))
         }
         // A future layout may change any field; only the version tells it from damage.
@@ -139,7 +139,7 @@ import Testing
                 try await store.createBucket("bucket", acl: .private)
                 let upload = try await store.createUpload(bucket: "bucket", template: StoreFixture.object("k", size: 0))
                 let temporary = store.temporaryPath()
-                FileManager.default.createFile(atPath: temporary, contents: Data("part".utf8))
+                #expect(FileManager.default.createFile(atPath: temporary, contents: Data("part".utf8)))
                 try await store.commitPart(
                     PartRecord(number: 1, size: 4, etag: "x", lastModified: Date()), upload: upload.id, temporaryPath: temporary)
                 path = switch target {
@@ -194,10 +194,10 @@ import Testing
             orphanPath = store.dataPath(bucket: "bucket", object: lost)
             try FileManager.default.createDirectory(
                 atPath: (orphanPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: orphanPath, contents: Data("only copy".utf8))
+            #expect(FileManager.default.createFile(atPath: orphanPath, contents: Data("only copy".utf8)))
             // A file in k's shard that is not named after k's hash: not provably k's.
             misplacedPath = (secondPath as NSString).deletingLastPathComponent + "/stray-file"
-            FileManager.default.createFile(atPath: misplacedPath, contents: Data("?".utf8))
+            #expect(FileManager.default.createFile(atPath: misplacedPath, contents: Data("?".utf8)))
         }
         #expect(FileManager.default.fileExists(atPath: firstPath))
         let reopened = try await ObjectStore(path: root)

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import NIOCore
 public import S3Protocol
 
@@ -16,7 +16,7 @@ extension MultipartUpload {
         var collected = ByteBuffer()
         for try await var chunk in bytes {
             collected.writeBuffer(&chunk)
-            if collected.readableBytes > 5 << 30 {
+            if collected.readableBytes > S3Limits.maximumPutSize {
                 throw MSSClientError.invalidArgument("a part may hold at most 5 GiB")
             }
         }

@@ -1,9 +1,9 @@
-public import Foundation
+import Foundation
 import S3Protocol
 
 extension TransferManager {
     /// S3's largest single-request copy.
-    public static let maximumSingleCopy: Int64 = 5 << 30
+    public static let maximumSingleCopy = S3Limits.maximumPutSize
 
     /// Copies `source` to `destination` on the server: one CopyObject up to `singleCopyLimit`
     /// (5 GiB, S3's limit), parallel UploadPartCopy ranges above it. Metadata is kept.

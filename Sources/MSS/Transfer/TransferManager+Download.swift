@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Crypto
 import NIOCore
 import NIOFileSystem

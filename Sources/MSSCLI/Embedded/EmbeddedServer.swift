@@ -76,7 +76,7 @@ struct EmbeddedServer {
         environment["MSS_ACCESS_KEY"] = credentials.accessKey
         environment["MSS_SECRET_KEY"] = credentials.secretKey
         process.environment = environment
-        FileManager.default.createFile(atPath: home.embeddedLog.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: home.embeddedLog.path, contents: nil, attributes: [.posixPermissions: 0o600])
         let log = try FileHandle(forWritingTo: home.embeddedLog)
         log.seekToEndOfFile()
         process.standardOutput = log

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `mss-server --check DIR` prints: every problem in a data directory, and what a start of
 /// the server would repair, found without changing anything.
