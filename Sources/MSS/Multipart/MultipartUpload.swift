@@ -23,7 +23,7 @@ public struct MultipartUpload: Sendable, Hashable {
     }
 
     /// S3's part numbers run from 1 to 10,000.
-    public static let partNumbers = 1...10_000
+    public static let partNumbers = S3Limits.partNumbers
 
     private func partRequest(_ method: String, partNumber: Int) throws -> S3Request {
         guard Self.partNumbers.contains(partNumber) else {

@@ -14,7 +14,7 @@ extension S3Handler {
     }
 
     private func partNumber(_ request: S3Request) throws -> Int {
-        guard let text = request.query.value(for: "partNumber"), let number = Int(text), (1...10_000).contains(number) else {
+        guard let text = request.query.value(for: "partNumber"), let number = Int(text), S3Limits.partNumbers.contains(number) else {
             throw S3ServerError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive")
         }
         return number
@@ -64,7 +64,7 @@ extension S3Handler {
     func listParts(_ request: S3Request, bucket: String, key: String) async throws -> Response {
         let id = try uploadID(request)
         _ = try await store.upload(id, bucket: bucket, key: key)
-        let marker = try Self.intParameter(request.query, "part-number-marker", default: 0, range: 0...10_000)
+        let marker = try Self.intParameter(request.query, "part-number-marker", default: 0, range: 0...S3Limits.partNumbers.upperBound)
         let maxParts = try Self.intParameter(request.query, "max-parts", default: 1000, range: 0...Int.max)
         let all = await store.parts(of: id).filter { $0.number > marker }
         let page = Array(all.prefix(min(maxParts, 1000)))

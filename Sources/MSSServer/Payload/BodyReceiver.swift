@@ -17,8 +17,7 @@ struct ReceivedBody: Sendable {
 }
 
 enum BodyReceiver {
-    /// The largest single PUT, as in S3.
-    static let maximumObjectSize: Int64 = 5 << 30
+    static let maximumObjectSize = S3Limits.maximumPutSize
 
     /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
     static func receive(_ request: S3Request, authentication: Authentication, to path: String) async throws -> ReceivedBody {
@@ -147,7 +146,8 @@ enum BodyReceiver {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw S3ServerError.invalidArgument("\(header) must be a non-negative number of bytes.")
         }
-        guard text.utf8.count <= 18, let value = Int64(text), value <= maximumObjectSize else {
+        // Digits only by now, so nil means more than 18 significant digits: far too large too.
+        guard let value = S3Limits.decimal(text), value <= maximumObjectSize else {
             throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
         }
         return value

@@ -52,8 +52,6 @@ struct StoreScan: Sendable {
     /// Files moved to `.mss/damaged` by earlier starts.
     var setAside: [String] = []
 
-    /// The largest part S3 accepts; a part record claiming more is not trusted.
-    static let maximumPartSize: Int64 = 5 << 30
 
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -222,13 +220,13 @@ struct StoreScan: Sendable {
     }
 
     static func partProblem(_ part: PartRecord, fileName: String) -> String? {
-        guard (1...10_000).contains(part.number), fileName == ObjectStore.partRecordName(part.number) else {
+        guard S3Limits.partNumbers.contains(part.number), fileName == ObjectStore.partRecordName(part.number) else {
             return "it describes part \(part.number), not the part its name says"
         }
         if let file = part.file, !isPlainName(file) || !file.hasPrefix("part-") || file.hasSuffix(".json") {
             return "its data file name \(file.debugDescription) is not a part file name"
         }
-        guard (0...maximumPartSize).contains(part.size) else { return "its size \(part.size) is out of range" }
+        guard (0...S3Limits.maximumPutSize).contains(part.size) else { return "its size \(part.size) is out of range" }
         return nil
     }
 

@@ -3,6 +3,8 @@
 public enum S3Limits {
     /// The largest object S3 stores: 5 TiB.
     public static let maximumObjectSize: Int64 = 5 << 40
+    /// The largest single PUT, part or single-request copy: 5 GiB.
+    public static let maximumPutSize: Int64 = 5 << 30
     /// Part numbers of a multipart upload.
     public static let partNumbers: ClosedRange<Int> = 1...10_000
     /// Counts a listing may carry (max-keys, key counts, max-parts): S3 answers at most 1,000, but

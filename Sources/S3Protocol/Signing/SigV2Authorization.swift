@@ -35,8 +35,7 @@ public struct SigV2Authorization: Sendable, Hashable {
         else {
             throw SignatureParseError(403, .accessDenied, "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
         }
-        guard expiresText.utf8.count <= 12, expiresText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let expires = Int64(expiresText),
-            expires <= Self.latestExpiry
+        guard let expires = S3Limits.decimal(expiresText), expires <= Self.latestExpiry
         else {
             throw SignatureParseError(403, .accessDenied, "Invalid date (should be seconds since epoch): \(expiresText.prefix(64))")
         }
