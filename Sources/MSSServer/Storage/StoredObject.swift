@@ -20,7 +20,21 @@ struct StoredObject: Codable, Sendable, Hashable {
     /// Names the data file; a new one per write, so a reader of an older version is never mixed
     /// with a newer one.
     var version: String
+    /// The S3 version id; nil is the `null` version, the only one a never-versioned bucket has
+    /// and the one writes make while versioning is suspended.
+    var versionID: String? = nil
+    /// Present and true on a delete marker; absent in documents of ordinary versions.
+    var deleteMarker: Bool? = nil
     var formatVersion: FormatVersion = .current
+
+    /// A delete marker: a version without bytes that makes the key look deleted.
+    var isDeleteMarker: Bool {
+        get { deleteMarker ?? false }
+        set { deleteMarker = newValue ? true : nil }
+    }
+
+    /// The version id as S3 shows it.
+    var versionIDText: String { versionID ?? "null" }
 }
 
 /// The canned ACLs the server understands.
@@ -47,5 +61,13 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var name: String
     var created: Date
     var acl: StoredACL
+    /// nil until versioning is first configured; a bucket never goes back to nil.
+    var versioning: VersioningState? = nil
     var formatVersion: FormatVersion = .current
+}
+
+/// A bucket's versioning, once configured.
+enum VersioningState: String, Codable, Sendable, Hashable {
+    case enabled = "Enabled"
+    case suspended = "Suspended"
 }
