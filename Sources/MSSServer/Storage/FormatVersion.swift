@@ -6,9 +6,14 @@
 struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     var rawValue: Int
 
-    /// What this server writes and the newest it understands.
-    static let current = FormatVersion(rawValue: 1)
+    /// The newest this server understands.
+    static let current = versions
     static let initial = FormatVersion(rawValue: 1)
+    /// Documents that use versioning: version ids, delete markers, noncurrent versions, a
+    /// bucket's versioning state. Only those carry it, so a store that never used versioning
+    /// stays readable by a server that predates it, and one that did is refused by such a
+    /// server instead of being misread (its noncurrent versions taken for garbage).
+    static let versions = FormatVersion(rawValue: 2)
 
     init(rawValue: Int) {
         self.rawValue = rawValue

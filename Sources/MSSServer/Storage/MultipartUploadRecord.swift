@@ -8,7 +8,7 @@ struct MultipartUploadRecord: Codable, Sendable, Hashable {
     var initiated: Date
     /// Content type, headers, metadata and ACL that the completed object gets.
     var template: StoredObject
-    var formatVersion: FormatVersion = .current
+    var formatVersion: FormatVersion = .initial
 }
 
 /// One uploaded part, kept as `part-NNNNN.json` beside its bytes.
@@ -22,5 +22,5 @@ struct PartRecord: Codable, Sendable, Hashable {
     /// completion reading the parts it validated is never handed the bytes of a later upload of
     /// the same number. Nil in records from before names were unique: the bytes are `part-NNNNN`.
     var file: String? = nil
-    var formatVersion: FormatVersion = .current
+    var formatVersion: FormatVersion = .initial
 }

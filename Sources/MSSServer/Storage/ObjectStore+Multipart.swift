@@ -68,7 +68,7 @@ extension ObjectStore {
         }
         var part = part
         part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
-        part.formatVersion = .current
+        part.formatVersion = .initial
         let directory = uploadDirectory(id)
         let path = partDataPath(upload: id, part: part)
         var recorded = false

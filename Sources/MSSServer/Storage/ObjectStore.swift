@@ -8,9 +8,9 @@ import S3Protocol
 ///
 /// Layout, all under `root`:
 /// - `buckets/NAME/bucket.json`: the bucket (names are checked by ``NameRules`` before use).
-/// - `buckets/NAME/objects/HH/HASH.json`: an object's metadata, HASH being the SHA-256 of its key,
-///   so no key, however odd, ever becomes a path.
-/// - `buckets/NAME/objects/HH/HASH.VERSION`: its bytes, one file per write.
+/// - `buckets/NAME/objects/HH/HASH.json`: every version of a key (``StoredKey``), HASH being the
+///   SHA-256 of the key, so no key, however odd, ever becomes a path.
+/// - `buckets/NAME/objects/HH/HASH.VERSION`: the bytes of one version, one file per write.
 /// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads;
 ///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``).
 ///
@@ -22,8 +22,12 @@ actor ObjectStore {
     nonisolated let root: URL
     let logger: Logger
     private var buckets: [String: StoredBucket] = [:]
-    private var objects: [String: [String: StoredObject]] = [:]
+    private var objects: [String: [String: StoredKey]] = [:]
+    /// The keys a listing shows: those whose newest version is not a delete marker.
     private var sortedKeys: [String: SortedKeys] = [:]
+    /// Every key with a version, for buckets that have had versioning; in the others every key
+    /// is in `sortedKeys`.
+    private var allKeys: [String: SortedKeys] = [:]
     /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
     private var keptFiles: [String: Int] = [:]
     private let encoder: JSONEncoder = {
@@ -51,9 +55,14 @@ actor ObjectStore {
         for (name, bucket) in scan.buckets {
             buckets[name] = bucket.stored
             objects[name] = bucket.objects
-            var keys = SortedKeys()
-            for key in bucket.objects.keys { keys.insert(Array(key.utf8)) }
-            sortedKeys[name] = keys
+            var live = SortedKeys()
+            for (key, stored) in bucket.objects where stored.current != nil { live.insert(Array(key.utf8)) }
+            sortedKeys[name] = live
+            if bucket.stored.versioning != nil {
+                var every = SortedKeys()
+                for key in bucket.objects.keys { every.insert(Array(key.utf8)) }
+                allKeys[name] = every
+            }
             if bucket.keptFiles > 0 { keptFiles[name] = bucket.keptFiles }
         }
         for (id, upload) in scan.uploads {
@@ -139,14 +148,12 @@ actor ObjectStore {
         }
     }
 
+    /// Deletes an empty bucket (no version of any key, delete markers included) and, as S3
+    /// does, the multipart uploads still in progress in it.
     func deleteBucket(_ name: String) throws(S3ServerError) {
         _ = try bucket(name)
         guard objects[name]?.isEmpty ?? true else {
             throw S3ServerError(409, .bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
-        }
-        guard !uploadsByID.values.contains(where: { $0.bucket == name }) else {
-            throw S3ServerError(
-                409, .bucketNotEmpty, "The bucket you tried to delete has multipart uploads in progress", resource: "/\(name)")
         }
         guard keptFiles[name] == nil else {
             throw S3ServerError(
@@ -162,31 +169,72 @@ actor ObjectStore {
         buckets[name] = nil
         objects[name] = nil
         sortedKeys[name] = nil
+        allKeys[name] = nil
+        // After the bucket: a crash in between leaves uploads of a missing bucket, which can
+        // still be aborted, rather than a bucket that lost its uploads but still exists.
+        for (id, upload) in uploadsByID where upload.bucket == name {
+            abortUpload(id)
+        }
     }
 
     // MARK: Objects
 
-    func object(bucket: String, key: String) throws(S3ServerError) -> StoredObject? {
+    /// The object a plain GET of `key` finds: nil when there is none or its newest version is a
+    /// delete marker. With `versionID`, exactly that version, delete markers included.
+    func object(bucket: String, key: String, versionID: String? = nil) throws(S3ServerError) -> StoredObject? {
         _ = try self.bucket(bucket)
-        return objects[bucket]?[key]
+        guard let stored = objects[bucket]?[key] else { return nil }
+        guard let versionID else { return stored.current }
+        return stored.version(versionID == "null" ? nil : versionID)
+    }
+
+    /// Every version of `key`.
+    func storedKey(bucket: String, key: String) -> StoredKey? {
+        objects[bucket]?[key]
+    }
+
+    /// Every key with a version, delete markers included, in S3's order.
+    func versionedKeys(_ bucket: String) -> SortedKeys {
+        allKeys[bucket] ?? sortedKeys[bucket] ?? SortedKeys()
+    }
+
+    /// Puts a changed bucket record in the index; the first versioning configuration starts
+    /// the bucket's index of every key, which until then is the index of live keys.
+    func replaceBucket(_ bucket: StoredBucket) {
+        if bucket.versioning != nil && allKeys[bucket.name] == nil {
+            allKeys[bucket.name] = sortedKeys[bucket.name] ?? SortedKeys()
+        }
+        buckets[bucket.name] = bucket
+    }
+
+    /// The newest version of `key`, a delete marker included.
+    func newest(bucket: String, key: String) throws(S3ServerError) -> StoredObject? {
+        _ = try self.bucket(bucket)
+        return objects[bucket]?[key]?.newest
     }
 
     /// Makes the body at `temporaryPath` the new content of `object.key`, and returns what was
-    /// stored. The previous version's bytes are removed.
+    /// stored, once `precondition` holds for the key's current object (checked here, in the
+    /// same step as the write). What the write replaces (the `null` version, or every version
+    /// in a bucket that never had versioning) has its bytes removed.
     @discardableResult
-    func commit(bucket: String, object: StoredObject, temporaryPath: String) throws(S3ServerError) -> StoredObject {
+    func commit(
+        bucket: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none
+    ) throws(S3ServerError) -> StoredObject {
+        let versioning: VersioningState?
         do {
-            _ = try self.bucket(bucket)
+            versioning = try self.bucket(bucket).versioning
+            try precondition.check(objects[bucket]?[object.key]?.current, key: object.key, whileWriting: true)
         } catch {
             try? FileManager.default.removeItem(atPath: temporaryPath)
             throw error
         }
         var object = object
         object.version = UUID().uuidString.lowercased()
+        object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
+        object.isDeleteMarker = false
         object.lastModified = Self.now()
-        object.formatVersion = .current
         let shard = shardDirectory(bucket: bucket, key: object.key)
-        let metadataURL = shard.appendingPathComponent("\(Self.keyHash(object.key)).json")
         let path = dataPath(bucket: bucket, object: object)
         var visible = false
         do {
@@ -196,14 +244,7 @@ actor ObjectStore {
             // The data's name must be on disk before the metadata naming it: otherwise a crash
             // could keep metadata that points at a file still in .mss/tmp, which a start removes.
             try DurableFiles.fsyncDirectory(shard.path)
-            try writeJSON(object, to: metadataURL) {
-                visible = true
-                if let previous = objects[bucket]?[object.key] {
-                    removeLater(dataPath(bucket: bucket, object: previous))
-                }
-                objects[bucket, default: [:]][object.key] = object
-                sortedKeys[bucket, default: SortedKeys()].insert(Array(object.key.utf8))
-            }
+            try addVersion(object, bucket: bucket, versioning: versioning) { visible = true }
         } catch {
             try? FileManager.default.removeItem(atPath: temporaryPath)
             // Once the metadata is in place its data file is the object, acknowledged or not.
@@ -213,44 +254,109 @@ actor ObjectStore {
         return object
     }
 
-    /// Replaces the metadata of an existing object without touching its bytes.
+    /// A fresh S3 version id: the data file's unique name without dashes, so ids are opaque,
+    /// URL-safe and never "null".
+    static func newVersionID(_ dataVersion: String) -> String {
+        dataVersion.replacingOccurrences(of: "-", with: "")
+    }
+
+    /// Puts `object` in front of the key's versions, dropping what it replaces under the
+    /// bucket's versioning, and writes the key's document. `visible` runs once it is on disk.
+    private func addVersion(
+        _ object: StoredObject, bucket: String, versioning: VersioningState?, visible: () -> Void = {}
+    ) throws {
+        let previous = objects[bucket]?[object.key]?.versions ?? []
+        let kept: [StoredObject]
+        switch versioning {
+        case nil: kept = []
+        case .enabled: kept = previous
+        case .suspended: kept = previous.filter { $0.versionID != nil }
+        }
+        let replaced = previous.filter { old in !kept.contains { $0.version == old.version } }
+        try writeKey(StoredKey(object, noncurrent: kept), bucket: bucket) {
+            visible()
+            for old in replaced where !old.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: old)) }
+        }
+    }
+
+    /// Writes (or with nil, removes) the document of `key` and updates the index to match.
+    /// `replaced` runs as soon as the new document is what is on disk.
+    private func writeKey(_ stored: StoredKey?, key: String? = nil, bucket: String, replaced: () -> Void = {}) throws {
+        let key = stored?.key ?? key ?? ""
+        let shard = shardDirectory(bucket: bucket, key: key)
+        let metadataURL = shard.appendingPathComponent("\(Self.keyHash(key)).json")
+        func update() {
+            objects[bucket, default: [:]][key] = stored
+            let bytes = Array(key.utf8)
+            if stored?.current != nil {
+                sortedKeys[bucket, default: SortedKeys()].insert(bytes)
+            } else {
+                sortedKeys[bucket]?.remove(bytes)
+            }
+            if allKeys[bucket] != nil {
+                if stored != nil { allKeys[bucket]?.insert(bytes) } else { allKeys[bucket]?.remove(bytes) }
+            }
+            replaced()
+        }
+        if let stored {
+            try writeJSON(stored, to: metadataURL, replaced: update)
+        } else {
+            try FileManager.default.removeItem(at: metadataURL)
+            update()
+            try DurableFiles.fsyncDirectory(shard.path)
+        }
+    }
+
+    /// Replaces the metadata of an existing version without touching its bytes.
     func updateMetadata(bucket: String, object: StoredObject) throws(S3ServerError) {
-        guard objects[bucket]?[object.key]?.version == object.version else {
+        guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
             throw S3ServerError(409, "OperationAborted", "The object changed while its metadata was being updated.")
         }
-        var updated = object
-        updated.lastModified = Self.now()
-        updated.formatVersion = .current
-        let metadataURL = shardDirectory(bucket: bucket, key: object.key).appendingPathComponent("\(Self.keyHash(object.key)).json")
         do {
-            try writeJSON(updated, to: metadataURL) {
-                objects[bucket, default: [:]][object.key] = updated
-            }
+            try writeKey(stored, bucket: bucket)
         } catch {
             throw .internalError("cannot write metadata: \(error)")
         }
     }
 
-    /// Deletes the object if it exists; true when something was deleted.
+    /// What a delete did, for the `x-amz-delete-marker` and `x-amz-version-id` answers.
+    struct DeleteOutcome: Sendable, Hashable {
+        /// The delete made a delete marker, or removed one.
+        var deleteMarker = false
+        /// The version made or removed; nil when nothing versioned was involved.
+        var versionID: String?
+    }
+
+    /// Deletes `key` as S3 does under the bucket's versioning: without `versionID`, removes it
+    /// (never versioned), or adds a delete marker (enabled, or suspended, replacing the `null`
+    /// version); with `versionID`, removes exactly that version, if it exists.
     @discardableResult
-    func deleteObject(bucket: String, key: String) throws(S3ServerError) -> Bool {
-        _ = try self.bucket(bucket)
-        guard let object = objects[bucket]?[key] else { return false }
-        let shard = shardDirectory(bucket: bucket, key: key)
+    func deleteObject(bucket: String, key: String, versionID: String? = nil) throws(S3ServerError) -> DeleteOutcome {
+        let versioning = try self.bucket(bucket).versioning
+        let stored = objects[bucket]?[key]
         do {
-            try FileManager.default.removeItem(at: shard.appendingPathComponent("\(Self.keyHash(key)).json"))
+            if let versionID {
+                let id = versionID == "null" ? nil : versionID
+                guard let stored, let removed = stored.version(id) else { return DeleteOutcome() }
+                try writeKey(StoredKey(versions: stored.versions.filter { $0.version != removed.version }), key: key, bucket: bucket) {
+                    if !removed.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: removed)) }
+                }
+                return DeleteOutcome(deleteMarker: removed.isDeleteMarker, versionID: versionID)
+            }
+            guard let versioning else {
+                guard let stored else { return DeleteOutcome() }
+                try writeKey(nil, key: key, bucket: bucket) {
+                    for old in stored.versions { removeLater(dataPath(bucket: bucket, object: old)) }
+                }
+                return DeleteOutcome()
+            }
+            var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now())
+            marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
+            try addVersion(marker, bucket: bucket, versioning: versioning)
+            return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
         } catch {
             throw .internalError("cannot delete the object: \(error)")
         }
-        removeLater(dataPath(bucket: bucket, object: object))
-        objects[bucket]?[key] = nil
-        sortedKeys[bucket]?.remove(Array(key.utf8))
-        do {
-            try DurableFiles.fsyncDirectory(shard.path)
-        } catch {
-            throw .internalError("cannot make the delete durable: \(error)")
-        }
-        return true
     }
 
     // MARK: Listing
@@ -306,7 +412,7 @@ actor ObjectStore {
                     break
                 }
                 let text = String(decoding: key, as: UTF8.self)
-                if let object = entries[text] { listing.objects.append(object) }
+                if let object = entries[text]?.current { listing.objects.append(object) }
                 listing.last = text
                 count += 1
                 index += 1

@@ -17,7 +17,7 @@ struct StoreScan: Sendable {
 
     struct Bucket: Sendable {
         var stored: StoredBucket
-        var objects: [String: StoredObject] = [:]
+        var objects: [String: StoredKey] = [:]
         /// Why bucket.json must be written afresh (damaged or missing), nil when it is fine.
         var rebuildReason: String?
         /// Data files in this bucket without readable metadata, which a bucket delete must not
@@ -82,7 +82,7 @@ struct StoreScan: Sendable {
     private mutating func scanBucket(_ directory: URL) {
         let name = directory.lastPathComponent
         guard NameRules.bucketNameProblem(name) == nil, Self.isDirectory(directory) else { return }
-        var objects: [String: StoredObject] = [:]
+        var objects: [String: StoredKey] = [:]
         var keptFiles = 0
         for shard in Self.entries(directory.appendingPathComponent("objects")) where Self.isDirectory(shard) {
             let (found, kept) = scanShard(shard)
@@ -128,15 +128,15 @@ struct StoreScan: Sendable {
     }
 
     /// The objects of one shard folder, and how many data files were kept without metadata.
-    private mutating func scanShard(_ shard: URL) -> (objects: [String: StoredObject], kept: Int) {
+    private mutating func scanShard(_ shard: URL) -> (objects: [String: StoredKey], kept: Int) {
         let files = Self.entries(shard)
-        var byHash: [String: StoredObject] = [:]
-        var objects: [String: StoredObject] = [:]
+        var byHash: [String: StoredKey] = [:]
+        var objects: [String: StoredKey] = [:]
         for file in files where file.lastPathComponent.hasSuffix(".json") {
             let hash = String(file.lastPathComponent.dropLast(".json".count))
-            guard let object = usable(StoredObject.self, at: file, problem: { Self.objectProblem($0, hash: hash) }) else { continue }
-            byHash[hash] = object
-            objects[object.key] = object
+            guard let stored = usable(StoredKey.self, at: file, problem: { Self.keyProblem($0, hash: hash) }) else { continue }
+            byHash[hash] = stored
+            objects[stored.key] = stored
         }
         var present = Set<String>()
         var kept = 0
@@ -144,14 +144,19 @@ struct StoreScan: Sendable {
             let name = file.lastPathComponent
             present.insert(name)
             if let dot = name.firstIndex(of: "."), let owner = byHash[String(name[..<dot])] {
-                if owner.version != name[name.index(after: dot)...] { superseded.append(file.path) }
+                let version = name[name.index(after: dot)...]
+                if !owner.versions.contains(where: { $0.version == version && !$0.isDeleteMarker }) {
+                    superseded.append(file.path)
+                }
                 continue
             }
             unreferencedData.append(file.path)
             kept += 1
         }
-        for (hash, object) in byHash where !present.contains("\(hash).\(object.version)") {
-            missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
+        for (hash, stored) in byHash {
+            for object in stored.versions where !object.isDeleteMarker && !present.contains("\(hash).\(object.version)") {
+                missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
+            }
         }
         return (objects, kept)
     }
@@ -175,12 +180,20 @@ struct StoreScan: Sendable {
 
     /// What makes decoded object metadata unusable: anything that would point outside its own
     /// data file or break arithmetic on sizes.
-    static func objectProblem(_ object: StoredObject, hash: String) -> String? {
-        if ObjectStore.keyHash(object.key) != hash {
-            return "it describes key \(object.key.debugDescription), whose metadata file has another name"
+    static func keyProblem(_ stored: StoredKey, hash: String) -> String? {
+        if ObjectStore.keyHash(stored.key) != hash {
+            return "it describes key \(stored.key.debugDescription), whose metadata file has another name"
         }
-        if !isPlainName(object.version) { return "its version \(object.version.debugDescription) is not a file name" }
-        if object.size < 0 { return "its size \(object.size) is negative" }
+        var dataVersions = Set<String>()
+        var versionIDs = Set<String>()
+        for object in stored.versions {
+            if object.key != stored.key { return "it mixes versions of keys \(stored.key.debugDescription) and \(object.key.debugDescription)" }
+            if !isPlainName(object.version) { return "its version \(object.version.debugDescription) is not a file name" }
+            if !(0...S3Limits.maximumObjectSize).contains(object.size) { return "its size \(object.size) is out of range" }
+            guard dataVersions.insert(object.version).inserted, versionIDs.insert(object.versionIDText).inserted else {
+                return "it lists version \(object.versionIDText.debugDescription) twice"
+            }
+        }
         return nil
     }
 

@@ -25,7 +25,7 @@ struct StoredObject: Codable, Sendable, Hashable {
     var versionID: String? = nil
     /// Present and true on a delete marker; absent in documents of ordinary versions.
     var deleteMarker: Bool? = nil
-    var formatVersion: FormatVersion = .current
+    var formatVersion: FormatVersion = .initial
 
     /// A delete marker: a version without bytes that makes the key look deleted.
     var isDeleteMarker: Bool {
@@ -63,7 +63,12 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var acl: StoredACL
     /// nil until versioning is first configured; a bucket never goes back to nil.
     var versioning: VersioningState? = nil
-    var formatVersion: FormatVersion = .current
+    var formatVersion: FormatVersion = .initial
+}
+
+extension StoredBucket {
+    /// See ``FormatVersion/versions``.
+    var requiredFormat: FormatVersion { versioning == nil ? .initial : .versions }
 }
 
 /// A bucket's versioning, once configured.

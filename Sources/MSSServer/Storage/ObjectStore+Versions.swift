@@ -1,0 +1,112 @@
+import Foundation
+import S3Protocol
+
+extension StoredObject {
+    /// A delete marker for `key`: no bytes, and a fresh data version name that no file has.
+    static func deleteMarker(key: String, lastModified: Date) -> StoredObject {
+        var marker = StoredObject(
+            key: key, size: 0, etag: "", lastModified: lastModified, contentType: nil, contentHeaders: [:], metadata: [:],
+            acl: .private, checksums: [:], version: UUID().uuidString.lowercased())
+        marker.isDeleteMarker = true
+        return marker
+    }
+}
+
+extension ObjectStore {
+    /// Turns versioning on or suspends it. A bucket that had versioning never goes back to
+    /// having none, as in S3.
+    func setVersioning(_ bucket: String, _ state: VersioningState) throws(S3ServerError) {
+        var stored = try self.bucket(bucket)
+        guard stored.versioning != state else { return }
+        stored.versioning = state
+        stored.formatVersion = stored.requiredFormat
+        do {
+            try writeJSON(stored, to: bucketDirectory(bucket).appendingPathComponent("bucket.json")) {
+                replaceBucket(stored)
+            }
+        } catch {
+            throw .internalError("cannot write bucket: \(error)")
+        }
+    }
+
+    struct VersionListing: Sendable {
+        struct Entry: Sendable {
+            var object: StoredObject
+            var isLatest: Bool
+        }
+        var entries: [Entry] = []
+        var commonPrefixes: [String] = []
+        var isTruncated = false
+        /// Where the next page starts: the last key (or common prefix) returned and, for a
+        /// version, its id.
+        var nextKeyMarker: String?
+        var nextVersionIDMarker: String?
+    }
+
+    /// Up to `maxKeys` versions and common prefixes in S3's order: keys ascending, each key's
+    /// versions newest first. The page starts after `keyMarker`, or, with `versionIDMarker`,
+    /// after that version of `keyMarker`.
+    func listVersions(
+        bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?, maxKeys: Int
+    ) throws(S3ServerError) -> VersionListing {
+        _ = try self.bucket(bucket)
+        let keys = versionedKeys(bucket)
+        let prefixBytes = Array(prefix.utf8)
+        let markerBytes = keyMarker.map { Array($0.utf8) } ?? []
+        let delimiterBytes = delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        var listing = VersionListing()
+        var count = 0
+        // With a version id marker the marker's own key is read again from after that version.
+        var index = keys.lowerBound(prefixBytes)
+        if !markerBytes.isEmpty {
+            index = max(index, versionIDMarker == nil ? keys.upperBound(markerBytes) : keys.lowerBound(markerBytes))
+        }
+        while index < keys.count {
+            let keyBytes = keys[index]
+            guard keyBytes.starts(with: prefixBytes) else { break }
+            if let delimiterBytes, let range = keyBytes[prefixBytes.count...].firstRange(of: delimiterBytes) {
+                let rolledUp = Array(keyBytes[..<range.upperBound])
+                let next = keys.lowerBound(Self.successor(of: rolledUp))
+                if !markerBytes.isEmpty && !markerBytes.lexicographicallyPrecedes(rolledUp) {
+                    index = next
+                    continue
+                }
+                if count == maxKeys {
+                    listing.isTruncated = true
+                    break
+                }
+                let text = String(decoding: rolledUp, as: UTF8.self)
+                listing.commonPrefixes.append(text)
+                listing.nextKeyMarker = text
+                listing.nextVersionIDMarker = nil
+                count += 1
+                index = next
+                continue
+            }
+            let key = String(decoding: keyBytes, as: UTF8.self)
+            var versions = storedKey(bucket: bucket, key: key)?.versions ?? []
+            var latestIndex = 0
+            if let versionIDMarker, keyBytes == markerBytes {
+                let id = versionIDMarker == "null" ? nil : versionIDMarker
+                if let position = versions.firstIndex(where: { $0.versionID == id }) {
+                    versions = Array(versions[(position + 1)...])
+                    latestIndex = -1
+                } else {
+                    versions = []
+                }
+            }
+            for (offset, version) in versions.enumerated() {
+                if count == maxKeys {
+                    listing.isTruncated = true
+                    return listing
+                }
+                listing.entries.append(VersionListing.Entry(object: version, isLatest: offset == latestIndex))
+                listing.nextKeyMarker = key
+                listing.nextVersionIDMarker = version.versionIDText
+                count += 1
+            }
+            index += 1
+        }
+        return listing
+    }
+}
