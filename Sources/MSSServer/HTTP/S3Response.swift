@@ -31,6 +31,9 @@ enum S3Response {
             details: error.details)
         var response = xml(text: document.serialized(), status: HTTPResponse.Status(code: error.status))
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        for (name, value) in error.headers {
+            if let name = HTTPField.Name(name) { response.headers[name] = value }
+        }
         if isHead { response.body = ResponseBody() }
         return response
     }

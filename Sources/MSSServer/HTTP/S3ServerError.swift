@@ -10,6 +10,8 @@ struct S3ServerError: Error, Sendable, Hashable {
     var details: [String: String] = [:]
     /// Seconds a client should wait before retrying, sent as `Retry-After` (503 SlowDown).
     var retryAfter: Int? = nil
+    /// Headers the error answer carries, such as `x-amz-delete-marker` on a GET of a deleted key.
+    var headers: [String: String] = [:]
 
     init(_ status: Int, _ code: S3ErrorCode, _ message: String, resource: String? = nil, details: [String: String] = [:]) {
         self.status = status

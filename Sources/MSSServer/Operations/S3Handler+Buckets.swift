@@ -134,19 +134,32 @@ extension S3Handler {
 
     func deleteObjects(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
         let document = try Self.parse(DeleteRequest.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
-        guard document.keys.count <= 1000 else { throw S3ServerError.malformedXML("more than 1,000 keys") }
+        guard document.objects.count <= 1000 else { throw S3ServerError.malformedXML("more than 1,000 keys") }
         _ = try await store.bucket(bucket)
-        var deleted: [String] = []
+        var deleted: [DeleteResult.Deleted] = []
         var failures: [DeleteResult.Failure] = []
-        for key in document.keys {
+        for object in document.objects {
+            let key = object.key
             if let problem = NameRules.keyProblem(key) {
-                failures.append(.init(key: key, code: "InvalidArgument", message: problem))
+                failures.append(.init(key: key, versionID: object.versionID, code: "InvalidArgument", message: problem))
                 continue
             }
-            try await store.deleteObject(bucket: bucket, key: key)
-            deleted.append(key)
+            if object.versionID?.isEmpty == true || (object.versionID?.utf8.count ?? 0) > 1024 {
+                failures.append(.init(key: key, versionID: object.versionID, code: "InvalidArgument", message: "Invalid version id specified"))
+                continue
+            }
+            let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: object.versionID)
+            if object.versionID != nil {
+                deleted.append(.init(
+                    key: key, versionID: object.versionID, deleteMarker: outcome.deleteMarker,
+                    deleteMarkerVersionID: outcome.deleteMarker ? object.versionID : nil))
+            } else {
+                deleted.append(.init(
+                    key: key, deleteMarker: outcome.deleteMarker,
+                    deleteMarkerVersionID: outcome.deleteMarker ? outcome.versionID : nil))
+            }
         }
-        return S3Response.xml(DeleteResult(deleted: document.quiet ? [] : deleted, errors: failures))
+        return S3Response.xml(DeleteResult(deletedObjects: document.quiet ? [] : deleted, errors: failures))
     }
 
     /// Reads a small XML request body, checking Content-MD5 and a signed SHA-256 when present.

@@ -5,14 +5,40 @@ import NIOCore
 import NIOFileSystem
 import S3Protocol
 
+extension HTTPField.Name {
+    static let amzCopySourceVersionID = HTTPField.Name("x-amz-copy-source-version-id")!
+}
+
 extension S3Handler {
-    /// The object named by `x-amz-copy-source` (`[/]bucket/key`, URL-encoded), checked against the
-    /// `x-amz-copy-source-if-*` conditions.
-    func copySource(_ request: S3Request) async throws -> (bucket: String, object: StoredObject) {
+    /// What `x-amz-copy-source` names.
+    struct CopySource: Sendable {
+        var bucket: String
+        var object: StoredObject
+        /// The source bucket has had versioning, so the answer names the version copied.
+        var versioned: Bool
+        /// The request named the version (`?versionId=`) rather than the current object.
+        var namedVersion: Bool
+    }
+
+    /// The object named by `x-amz-copy-source` (`[/]bucket/key[?versionId=ID]`, URL-encoded),
+    /// checked against the `x-amz-copy-source-if-*` conditions.
+    func copySource(_ request: S3Request) async throws -> CopySource {
         guard var source = request.header("x-amz-copy-source") else {
             throw S3ServerError.invalidArgument("x-amz-copy-source is missing")
         }
-        if let question = source.firstIndex(of: "?") { source = String(source[..<question]) }
+        var versionID: String?
+        if let question = source.firstIndex(of: "?") {
+            guard let items = QueryItem.parse(source[source.index(after: question)...]) else {
+                throw S3ServerError.invalidArgument("Invalid copy source encoding")
+            }
+            if let item = items.first(where: { $0.name == "versionId" }) {
+                guard let value = item.value, !value.isEmpty, value.utf8.count <= 1024 else {
+                    throw S3ServerError.invalidArgument("Invalid version id specified")
+                }
+                versionID = value
+            }
+            source = String(source[..<question])
+        }
         guard let decoded = URIEncoding.decode(source.hasPrefix("/") ? String(source.dropFirst()) : source),
             let slash = decoded.firstIndex(of: "/")
         else {
@@ -23,7 +49,16 @@ extension S3Handler {
         guard !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes else {
             throw S3ServerError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
         }
-        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        let versioned = try await store.bucket(bucket).versioning != nil
+        guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
+            if let versionID {
+                throw S3ServerError(404, "NoSuchVersion", "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
+            }
+            throw S3ServerError.noSuchKey(key)
+        }
+        if object.isDeleteMarker {
+            throw S3ServerError(400, .invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
+        }
         let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
         let etagMatches: (String) -> Bool = { header in
             header.split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) == object.etag }
@@ -41,12 +76,14 @@ extension S3Handler {
         {
             throw failed
         }
-        return (bucket, object)
+        return CopySource(bucket: bucket, object: object, versioned: versioned, namedVersion: versionID != nil)
     }
 
     func copyObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
-        _ = try await store.bucket(bucket)
-        let (sourceBucket, source) = try await copySource(request)
+        let versioned = try await store.bucket(bucket).versioning != nil
+        let copied = try await copySource(request)
+        let (sourceBucket, source) = (copied.bucket, copied.object)
+        let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let directive = request.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {
             throw S3ServerError.invalidArgument("Unknown metadata directive.")
@@ -55,7 +92,9 @@ extension S3Handler {
         if directive == "REPLACE" {
             object = try Self.describedObject(request, key: key)
         } else {
-            if sourceBucket == bucket && source.key == key && request.header("x-amz-acl") == nil {
+            if sourceBucket == bucket && source.key == key && request.header("x-amz-acl") == nil
+                && !copied.namedVersion
+            {
                 throw S3ServerError(
                     400, .invalidRequest,
                     "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
@@ -76,8 +115,11 @@ extension S3Handler {
         object.checksums = source.checksums
         let temporary = store.temporaryPath()
         try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: 0..<source.size, to: temporary)
-        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary)
-        return S3Response.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
+        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary, precondition: precondition)
+        var response = S3Response.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
+        if copied.versioned { response.headers[.amzCopySourceVersionID] = source.versionIDText }
+        if versioned { response.headers[.amzVersionID] = stored.versionIDText }
+        return response
     }
 
     /// Copies `range` of the file at `source` into a new file at `destination`, fsynced.

@@ -33,7 +33,9 @@ extension S3Handler {
         let part: PartRecord
         var headers = HTTPFields()
         if request.header("x-amz-copy-source") != nil {
-            let (sourceBucket, source) = try await copySource(request)
+            let copied = try await copySource(request)
+            let (sourceBucket, source) = (copied.bucket, copied.object)
+            if copied.versioned { headers[.amzCopySourceVersionID] = source.versionIDText }
             var range: Range<Int64> = 0..<source.size
             if let rangeHeader = request.header("x-amz-copy-source-range") {
                 guard let parsed = RangeHeader.resolveCopySourceRange(rangeHeader, size: source.size) else {
@@ -51,7 +53,9 @@ extension S3Handler {
             }
             part = PartRecord(number: number, size: range.upperBound - range.lowerBound, etag: md5, lastModified: Date())
             try await store.commitPart(part, upload: id, temporaryPath: temporary)
-            return S3Response.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
+            var response = S3Response.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
+            response.headers.append(contentsOf: headers)
+            return response
         }
         let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary)
         part = PartRecord(number: number, size: body.size, etag: body.md5Hex, lastModified: Date())
@@ -110,6 +114,7 @@ extension S3Handler {
     func completeUpload(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let id = try uploadID(request)
         let record = try await store.upload(id, bucket: bucket, key: key)
+        let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let document = try Self.parse(CompleteMultipartUpload.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         let parts = try await store.beginCompletion(id, requested: document.parts)
         let temporary = store.temporaryPath()
@@ -131,14 +136,16 @@ extension S3Handler {
             }
             object.etag = ObjectStore.multipartETag(parts)
             object.checksums = [:]
-            stored = try await store.finishUpload(id, object: object, temporaryPath: temporary)
+            stored = try await store.finishUpload(id, object: object, temporaryPath: temporary, precondition: precondition)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             await store.endCompletion(id)
             throw error
         }
         let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
-        return S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
+        var response = S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
+        if try await store.bucket(bucket).versioning != nil { response.headers[.amzVersionID] = stored.versionIDText }
+        return response
     }
 
     static func md5Hex(ofFile path: String) async throws -> String {

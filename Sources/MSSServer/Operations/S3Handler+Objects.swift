@@ -41,22 +41,37 @@ extension S3Handler {
     }
 
     func putObject(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
-        _ = try await store.bucket(bucket)
+        let versioned = try await store.bucket(bucket).versioning != nil
         var object = try Self.describedObject(request, key: key)
+        let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let body = try await BodyReceiver.receive(request, authentication: authentication, to: store.temporaryPath())
         object.size = body.size
         object.etag = body.md5Hex
         object.checksums = body.checksums
-        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: body.path)
+        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: body.path, precondition: precondition)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(stored.etag)\""
+        if versioned { headers[.amzVersionID] = stored.versionIDText }
         Self.addChecksums(stored.checksums, to: &headers)
         return S3Response.empty(.ok, headers: headers)
     }
 
-    func deleteObject(bucket: String, key: String) async throws -> Response {
-        try await store.deleteObject(bucket: bucket, key: key)
-        return S3Response.empty(.noContent)
+    /// The write's If-Match / If-None-Match, checked against the key's current object before
+    /// the body is read (the store checks again as it commits).
+    func checkedPrecondition(_ request: S3Request, bucket: String, key: String) async throws -> WritePrecondition {
+        let precondition = try WritePrecondition(headers: request.headers)
+        if !precondition.isNone {
+            try precondition.check(try await store.object(bucket: bucket, key: key), key: key, whileWriting: false)
+        }
+        return precondition
+    }
+
+    func deleteObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+        let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        var headers = HTTPFields()
+        if outcome.deleteMarker { headers[.amzDeleteMarker] = "true" }
+        if let versionID = outcome.versionID { headers[.amzVersionID] = versionID }
+        return S3Response.empty(.noContent, headers: headers)
     }
 
     func putObjectACL(_ request: S3Request, bucket: String, key: String) async throws -> Response {
@@ -98,12 +113,14 @@ extension S3Handler {
     }
 
     func getObject(_ request: S3Request, bucket: String, key: String, isHead: Bool) async throws -> Response {
-        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+        let (object, versioned) = try await readableObject(
+            bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
         if let failure = Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
         let rangeHeader = request.header("range")
         // A checksum describes the whole object, so a ranged answer carries none (as in S3).
         var headers = Self.objectHeaders(
             object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED" && rangeHeader == nil)
+        if versioned { headers[.amzVersionID] = object.versionIDText }
         for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
             if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
                 headers[name] = value

@@ -61,10 +61,10 @@ struct S3Handler: HTTPResponder {
 
     /// Sub-resources the server knows it does not implement, answered with NotImplemented.
     private static let unsupported: Set<String> = [
-        "versioning", "versions", "tagging", "cors", "policy", "lifecycle", "website", "logging", "notification",
+        "tagging", "cors", "policy", "lifecycle", "website", "logging", "notification",
         "replication", "encryption", "object-lock", "legal-hold", "retention", "torrent", "requestPayment",
         "accelerate", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "restore", "select",
-        "intelligent-tiering", "attributes",
+        "intelligent-tiering",
     ]
 
     private func dispatch(_ request: S3Request, authentication: Authentication) async throws -> Response {
@@ -80,13 +80,17 @@ struct S3Handler: HTTPResponder {
         }
         guard let key = request.key else {
             switch request.method {
-            case "PUT": return q.contains("acl") ? try await putBucketACL(request, bucket: bucket) : try await createBucket(request, bucket: bucket)
+            case "PUT":
+                if q.contains("versioning") { return try await putBucketVersioning(request, bucket: bucket, authentication: authentication) }
+                return q.contains("acl") ? try await putBucketACL(request, bucket: bucket) : try await createBucket(request, bucket: bucket)
             case "HEAD": return try await headBucket(bucket)
             case "DELETE": return try await deleteBucket(bucket)
             case "GET":
                 if q.contains("location") { return try await bucketLocation(bucket) }
                 if q.contains("uploads") { return try await listUploads(request, bucket: bucket) }
                 if q.contains("acl") { return try await bucketACL(bucket) }
+                if q.contains("versioning") { return try await bucketVersioning(bucket) }
+                if q.contains("versions") { return try await listObjectVersions(request, bucket: bucket) }
                 return try await listObjects(request, bucket: bucket)
             case "POST":
                 if q.contains("delete") { return try await deleteObjects(request, bucket: bucket, authentication: authentication) }
@@ -103,12 +107,13 @@ struct S3Handler: HTTPResponder {
         case "GET":
             if q.contains("uploadId") { return try await listParts(request, bucket: bucket, key: key) }
             if q.contains("acl") { return try await objectACL(bucket: bucket, key: key) }
+            if q.contains("attributes") { return try await objectAttributes(request, bucket: bucket, key: key) }
             return try await getObject(request, bucket: bucket, key: key, isHead: false)
         case "HEAD":
             return try await getObject(request, bucket: bucket, key: key, isHead: true)
         case "DELETE":
             if q.contains("uploadId") { return try await abortUpload(request, bucket: bucket, key: key) }
-            return try await deleteObject(bucket: bucket, key: key)
+            return try await deleteObject(request, bucket: bucket, key: key)
         case "POST":
             if q.contains("uploads") { return try await createUpload(request, bucket: bucket, key: key) }
             if q.contains("uploadId") { return try await completeUpload(request, bucket: bucket, key: key, authentication: authentication) }

@@ -192,12 +192,14 @@ extension ObjectStore {
     }
 
     /// Commits the joined body of upload `id` and forgets the upload.
-    func finishUpload(_ id: String, object: StoredObject, temporaryPath: String) throws(S3ServerError) -> StoredObject {
+    func finishUpload(
+        _ id: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none
+    ) throws(S3ServerError) -> StoredObject {
         guard let record = uploadsByID[id] else {
             try? FileManager.default.removeItem(atPath: temporaryPath)
             throw .noSuchUpload(id)
         }
-        let stored = try commit(bucket: record.bucket, object: object, temporaryPath: temporaryPath)
+        let stored = try commit(bucket: record.bucket, object: object, temporaryPath: temporaryPath, precondition: precondition)
         abortUpload(id)
         return stored
     }

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import S3Protocol
+
+extension HTTPField.Name {
+    static let amzVersionID = HTTPField.Name("x-amz-version-id")!
+    static let amzDeleteMarker = HTTPField.Name("x-amz-delete-marker")!
+}
+
+extension S3Handler {
+    func bucketVersioning(_ bucket: String) async throws -> Response {
+        let stored = try await store.bucket(bucket)
+        let status = stored.versioning.map { VersioningConfiguration.Status(rawValue: $0.rawValue) } ?? nil
+        return S3Response.xml(VersioningConfiguration(status: status))
+    }
+
+    func putBucketVersioning(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
+        let document = try Self.parse(
+            VersioningConfiguration.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
+        if document.mfaDelete == .enabled {
+            throw S3ServerError(501, .notImplemented, "MFA Delete is not implemented by mss-server.")
+        }
+        guard let status = document.status, let state = VersioningState(rawValue: status.rawValue) else {
+            throw S3ServerError.malformedXML("<Status> must be Enabled or Suspended")
+        }
+        try await store.setVersioning(bucket, state)
+        return S3Response.empty()
+    }
+
+    /// The `versionId` query parameter, refused when empty as S3 does.
+    static func versionIDParameter(_ request: S3Request) throws(S3ServerError) -> String? {
+        guard let versionID = request.query.value(for: "versionId") else { return nil }
+        guard !versionID.isEmpty else { throw S3ServerError.invalidArgument("Version id cannot be the empty string") }
+        guard versionID.utf8.count <= 1024 else { throw S3ServerError.invalidArgument("Invalid version id specified") }
+        return versionID
+    }
+
+    /// The object a read of `key` names: exactly `versionID`, or the current object. Deleted
+    /// keys and delete markers are answered as S3 does, with `x-amz-delete-marker`.
+    func readableObject(bucket: String, key: String, versionID: String?) async throws -> (object: StoredObject, versioned: Bool) {
+        let versioned = try await store.bucket(bucket).versioning != nil
+        guard let versionID else {
+            guard let newest = try await store.newest(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+            guard !newest.isDeleteMarker else {
+                var error = S3ServerError.noSuchKey(key)
+                error.headers = ["x-amz-delete-marker": "true", "x-amz-version-id": newest.versionIDText]
+                throw error
+            }
+            return (newest, versioned)
+        }
+        guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
+            throw S3ServerError(
+                404, "NoSuchVersion", "The specified version does not exist.", resource: key,
+                details: ["Key": key, "VersionId": versionID])
+        }
+        guard !object.isDeleteMarker else {
+            var error = S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: key)
+            error.headers = [
+                "x-amz-delete-marker": "true", "x-amz-version-id": object.versionIDText, "Allow": "DELETE",
+                "Last-Modified": HTTPDate.rfc1123(object.lastModified),
+            ]
+            throw error
+        }
+        return (object, versioned)
+    }
+
+    func listObjectVersions(_ request: S3Request, bucket: String) async throws -> Response {
+        let q = request.query
+        let maxKeys = try Self.intParameter(q, "max-keys", default: 1000, range: 0...Int.max)
+        let prefix = q.value(for: "prefix") ?? ""
+        let delimiter = q.value(for: "delimiter").flatMap { $0.isEmpty ? nil : $0 }
+        let encodingType = q.value(for: "encoding-type")
+        if let encodingType, encodingType != "url" {
+            throw S3ServerError.invalidArgument("Invalid Encoding Method specified in Request")
+        }
+        let keyMarker = q.value(for: "key-marker").flatMap { $0.isEmpty ? nil : $0 }
+        var versionIDMarker = q.value(for: "version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
+        if versionIDMarker != nil && keyMarker == nil {
+            throw S3ServerError.invalidArgument("A version-id marker cannot be specified without a key marker.")
+        }
+        if keyMarker == nil { versionIDMarker = nil }
+        let listing = try await store.listVersions(
+            bucket: bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker, versionIDMarker: versionIDMarker,
+            maxKeys: min(maxKeys, 1000))
+        let encode: (String) -> String = encodingType == "url" ? { URIEncoding.encode($0, keepSlash: true) } : { $0 }
+        let entries = listing.entries.map { entry -> ListVersionsResult.Entry in
+            let object = entry.object
+            if object.isDeleteMarker {
+                return .deleteMarker(
+                    key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
+                    lastModified: object.lastModified, owner: Self.owner)
+            }
+            return .version(
+                key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
+                lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: Self.owner)
+        }
+        let result = ListVersionsResult(
+            name: bucket, prefix: encode(prefix), keyMarker: encode(keyMarker ?? ""), versionIDMarker: versionIDMarker ?? "",
+            nextKeyMarker: listing.isTruncated ? listing.nextKeyMarker.map(encode) : nil,
+            nextVersionIDMarker: listing.isTruncated ? listing.nextVersionIDMarker : nil, maxKeys: maxKeys,
+            delimiter: delimiter.map(encode), encodingType: encodingType, isTruncated: listing.isTruncated, entries: entries,
+            commonPrefixes: listing.commonPrefixes.map(encode))
+        return S3Response.xml(result)
+    }
+}
