@@ -90,6 +90,22 @@ def test_a_refused_upload_gets_its_final_answer_without_sending_the_body(bucket,
             client().head_object(Bucket=bucket, Key="refused")
 
 
+def test_a_doomed_conditional_upload_is_refused_before_its_body(bucket):
+    """If-None-Match: * on a key that exists is refused with 412 before 100 Continue: a client
+    with a large body learns it would be wasted without sending it."""
+    client().put_object(Bucket=bucket, Key="taken", Body=b"first")
+    body = b"never sent"
+    path = f"/{bucket}/taken"
+    headers = v4_headers("PUT", path, extra={"content-length": str(len(body)), "expect": "100-continue", "if-none-match": "*"},
+                         payload_hash=UNSIGNED)
+    sock = open_request("PUT", path, headers)
+    head, rest = read_head(sock)
+    assert head.startswith("HTTP/1.1 412"), head
+    assert b"<Code>PreconditionFailed</Code>" in read_all(sock, rest)
+    sock.close()
+    assert client().get_object(Bucket=bucket, Key="taken")["Body"].read() == b"first"
+
+
 def test_no_expect_no_interim_answer(bucket):
     body = b"plain"
     path = f"/{bucket}/plain"

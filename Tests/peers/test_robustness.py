@@ -95,7 +95,7 @@ def test_malformed_xml_is_400(filled):
 
 
 def test_unknown_operations(filled):
-    status, answer = signed_request("GET", filled, "", "versioning", None)
+    status, answer = signed_request("GET", filled, "", "website", None)
     assert status == 501 and b"NotImplemented" in answer
     status, answer = signed_request("PATCH", filled, "keep", "", b"x")
     assert status == 405 and b"MethodNotAllowed" in answer
