@@ -22,7 +22,12 @@ public struct MSSServer: Sendable {
         /// The image service's port (`GET /{bucket}/{key}@{process}`); nil runs no image service,
         /// 0 picks a free port.
         public var imagePort: Int?
+        /// The keys of the primary user (the first) and any others; each is shown under its
+        /// access key. The primary user owns what a data directory from before users held.
         public var credentials: [Credentials]
+        /// More users, with display names: `mss-server --users FILE`. Access keys must differ
+        /// from each other and from `credentials`.
+        public var users: [ServerUser] = []
         /// How long a connection may sit without sending a byte of its request (headers or body)
         /// or, between requests, at all, before it is closed: half-open and trickling connections
         /// cannot hold the server's connection slots. Time spent answering does not count.
@@ -59,6 +64,12 @@ public struct MSSServer: Sendable {
 
     /// Opens the data directory (creating it) and loads its index.
     public init(configuration: Configuration, logger: Logger = Logger(label: "mss-server")) async throws {
+        var accessKeys: Set<String> = []
+        for accessKey in configuration.credentials.map(\.accessKey) + configuration.users.map(\.accessKey) {
+            guard accessKeys.insert(accessKey).inserted else {
+                throw UsersFileError(message: "the access key \(accessKey) is given twice")
+            }
+        }
         self.configuration = configuration
         self.logger = logger
         store = try await ObjectStore(path: configuration.dataDirectory, logger: logger)
@@ -71,7 +82,8 @@ public struct MSSServer: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onImageListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let storage = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(configuration.credentials)), logger: logger)
+        let users = configuration.credentials.map { ServerUser(credentials: $0) } + configuration.users
+        let storage = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
         guard let imagePort = configuration.imagePort else {
             try await serve(storage, port: configuration.port, onListening: onListening)
             return

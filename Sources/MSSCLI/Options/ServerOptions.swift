@@ -42,6 +42,13 @@ public struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("secret-key"), help: "The secret key clients sign with.")
     var secretKey: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "More users, one a line: ACCESS_KEY SECRET_KEY [DISPLAY NAME] ('#' starts a comment). Each owns the buckets it creates; ACLs grant access to others. The file must not be readable by group or others (chmod 600).",
+            valueName: "FILE"))
+    var users: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -119,6 +126,16 @@ public struct ServerOptions: ParsableArguments {
 
         var configuration = MSSServer.Configuration(
             dataDirectory: dataDirectory, address: address, port: port, imagePort: imagePort, credentials: [credentials])
+        if let usersPath = users {
+            do {
+                configuration.users = try UsersFile.load(path: usersPath)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            if let clash = configuration.users.first(where: { $0.accessKey == credentials.accessKey }) {
+                throw ValidationError("users file \(usersPath): the access key \(clash.accessKey) is also the --access-key user's")
+            }
+        }
         if let renderThreads {
             guard (1...1024).contains(renderThreads) else { throw ValidationError("--render-threads must be 1 to 1024") }
             configuration.renderThreads = renderThreads
@@ -133,6 +150,8 @@ public struct ServerOptions: ParsableArguments {
             configuration.maximumConnections = maxConnections
         }
         if let renderTimeout { configuration.renderTimeout = try Self.duration(renderTimeout, "--render-timeout", atMost: 3600) }
+        let userCount = configuration.users.count
+        let moreUsers = userCount == 0 ? "" : "  (and \(userCount) more user\(userCount == 1 ? "" : "s") from --users)"
         let server = try await MSSServer(configuration: configuration, logger: logger)
         let host = address.contains(":") ? "[\(address)]" : address
         let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil)
@@ -142,7 +161,7 @@ public struct ServerOptions: ParsableArguments {
                     mss-server is running.
                       S3 API:     http://\(host):\(bound)
                       Data:       \(URL(fileURLWithPath: dataDirectory).standardizedFileURL.path)
-                      AccessKey:  \(credentials.accessKey)
+                      AccessKey:  \(credentials.accessKey)\(moreUsers)
 
                     """
                 if usingDevelopmentKeys {

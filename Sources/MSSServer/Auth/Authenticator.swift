@@ -4,7 +4,13 @@ import S3Protocol
 /// Who sent a request, as far as its signature proves.
 enum Identity: Sendable, Hashable {
     case anonymous
-    case user(accessKey: String)
+    case user(ServerUser)
+
+    /// The signer; nil for an anonymous request.
+    var user: ServerUser? {
+        guard case .user(let user) = self else { return nil }
+        return user
+    }
 }
 
 /// The outcome of authentication.
@@ -74,7 +80,8 @@ struct Authenticator: Sendable {
     private func verifyV2(_ request: Incoming, authorization: SigV2Authorization, now: Date) throws(S3ServerError)
         -> Authentication
     {
-        let credentials = try lookUp(authorization.accessKey)
+        let user = try lookUp(authorization.accessKey)
+        let credentials = user.credentials
         var headers = request.headers
         let dateOrExpires: String
         if let expires = authorization.expires {
@@ -98,7 +105,7 @@ struct Authenticator: Sendable {
         try compare(
             expected: signer.signature(stringToSign: stringToSign), given: authorization.signature, stringToSign: stringToSign,
             accessKey: authorization.accessKey)
-        return Authentication(identity: .user(accessKey: authorization.accessKey))
+        return Authentication(identity: .user(user))
     }
 
     // MARK: SigV4
@@ -120,7 +127,8 @@ struct Authenticator: Sendable {
         guard let payloadHash = request.headers["x-amz-content-sha256"] else {
             throw S3ServerError(400, .invalidRequest, "Missing required header for this request: x-amz-content-sha256")
         }
-        let credentials = try lookUp(scope.accessKey)
+        let user = try lookUp(scope.accessKey)
+        let credentials = user.credentials
         let names = authorization.signedHeaders
         guard names.contains("host") else {
             throw S3ServerError(400, "AuthorizationHeaderMalformed", "The host header must be signed.")
@@ -138,7 +146,7 @@ struct Authenticator: Sendable {
             expected: expected, given: authorization.signature, stringToSign: stringToSign, accessKey: scope.accessKey,
             canonicalRequest: canonical)
         return Authentication(
-            identity: .user(accessKey: scope.accessKey), payloadHash: payloadHash,
+            identity: .user(user), payloadHash: payloadHash,
             v4: AWSChunkedDecoder.Verification(signer: signer, date: date, seedSignature: expected))
     }
 
@@ -153,7 +161,8 @@ struct Authenticator: Sendable {
             throw S3ServerError(403, .accessDenied, "Request has expired", details: ["X-Amz-Expires": String(presigned.expires)])
         }
         let scope = presigned.authorization.scope
-        let credentials = try lookUp(scope.accessKey)
+        let user = try lookUp(scope.accessKey)
+        let credentials = user.credentials
         let names = presigned.authorization.signedHeaders
         try requireSigned(request.headers, names)
         let signer = SigV4Signer(credentials: credentials, region: scope.region)
@@ -165,7 +174,7 @@ struct Authenticator: Sendable {
         try compare(
             expected: signer.signature(stringToSign: stringToSign, date: date), given: presigned.authorization.signature,
             stringToSign: stringToSign, accessKey: scope.accessKey, canonicalRequest: canonical)
-        return Authentication(identity: .user(accessKey: scope.accessKey), payloadHash: payloadHash)
+        return Authentication(identity: .user(user), payloadHash: payloadHash)
     }
 
     /// Refuses a SigV4 request carrying an `x-amz-*` header its signature does not cover, as S3
@@ -187,11 +196,11 @@ struct Authenticator: Sendable {
 
     // MARK: Shared
 
-    private func lookUp(_ accessKey: String) throws(S3ServerError) -> Credentials {
-        guard let credentials = keys.credentials(for: accessKey) else {
+    private func lookUp(_ accessKey: String) throws(S3ServerError) -> ServerUser {
+        guard let user = keys.user(accessKey: accessKey) else {
             throw S3ServerError(403, .invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.", details: ["AWSAccessKeyId": accessKey])
         }
-        return credentials
+        return user
     }
 
     private func checkSkew(_ date: Date, now: Date) throws(S3ServerError) {

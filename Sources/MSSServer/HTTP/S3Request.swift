@@ -13,6 +13,11 @@ struct S3Request: Sendable {
     /// Lets a client that sent `Expect: 100-continue` send the body; the body readers open it,
     /// so it opens only after authentication, authorisation and the operation's own checks.
     var continueGate = ContinueGate(channel: nil, expectsContinue: false)
+    /// Who signed the request; nil when anonymous. Set once authenticated.
+    var user: ServerUser?
+    /// The ACL a write gives the bucket or object it creates (owner and grants), worked out by
+    /// authorisation, which knows the signer and the bucket's owner; nil for other requests.
+    var newACL: StoredACL?
 
     /// Parses path-style addressing: `/`, `/bucket[/]`, `/bucket/key`.
     init(_ request: Request) throws(S3ServerError) {

@@ -5,20 +5,18 @@ import NIOCore
 import S3Protocol
 
 extension S3Handler {
-    static let owner = Owner(id: "mss-server", displayName: "mss-server")
-
-    func listBuckets() async -> Response {
-        let buckets = await store.allBuckets().map { ListAllMyBucketsResult.Bucket(name: $0.name, creationDate: $0.created) }
-        return S3Response.xml(ListAllMyBucketsResult(owner: Self.owner, buckets: buckets))
+    /// The caller's buckets, as S3 lists them: only those the caller owns.
+    func listBuckets(_ request: S3Request) async -> Response {
+        guard let user = request.user else { return S3Response.xml(ListAllMyBucketsResult(owner: nil, buckets: [])) }
+        let buckets = await store.allBuckets().filter { effectiveACL($0).owner == user.id }
+            .map { ListAllMyBucketsResult.Bucket(name: $0.name, creationDate: $0.created) }
+        return S3Response.xml(ListAllMyBucketsResult(owner: user.owner, buckets: buckets))
     }
 
     func createBucket(_ request: S3Request, bucket: String) async throws -> Response {
-        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
-            throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
-        }
         let body = try await Self.collectDocument(request)
         if !body.isEmpty { _ = try Self.parse(CreateBucketConfiguration.self, from: body) }
-        try await store.createBucket(bucket, acl: acl)
+        try await store.createBucket(bucket, acl: request.newACL ?? .private)
         var headers = HTTPFields()
         headers[.location] = "/\(bucket)"
         return S3Response.empty(.ok, headers: headers)
@@ -39,42 +37,6 @@ extension S3Handler {
     func bucketLocation(_ bucket: String) async throws -> Response {
         _ = try await store.bucket(bucket)
         return S3Response.xml(LocationConstraint(region: nil))
-    }
-
-    func putBucketACL(_ request: S3Request, bucket: String) async throws -> Response {
-        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
-            throw S3ServerError(501, .notImplemented, "Only the canned ACLs private and public-read are supported, through x-amz-acl.")
-        }
-        try await store.setBucketACL(bucket, acl: acl)
-        return S3Response.empty()
-    }
-
-    func bucketACL(_ bucket: String) async throws -> Response {
-        let stored = try await store.bucket(bucket)
-        return S3Response.xml(text: Self.accessControlPolicy(stored.acl).serialized())
-    }
-
-    /// The AccessControlPolicy document standing for a canned ACL.
-    static func accessControlPolicy(_ acl: StoredACL) -> XML.Element {
-        func grant(_ grantee: XML.Element, _ permission: String) -> XML.Element {
-            XML.Element("Grant", children: [grantee, .leaf("Permission", permission)])
-        }
-        let ownerGrantee = XML.Element(
-            "Grantee", attributes: ["xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:type": "CanonicalUser"],
-            children: [.leaf("ID", owner.id), .leaf("DisplayName", owner.displayName ?? "")])
-        var grants = [grant(ownerGrantee, "FULL_CONTROL")]
-        if acl == .publicRead {
-            let allUsers = XML.Element(
-                "Grantee", attributes: ["xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsi:type": "Group"],
-                children: [.leaf("URI", "http://acs.amazonaws.com/groups/global/AllUsers")])
-            grants.append(grant(allUsers, "READ"))
-        }
-        return XML.Element(
-            "AccessControlPolicy", attributes: ["xmlns": S3Namespace.uri],
-            children: [
-                XML.Element("Owner", children: [.leaf("ID", owner.id), .leaf("DisplayName", owner.displayName ?? "")]),
-                XML.Element("AccessControlList", children: grants),
-            ])
     }
 
     func listObjects(_ request: S3Request, bucket: String) async throws -> Response {
@@ -112,7 +74,7 @@ extension S3Handler {
         let contents = listing.objects.map {
             ListBucketResult.Object(
                 key: encode($0.key), lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size,
-                storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : Self.owner)
+                storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : listingOwner($0))
         }
         var result = ListBucketResult(
             name: bucket, prefix: encode(prefix), delimiter: delimiter.map(encode), maxKeys: maxKeys,

@@ -101,14 +101,8 @@ extension S3Handler {
             }
             object = source
             object.key = key
-            if let header = request.header("x-amz-acl") {
-                guard let acl = StoredACL(header: header) else {
-                    throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
-                }
-                object.acl = acl
-            } else {
-                object.acl = .private
-            }
+            // A copy gets the ACL the request asks for, not the source's.
+            object.acl = request.newACL ?? .private
         }
         object.size = source.size
         object.etag = source.etag

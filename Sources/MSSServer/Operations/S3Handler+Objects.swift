@@ -10,9 +10,6 @@ extension S3Handler {
 
     /// The object a PUT, copy with REPLACE, or multipart initiation describes in its headers.
     static func describedObject(_ request: S3Request, key: String) throws -> StoredObject {
-        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
-            throw S3ServerError.invalidArgument("Only the canned ACLs private and public-read are supported.")
-        }
         var contentHeaders: [String: String] = [:]
         for name in contentHeaderNames {
             if var value = request.header(name) {
@@ -37,7 +34,7 @@ extension S3Handler {
         }
         return StoredObject(
             key: key, size: 0, etag: "", lastModified: Date(), contentType: request.header("content-type"),
-            contentHeaders: contentHeaders, metadata: metadata, acl: acl, checksums: [:], version: "")
+            contentHeaders: contentHeaders, metadata: metadata, acl: request.newACL ?? .private, checksums: [:], version: "")
     }
 
     func putObject(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
@@ -72,21 +69,6 @@ extension S3Handler {
         if outcome.deleteMarker { headers[.amzDeleteMarker] = "true" }
         if let versionID = outcome.versionID { headers[.amzVersionID] = versionID }
         return S3Response.empty(.noContent, headers: headers)
-    }
-
-    func putObjectACL(_ request: S3Request, bucket: String, key: String) async throws -> Response {
-        guard let acl = StoredACL(header: request.header("x-amz-acl")) else {
-            throw S3ServerError(501, .notImplemented, "Only the canned ACLs private and public-read are supported, through x-amz-acl.")
-        }
-        guard var object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
-        object.acl = acl
-        try await store.updateMetadata(bucket: bucket, object: object)
-        return S3Response.empty()
-    }
-
-    func objectACL(bucket: String, key: String) async throws -> Response {
-        guard let object = try await store.object(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
-        return S3Response.xml(text: Self.accessControlPolicy(object.acl).serialized())
     }
 
     static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields) {

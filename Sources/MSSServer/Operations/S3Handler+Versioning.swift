@@ -89,11 +89,11 @@ extension S3Handler {
             if object.isDeleteMarker {
                 return .deleteMarker(
                     key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
-                    lastModified: object.lastModified, owner: Self.owner)
+                    lastModified: object.lastModified, owner: listingOwner(object))
             }
             return .version(
                 key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
-                lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: Self.owner)
+                lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: listingOwner(object))
         }
         let result = ListVersionsResult(
             name: bucket, prefix: encode(prefix), keyMarker: encode(keyMarker ?? ""), versionIDMarker: versionIDMarker ?? "",

@@ -72,11 +72,11 @@ struct S3Handler: HTTPResponder {
         if let name = request.query.first(where: { Self.unsupported.contains($0.name) })?.name {
             throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
         }
-        try await authorize(request, identity: authentication.identity)
+        let request = try await authorize(request, identity: authentication.identity)
         let q = request.query
         guard let bucket = request.bucket else {
             guard request.method == "GET" else { throw Self.methodNotAllowed(request) }
-            return await listBuckets()
+            return await listBuckets(request)
         }
         guard let key = request.key else {
             switch request.method {
@@ -106,7 +106,7 @@ struct S3Handler: HTTPResponder {
             return try await putObject(request, bucket: bucket, key: key, authentication: authentication)
         case "GET":
             if q.contains("uploadId") { return try await listParts(request, bucket: bucket, key: key) }
-            if q.contains("acl") { return try await objectACL(bucket: bucket, key: key) }
+            if q.contains("acl") { return try await objectACL(request, bucket: bucket, key: key) }
             if q.contains("attributes") { return try await objectAttributes(request, bucket: bucket, key: key) }
             return try await getObject(request, bucket: bucket, key: key, isHead: false)
         case "HEAD":
@@ -125,17 +125,5 @@ struct S3Handler: HTTPResponder {
 
     static func methodNotAllowed(_ request: S3Request) -> S3ServerError {
         S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: request.rawPath)
-    }
-
-    /// Signed requests may do anything; anonymous ones may only read public-read objects.
-    func authorize(_ request: S3Request, identity: Identity) async throws {
-        guard case .anonymous = identity else { return }
-        if let bucket = request.bucket, let key = request.key, request.method == "GET" || request.method == "HEAD",
-            request.query.allSatisfy({ $0.name.hasPrefix("response-") == false && $0.name != "acl" && $0.name != "uploadId" }),
-            let object = try await store.object(bucket: bucket, key: key), object.acl == .publicRead
-        {
-            return
-        }
-        throw S3ServerError.accessDenied()
     }
 }

@@ -14,6 +14,7 @@ struct StoredObject: Codable, Sendable, Hashable {
     var contentHeaders: [String: String]
     /// User metadata, lower-case names without the `x-amz-meta-` prefix.
     var metadata: [String: String]
+    /// The owner (the writer) and grants of this version.
     var acl: StoredACL
     /// Checksums sent with the upload (`crc32`, `crc32c`, `sha256`), base64, returned on request.
     var checksums: [String: String]
@@ -37,29 +38,11 @@ struct StoredObject: Codable, Sendable, Hashable {
     var versionIDText: String { versionID ?? "null" }
 }
 
-/// The canned ACLs the server understands.
-enum StoredACL: String, Codable, Sendable, Hashable {
-    case `private` = "private"
-    case publicRead = "public-read"
-
-    /// Parses `x-amz-acl`; nil for an ACL the server does not support.
-    init?(header: String?) {
-        guard let header else {
-            self = .private
-            return
-        }
-        switch header {
-        case "private": self = .private
-        case "public-read": self = .publicRead
-        default: return nil
-        }
-    }
-}
-
 /// What the server keeps about a bucket.
 struct StoredBucket: Codable, Sendable, Hashable {
     var name: String
     var created: Date
+    /// The owner (the creator) and grants of the bucket.
     var acl: StoredACL
     /// nil until versioning is first configured; a bucket never goes back to nil.
     var versioning: VersioningState? = nil
