@@ -148,7 +148,7 @@ import Testing
                 default: store.uploadDirectory(upload.id).appendingPathComponent("part-00001.json").path
                 }
             }
-            try StoreFixture.editJSON(path) { $0["formatVersion"] = 2 }
+            try StoreFixture.editJSON(path) { $0["formatVersion"] = 99 }
             let error = await #expect(throws: FutureFormatError.self, "\(target)") { _ = try await ObjectStore(path: root) }
             #expect(error?.path == path)
         }
@@ -165,7 +165,7 @@ import Testing
         }
         try StoreFixture.editJSON(root + "/buckets/bucket/bucket.json") { document in
             document["formatVersion"] = nil
-            document["versioning"] = ["enabled": true]
+            document["objectLock"] = ["enabled": true]
         }
         let reopened = try await ObjectStore(path: root)
         #expect(try await StoreFixture.read(reopened, bucket: "bucket", key: "k") == "kept")

@@ -9,6 +9,8 @@ struct S3Request: Sendable {
     var headers: SignableHeaders
     var bucket: String?
     var key: String?
+    /// The bucket came from the Host header (`bucket.DOMAIN`), not the path.
+    var isVirtualHosted = false
     var body: RequestBody
     /// Lets a client that sent `Expect: 100-continue` send the body; the body readers open it,
     /// so it opens only after authentication, authorisation and the operation's own checks.
@@ -19,8 +21,9 @@ struct S3Request: Sendable {
     /// authorisation, which knows the signer and the bucket's owner; nil for other requests.
     var newACL: StoredACL?
 
-    /// Parses path-style addressing: `/`, `/bucket[/]`, `/bucket/key`.
-    init(_ request: Request) throws(S3ServerError) {
+    /// Parses path-style addressing (`/`, `/bucket[/]`, `/bucket/key`), or virtual-host style
+    /// (`Host: bucket.DOMAIN`, path `/key`) when the host ends in one of `domains`.
+    init(_ request: Request, domains: [String] = []) throws(S3ServerError) {
         method = request.method.rawValue
         rawPath = request.uri.path
         guard let query = QueryItem.parse(Substring(request.uri.query ?? "")) else {
@@ -34,6 +37,18 @@ struct S3Request: Sendable {
         self.headers = headers
         body = request.body
 
+        if let bucket = Self.virtualHostBucket(headers["host"], domains: domains) {
+            guard let key = URIEncoding.decode(String(rawPath.dropFirst())) else {
+                throw S3ServerError(400, "InvalidURI", "Couldn't parse the specified URI: bad percent-encoding in the key.")
+            }
+            if key.utf8.count > NameRules.maximumKeyBytes {
+                throw S3ServerError(400, .keyTooLong, "Your key is too long", resource: rawPath)
+            }
+            self.bucket = bucket
+            self.key = key.isEmpty ? nil : key
+            isVirtualHosted = true
+            return
+        }
         let trimmed = rawPath.drop { $0 == "/" }
         if trimmed.isEmpty {
             bucket = nil
@@ -59,12 +74,32 @@ struct S3Request: Sendable {
         }
     }
 
+    /// The bucket named by `host` (`bucket.DOMAIN[:port]`, case-insensitive), nil when the host
+    /// is a domain itself or none of them. A bucket name that breaks the naming rules is still
+    /// returned, so the request fails as InvalidBucketName or NoSuchBucket rather than being
+    /// read as path style.
+    static func virtualHostBucket(_ host: String?, domains: [String]) -> String? {
+        guard var host, !domains.isEmpty else { return nil }
+        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") { host = String(host[..<colon]) }
+        host = host.lowercased()
+        for domain in domains {
+            let suffix = "." + domain.lowercased()
+            if host.hasSuffix(suffix), host.utf8.count > suffix.utf8.count {
+                return String(host.dropLast(suffix.count))
+            }
+        }
+        return nil
+    }
+
     func header(_ name: String) -> String? { headers[name] }
 
     var authenticationInput: Authenticator.Incoming {
+        // SigV2 signs the resource as if path style: the bucket, then the path as sent.
         let resource: String
         if let bucket, key == nil {
             resource = "/\(bucket)/"
+        } else if let bucket, isVirtualHosted {
+            resource = "/\(bucket)" + rawPath
         } else {
             resource = rawPath
         }
