@@ -25,12 +25,12 @@ struct ImageTarget: Sendable, CustomTestStringConvertible {
         try await storage.withBucket(tag: "img", connection: try connection(), body)
     }
 
-    func connection(credentials: CredentialsProvider? = nil) throws -> S3Connection {
+    func connection(credentials: (any CredentialsProvider)? = nil) throws -> S3Connection {
         let configuration = S3Connection.Configuration(
             host: storage.host, port: storage.port, signatureVersion: storage.signatureVersion, imageHost: storage.host,
             imagePort: imagePort)
         return try S3Connection(
-            credentials: credentials ?? CredentialsProvider.fixed(Credentials(accessKey: storage.accessKey, secretKey: storage.secretKey)), configuration: configuration)
+            credentials: credentials ?? StandardCredentialsProvider.fixed(Credentials(accessKey: storage.accessKey, secretKey: storage.secretKey)), configuration: configuration)
     }
 }
 

@@ -1,3 +1,4 @@
+public import Foundation
 import AsyncHTTPClient
 public import Logging
 import NIOCore
@@ -29,16 +30,21 @@ public final class S3Connection: Sendable {
         public var imagePort: Int?
         public var timeouts: Timeouts
         public var retry: RetryPolicy
-        /// Largest response body read into memory by ``Key/data(range:)`` and the string reader.
+        /// Largest response body read into memory by ``Key/data(range:versionID:conditions:)`` and the string reader.
         public var maximumInMemoryBody: Int
         public var userAgent: String
+        /// How long before their ``Credentials/expiration`` credentials are refreshed: long enough
+        /// that a request signed just before cannot arrive after it. Five minutes by default.
+        public var credentialsRefreshMargin: TimeInterval
 
         public init(
             host: String = "mtmss.com", port: Int? = nil, isSecure: Bool = false,
             signatureVersion: SignatureVersion = .v2, addressing: AddressingStyle = .path, imageHost: String? = nil,
             imagePort: Int? = nil, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
-            maximumInMemoryBody: Int = 1 << 30, userAgent: String = "swift-mss/0.1"
+            maximumInMemoryBody: Int = 1 << 30, userAgent: String = "swift-mss/0.1",
+            credentialsRefreshMargin: TimeInterval = 300
         ) {
+            self.credentialsRefreshMargin = credentialsRefreshMargin
             self.host = host
             self.port = port
             self.isSecure = isSecure
@@ -54,20 +60,32 @@ public final class S3Connection: Sendable {
     }
 
     public let configuration: Configuration
-    /// The resolved credentials; nil for anonymous access.
-    public let credentials: Credentials?
+    /// Where the credentials come from.
+    public var credentialsProvider: any CredentialsProvider { credentialsCache.provider }
+    /// The credentials held now: nil for anonymous access, and also before a custom provider has
+    /// first been asked or after its credentials expired. Requests use ``currentCredentials()``.
+    public var credentials: Credentials? { (try? credentialsCache.heldCredentials()) ?? nil }
+    let credentialsCache: CredentialsCache
     let httpClient: HTTPClient
     let logger: Logger
 
     /// Connects with credentials from `provider`.
     ///
+    /// The built-in providers are resolved here, so missing keys fail now; a custom provider is
+    /// first asked by the first request.
+    ///
     /// - Parameter logger: where to log requests at debug/trace level; nothing is logged without
     ///   one, and secrets never are.
     public init(
-        credentials provider: CredentialsProvider = .default, configuration: Configuration = Configuration(),
+        credentials provider: any CredentialsProvider = .default, configuration: Configuration = Configuration(),
         logger: Logger? = nil
     ) throws {
-        self.credentials = try provider.resolve()
+        var resolved: Credentials?? = nil
+        if let standard = provider as? StandardCredentialsProvider, standard.isSynchronous {
+            resolved = .some(try standard.resolve())
+        }
+        self.credentialsCache = CredentialsCache(
+            provider: provider, margin: configuration.credentialsRefreshMargin, resolved: resolved)
         self.configuration = configuration
         self.logger = logger ?? Logger(label: "mss", factory: { _ in SwiftLogNoOpLogHandler() })
         var http = HTTPClient.Configuration(
@@ -96,6 +114,15 @@ public final class S3Connection: Sendable {
             logger: logger)
     }
 
+    /// The credentials requests are signed with now, asking the provider first when there are
+    /// none yet or they expire within ``Configuration/credentialsRefreshMargin``. Presigning,
+    /// which cannot wait, uses what this last fetched.
+    ///
+    /// - Throws: ``MSSClientError`` `credentialsUnavailable` when the provider fails.
+    public func currentCredentials() async throws -> Credentials? {
+        try await credentialsCache.credentials()
+    }
+
     /// Closes the connection pool. Requests in flight fail.
     public func shutdown() async throws {
         try await httpClient.shutdown()
@@ -103,7 +130,7 @@ public final class S3Connection: Sendable {
 
     /// Runs `body` with a new connection and shuts it down afterwards, also when `body` throws.
     public static func withConnection<Result: Sendable>(
-        credentials: CredentialsProvider = .default, configuration: Configuration = Configuration(),
+        credentials: any CredentialsProvider = .default, configuration: Configuration = Configuration(),
         logger: Logger? = nil, _ body: (S3Connection) async throws -> Result
     ) async throws -> Result {
         let connection = try S3Connection(credentials: credentials, configuration: configuration, logger: logger)

@@ -1,69 +1,59 @@
+public import Foundation
 public import S3Protocol
-import Foundation
 
-/// Where a connection gets its keys from. Resolved once, when the connection is made.
-public enum CredentialsProvider: Sendable {
+/// Where a connection gets its keys from. Implement it to fetch temporary credentials from
+/// anywhere (an STS-like service, a vault, a file a sidecar rewrites).
+///
+/// A connection asks its provider when it has no credentials yet and again shortly before the
+/// ones it has expire (``Credentials/expiration``; see ``S3Connection/Configuration/credentialsRefreshMargin``).
+/// Concurrent requests share one call: only one refresh is in flight at a time and the others
+/// wait for its result. Credentials without an expiry are fetched once.
+///
+/// ```swift
+/// struct TokenService: CredentialsProvider {
+///     func resolveCredentials() async throws -> Credentials? {
+///         let token = try await fetchToken()
+///         return Credentials(accessKey: token.key, secretKey: token.secret,
+///                            sessionToken: token.session, expiration: token.expires)
+///     }
+/// }
+/// let connection = try S3Connection(credentials: TokenService(), configuration: .init(host: "mtmss.com"))
+/// ```
+///
+/// The built-in sources are ``StandardCredentialsProvider`` values: `.fixed`, `.environment`,
+/// `.sharedFile()`, `.anonymous`, `.chain` and `.default`.
+public protocol CredentialsProvider: Sendable {
+    /// Fetches credentials; nil means anonymous (unsigned) requests.
+    ///
+    /// Errors are reported to the request that needed the credentials as ``MSSClientError``
+    /// `credentialsUnavailable` (an ``MSSClientError`` thrown here passes through unchanged).
+    func resolveCredentials() async throws -> Credentials?
+}
+
+extension CredentialsProvider where Self == StandardCredentialsProvider {
     /// These keys.
-    case fixed(Credentials)
+    public static func fixed(_ credentials: Credentials) -> StandardCredentialsProvider {
+        StandardCredentialsProvider(source: .fixed(credentials))
+    }
+
     /// `MSS_ACCESS_KEY`/`MSS_SECRET_KEY`, else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`
     /// (with `AWS_SESSION_TOKEN`).
-    case environment
+    public static var environment: StandardCredentialsProvider { StandardCredentialsProvider(source: .environment) }
+
     /// A profile of the AWS shared credentials file (`~/.aws/credentials`, or
     /// `AWS_SHARED_CREDENTIALS_FILE`); the profile defaults to `AWS_PROFILE`, then `default`.
-    case sharedFile(profile: String? = nil, path: String? = nil)
+    public static func sharedFile(profile: String? = nil, path: String? = nil) -> StandardCredentialsProvider {
+        StandardCredentialsProvider(source: .sharedFile(profile: profile, path: path))
+    }
+
     /// No signature at all: only public-read objects and buckets are reachable.
-    case anonymous
-    /// The first of these that yields credentials.
-    case chain([CredentialsProvider])
+    public static var anonymous: StandardCredentialsProvider { StandardCredentialsProvider(source: .anonymous) }
+
+    /// The first of these that yields credentials; custom providers may be among them.
+    public static func chain(_ providers: [any CredentialsProvider]) -> StandardCredentialsProvider {
+        StandardCredentialsProvider(source: .chain(providers))
+    }
 
     /// Environment, then the shared file: what a command-line user expects.
-    public static let `default` = CredentialsProvider.chain([.environment, .sharedFile()])
-
-    /// The credentials, nil for anonymous access. Throws when a source that was asked for by
-    /// name (not through a chain) has none.
-    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Credentials? {
-        switch self {
-        case .fixed(let credentials):
-            return credentials
-        case .anonymous:
-            return nil
-        case .environment:
-            guard let found = Self.fromEnvironment(environment) else {
-                throw MSSClientError(
-                    .missingCredentials,
-                    "set MSS_ACCESS_KEY and MSS_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-            }
-            return found
-        case .sharedFile(let profile, let path):
-            let file = path ?? environment["AWS_SHARED_CREDENTIALS_FILE"] ?? Self.defaultSharedFilePath(environment)
-            let name = profile ?? environment["AWS_PROFILE"] ?? "default"
-            return try SharedCredentialsFile.load(path: file).credentials(profile: name)
-        case .chain(let providers):
-            for provider in providers {
-                if let credentials = try? provider.resolve(environment: environment) { return credentials }
-            }
-            throw MSSClientError(
-                .missingCredentials,
-                "no credentials in the environment (MSS_ACCESS_KEY/MSS_SECRET_KEY, AWS_ACCESS_KEY_ID/"
-                    + "AWS_SECRET_ACCESS_KEY) nor in the shared credentials file")
-        }
-    }
-
-    static func fromEnvironment(_ environment: [String: String]) -> Credentials? {
-        if let access = environment["MSS_ACCESS_KEY"], let secret = environment["MSS_SECRET_KEY"], !access.isEmpty {
-            return Credentials(accessKey: access, secretKey: secret)
-        }
-        if let access = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"],
-            !access.isEmpty
-        {
-            let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-            return Credentials(accessKey: access, secretKey: secret, sessionToken: token)
-        }
-        return nil
-    }
-
-    static func defaultSharedFilePath(_ environment: [String: String]) -> String {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return home + "/.aws/credentials"
-    }
+    public static var `default`: StandardCredentialsProvider { .chain([.environment, .sharedFile()]) }
 }

@@ -20,6 +20,9 @@ public struct MSSClientError: Error, Sendable, Hashable, CustomStringConvertible
         public static let transferInterrupted = Kind(name: "transferInterrupted")
         /// No credentials were found where they were looked for.
         public static let missingCredentials = Kind(name: "missingCredentials")
+        /// The ``CredentialsProvider`` failed, or gave credentials that had already expired;
+        /// nothing was sent. The message carries the provider's error.
+        public static let credentialsUnavailable = Kind(name: "credentialsUnavailable")
     }
 
     public var kind: Kind

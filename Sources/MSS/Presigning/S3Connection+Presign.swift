@@ -50,7 +50,8 @@ extension S3Connection {
         var signable = SignableRequest(method: method.rawValue, path: target.path, query: query)
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { signable.headers.add(name, value) }
         signable.headers.replace("host", target.hostHeader)
-        let signer = RequestSigner(credentials: credentials, version: configuration.signatureVersion)
+        let signer = RequestSigner(
+            credentials: try credentialsCache.heldCredentials(), version: configuration.signatureVersion)
         let signedQuery = try signer.presignedQuery(
             signable, resourcePath: target.resourcePath, expires: expiry.date(from: now), now: now)
         let text = target.baseURL + target.path + Self.querySuffix(signedQuery)

@@ -43,12 +43,14 @@ extension S3Connection {
     ) async throws -> Result {
         let endpoint = Endpoint(configuration: configuration, service: request.service)
         let target = endpoint.target(bucket: request.bucket, key: request.key)
-        let signer = RequestSigner(credentials: credentials, version: configuration.signatureVersion)
         let payloadHash = try payloadHash(of: request.body)
         let retry = configuration.retry
         var attempt = 0
         while true {
             attempt += 1
+            // Asked per attempt: a retry after a long back-off may need refreshed credentials.
+            let signer = RequestSigner(
+                credentials: try await credentialsCache.credentials(), version: configuration.signatureVersion)
             var signable = SignableRequest(
                 method: request.method, path: target.path, query: request.query, headers: request.headers)
             signable.headers.replace("Host", target.hostHeader)

@@ -1,0 +1,95 @@
+import Foundation
+import S3Protocol
+import Synchronization
+
+/// A connection's credentials between refreshes.
+///
+/// Every request asks it; only when there are none yet, or the ones held expire within the
+/// margin, is the provider called, and then once for all requests waiting at that moment: a
+/// burst of requests at expiry must not become a burst of calls to a token service.
+final class CredentialsCache: Sendable {
+    let provider: any CredentialsProvider
+    let margin: TimeInterval
+    private let state: Mutex<State>
+
+    private struct State {
+        /// `.some(nil)` is a resolved anonymous provider, which is not the same as "not yet asked".
+        var current: Credentials??
+        var refresh: Task<Credentials?, any Error>?
+    }
+
+    private enum Decision {
+        case ready(Credentials?)
+        case wait(Task<Credentials?, any Error>, fallback: Credentials??)
+    }
+
+    init(provider: any CredentialsProvider, margin: TimeInterval, resolved: Credentials?? = nil) {
+        self.provider = provider
+        self.margin = margin
+        self.state = Mutex(State(current: resolved, refresh: nil))
+    }
+
+    /// The credentials to sign with now, refreshing them first when needed.
+    func credentials(now: Date = Date()) async throws -> Credentials? {
+        let decision: Decision = state.withLock { state in
+            if case .some(let current) = state.current, !needsRefresh(current, now: now) { return .ready(current) }
+            if let refresh = state.refresh { return .wait(refresh, fallback: state.current) }
+            let provider = self.provider
+            let refresh = Task { try await provider.resolveCredentials() }
+            state.refresh = refresh
+            return .wait(refresh, fallback: state.current)
+        }
+        guard case .wait(let task, let fallback) = decision else {
+            if case .ready(let credentials) = decision { return credentials }
+            return nil
+        }
+        do {
+            let fresh = try await task.value
+            state.withLock { state in
+                if state.refresh == task {
+                    state.refresh = nil
+                    state.current = .some(fresh)
+                }
+            }
+            if let expiration = fresh?.expiration, expiration <= now {
+                throw MSSClientError(
+                    .credentialsUnavailable, "the credentials provider returned credentials that expired at \(expiration)")
+            }
+            return fresh
+        } catch {
+            state.withLock { state in
+                if state.refresh == task { state.refresh = nil }
+            }
+            // Credentials refreshed early are still good until they expire: a provider that is
+            // briefly down inside the margin costs nothing.
+            if case .some(let held) = fallback, let held, let expiration = held.expiration, expiration > now {
+                return held
+            }
+            if let error = error as? MSSClientError { throw error }
+            if error is CancellationError { throw error }
+            throw MSSClientError(.credentialsUnavailable, "the credentials provider failed: \(error)")
+        }
+    }
+
+    /// The credentials held now, without asking the provider: what presigning, which cannot
+    /// wait, signs with. Throws when there are none yet or they have expired.
+    func heldCredentials(now: Date = Date()) throws -> Credentials? {
+        let current = state.withLock { $0.current }
+        guard case .some(let held) = current else {
+            throw MSSClientError(
+                .credentialsUnavailable,
+                "the credentials provider has not been asked yet; call `try await connection.currentCredentials()` first")
+        }
+        if let expiration = held?.expiration, expiration <= now {
+            throw MSSClientError(
+                .credentialsUnavailable,
+                "the held credentials expired at \(expiration); call `try await connection.currentCredentials()` to refresh them")
+        }
+        return held
+    }
+
+    private func needsRefresh(_ credentials: Credentials?, now: Date) -> Bool {
+        guard let expiration = credentials?.expiration else { return false }
+        return expiration.timeIntervalSince(now) <= margin
+    }
+}

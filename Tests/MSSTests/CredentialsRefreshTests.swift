@@ -1,0 +1,136 @@
+import Foundation
+import S3Protocol
+import Synchronization
+import Testing
+
+@testable import MSS
+
+/// A provider that counts its calls and answers after a pause, so concurrent callers overlap.
+final class CountingProvider: CredentialsProvider {
+    let calls = Mutex(0)
+    let lifetime: TimeInterval?
+    let failing: Mutex<Bool>
+
+    init(lifetime: TimeInterval?, failing: Bool = false) {
+        self.lifetime = lifetime
+        self.failing = Mutex(failing)
+    }
+
+    var count: Int { calls.withLock { $0 } }
+
+    func resolveCredentials() async throws -> Credentials? {
+        let call = calls.withLock { count in
+            count += 1
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        struct TokenServiceDown: Error {}
+        if failing.withLock({ $0 }) { throw TokenServiceDown() }
+        return Credentials(
+            accessKey: "AK\(call)", secretKey: "SK\(call)", sessionToken: "token-\(call)",
+            expiration: lifetime.map { Date().addingTimeInterval($0) })
+    }
+}
+
+@Suite struct CredentialsRefreshTests {
+    @Test func concurrentRequestsShareOneRefresh() async throws {
+        let provider = CountingProvider(lifetime: 3600)
+        let connection = try S3Connection(credentials: provider, configuration: .init(host: "127.0.0.1", port: 1))
+        // A custom provider is not asked before it is needed.
+        #expect(provider.count == 0)
+        #expect(connection.credentials == nil)
+        let keys = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<64 { group.addTask { try await connection.currentCredentials()?.accessKey } }
+            return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+        }
+        #expect(provider.count == 1)
+        #expect(keys == ["AK1"])
+        // Held and fresh: asked again, the provider is not called.
+        #expect(try await connection.currentCredentials()?.sessionToken == "token-1")
+        #expect(connection.credentials?.accessKey == "AK1")
+        #expect(provider.count == 1)
+        try await connection.shutdown()
+    }
+
+    @Test func refreshesWithinTheMarginOnly() async throws {
+        let provider = CountingProvider(lifetime: 3600)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        let start = Date()
+        #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
+        // 50 minutes later the credentials have 10 minutes left: more than the margin.
+        #expect(try await cache.credentials(now: start.addingTimeInterval(3000))?.accessKey == "AK1")
+        #expect(provider.count == 1)
+        // 56 minutes later 4 are left: inside the margin, so they are replaced.
+        #expect(try await cache.credentials(now: start.addingTimeInterval(3360))?.accessKey == "AK2")
+        #expect(provider.count == 2)
+        // Concurrent callers at the margin share the refresh too.
+        let later = Date().addingTimeInterval(3400)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 { group.addTask { _ = try await cache.credentials(now: later) } }
+            try await group.waitForAll()
+        }
+        #expect(provider.count == 3)
+    }
+
+    @Test func credentialsWithoutExpiryAreFetchedOnce() async throws {
+        let provider = CountingProvider(lifetime: nil)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        for offset: TimeInterval in [0, 86_400, 31_536_000] {
+            #expect(try await cache.credentials(now: Date().addingTimeInterval(offset))?.accessKey == "AK1")
+        }
+        #expect(provider.count == 1)
+    }
+
+    @Test func failuresAreTypedAndHeldCredentialsBridgeTheMargin() async throws {
+        let provider = CountingProvider(lifetime: 3600, failing: true)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        await #expect {
+            _ = try await cache.credentials()
+        } throws: { error in
+            (error as? MSSClientError)?.kind == .credentialsUnavailable
+                && (error as? MSSClientError)?.message.contains("TokenServiceDown") == true
+        }
+        // A failed refresh is not remembered: the next request asks again.
+        provider.failing.withLock { $0 = false }
+        let start = Date()
+        #expect(try await cache.credentials(now: start)?.accessKey == "AK2")
+        // Inside the margin the service is down again: the held credentials still work until expiry…
+        provider.failing.withLock { $0 = true }
+        #expect(try await cache.credentials(now: start.addingTimeInterval(3400))?.accessKey == "AK2")
+        // …but not after it.
+        await #expect(throws: MSSClientError.self) { _ = try await cache.credentials(now: start.addingTimeInterval(3700)) }
+        #expect(throws: MSSClientError.self) { _ = try cache.heldCredentials(now: start.addingTimeInterval(3700)) }
+    }
+
+    @Test func expiredAnswersAreRefused() async throws {
+        let provider = CountingProvider(lifetime: -10)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        await #expect {
+            _ = try await cache.credentials()
+        } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
+    }
+
+    @Test func presigningUsesHeldCredentialsWithTheirToken() async throws {
+        let provider = CountingProvider(lifetime: 3600)
+        let connection = try S3Connection(
+            credentials: provider, configuration: .init(host: "127.0.0.1", port: 1, signatureVersion: .v4(region: "us-east-1")))
+        // Nothing held yet: presigning cannot wait for the provider, so it says what to do.
+        #expect(throws: MSSClientError.self) {
+            _ = try connection.presignedURL(bucket: "b", key: "k", expiry: .after(60))
+        }
+        _ = try await connection.currentCredentials()
+        let url = try connection.presignedURL(bucket: "b", key: "k", expiry: .after(60))
+        #expect(url.absoluteString.contains("X-Amz-Security-Token=token-1"))
+        #expect(url.absoluteString.contains("X-Amz-Credential=AK1"))
+        try await connection.shutdown()
+    }
+
+    @Test func builtInProvidersStillResolveAtConnect() throws {
+        #expect(throws: MSSClientError.self) {
+            _ = try S3Connection(credentials: .chain([.sharedFile(path: "/nonexistent/credentials")]))
+        }
+        let fixed = try S3Connection(credentials: .fixed(Credentials(accessKey: "A", secretKey: "S")))
+        #expect(fixed.credentials?.accessKey == "A")
+        try? fixed.httpClient.syncShutdown()
+    }
+}
