@@ -12,13 +12,22 @@ public enum MetadataDirective: Sendable, Hashable {
 extension Key {
     /// Copies this object server-side to `destinationKey` in `destinationBucket` (this bucket
     /// when nil), keeping or replacing its metadata. Returns the new key.
+    ///
+    /// - Parameters:
+    ///   - versionID: the version of this object to copy; the current one when nil.
+    ///   - sourceConditions: preconditions on this object (`x-amz-copy-source-if-*`); a failed
+    ///     one throws ``S3Error`` 412 `PreconditionFailed`.
+    ///   - conditions: preconditions on the destination, as for a PUT (``ObjectConditions/ifAbsent``
+    ///     to copy only onto a free key); when nil, those of a `.replace` directive's options.
     @discardableResult
     public func copy(
         toBucket destinationBucket: String? = nil, key destinationKey: String, metadata: MetadataDirective = .copy,
-        acl: CannedACL? = nil
+        acl: CannedACL? = nil, versionID: String? = nil, sourceConditions: ObjectConditions? = nil,
+        conditions: ObjectConditions? = nil
     ) async throws -> Key {
         try Self.validate(name)
         try Self.validate(destinationKey)
+        if let versionID { try Self.validate(versionID: versionID) }
         let target = Bucket(connection: connection, name: destinationBucket ?? bucket.name)
         var request = try Key(bucket: target, name: destinationKey).request("PUT")
         switch metadata {
@@ -29,7 +38,16 @@ extension Key {
             request.headers.add("x-amz-metadata-directive", "REPLACE")
         }
         if let acl { request.headers.replace("x-amz-acl", acl.rawValue) }
-        request.headers.add("x-amz-copy-source", "/\(bucket.name)/" + URIEncoding.encode(name, keepSlash: true))
+        var source = "/\(bucket.name)/" + URIEncoding.encode(name, keepSlash: true)
+        if let versionID { source += "?versionId=" + URIEncoding.encode(versionID) }
+        request.headers.add("x-amz-copy-source", source)
+        sourceConditions?.apply(to: &request.headers, prefix: "x-amz-copy-source-")
+        var destinationConditions = conditions
+        if destinationConditions == nil, case .replace(let options) = metadata { destinationConditions = options.conditions }
+        if let destinationConditions {
+            try destinationConditions.validateForWrite()
+            destinationConditions.apply(to: &request.headers)
+        }
         let response = try await connection.send(request)
         try response.throwIfErrorBody()
         do {

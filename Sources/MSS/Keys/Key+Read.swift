@@ -7,14 +7,25 @@ import S3Protocol
 
 extension Key {
     /// The object (or `range` of it) as UTF-8 text (`get_contents_as_string`).
-    public func string(range: ByteRange? = nil) async throws -> String {
-        String(decoding: try await data(range: range), as: UTF8.self)
+    ///
+    /// - Parameters:
+    ///   - versionID: a version other than the current one.
+    ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
+    public func string(range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil)
+        async throws -> String
+    {
+        String(decoding: try await data(range: range, versionID: versionID, conditions: conditions), as: UTF8.self)
     }
 
     /// The object, or `range` of it, in memory, up to the connection's `maximumInMemoryBody`.
-    public func data(range: ByteRange? = nil) async throws -> Data {
-        var request = try request("GET")
-        if let range { request.headers.add("Range", range.headerValue) }
+    ///
+    /// - Parameters:
+    ///   - versionID: a version other than the current one.
+    ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
+    public func data(range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil)
+        async throws -> Data
+    {
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
         return try await connection.receiveData(request, describing: name)
     }
 
@@ -23,10 +34,15 @@ extension Key {
     /// The data goes to a temporary file that replaces `path` only when complete, so a failed
     /// download never leaves a truncated file. A whole-object download whose ETag is an MD5 is
     /// checked against it.
+    ///
+    /// - Parameters:
+    ///   - versionID: a version other than the current one.
+    ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
     @discardableResult
-    public func contents(toFile path: String, range: ByteRange? = nil) async throws -> ObjectInfo {
-        var request = try request("GET")
-        if let range { request.headers.add("Range", range.headerValue) }
+    public func contents(
+        toFile path: String, range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil
+    ) async throws -> ObjectInfo {
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
         return try await connection.receiveFile(request, describing: name, toFile: path, checkMD5: range == nil)
     }
 

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 public import NIOCore
 
 /// The bytes of an object as they arrive, in chunks. Only valid inside the closure of
-/// ``Key/read(range:_:)``.
+/// ``Key/read(range:versionID:conditions:_:)``.
 public struct ObjectBytes: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let body: HTTPClientResponse.Body
@@ -31,11 +31,14 @@ extension Key {
     ///     return count
     /// }
     /// ```
+    ///
+    /// `versionID` reads a version other than the current one; `conditions` are preconditions
+    /// whose failure throws ``S3Error`` 412 or 304 before `body` runs.
     public func read<Result: Sendable>(
-        range: ByteRange? = nil, _ body: @Sendable (ObjectInfo, ObjectBytes) async throws -> Result
+        range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil,
+        _ body: @Sendable (ObjectInfo, ObjectBytes) async throws -> Result
     ) async throws -> Result {
-        var request = try request("GET")
-        if let range { request.headers.add("Range", range.headerValue) }
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
         let name = self.name
         return try await connection.send(request) { response in
             try await body(try ObjectInfo(key: name, headers: response.headers), ObjectBytes(body: response.body))

@@ -18,7 +18,7 @@ extension Key {
         request.headers = options.headers
         if options.sendContentMD5 { request.headers.add("Content-MD5", Digests.md5Base64(data)) }
         request.body = .bytes(ByteBuffer(bytes: data))
-        return try await put(request)
+        return try await put(request, conditions: options.conditions)
     }
 
     /// Streams the file at `path` (`set_contents_from_filename`): it is read from disk while it is
@@ -39,10 +39,15 @@ extension Key {
         }
         request.body = .file(path: path, offset: 0, length: size)
         request.onBytesSent = onBytesSent
-        return try await put(request)
+        return try await put(request, conditions: options.conditions)
     }
 
-    private func put(_ request: S3Request) async throws -> PutResult {
+    private func put(_ request: S3Request, conditions: ObjectConditions?) async throws -> PutResult {
+        var request = request
+        if let conditions {
+            try conditions.validateForWrite()
+            conditions.apply(to: &request.headers)
+        }
         let response = try await connection.send(request)
         return PutResult(
             etag: response.headers.first(name: "ETag").map(ObjectInfo.unquoted),

@@ -31,16 +31,41 @@ public struct Key: Sendable, Hashable {
         if let problem = NameRules.keyProblem(key) { throw MSSClientError.invalidArgument(problem) }
     }
 
-    func request(_ method: String, query: [QueryItem] = []) throws -> S3Request {
+    func request(_ method: String, query: [QueryItem] = [], versionID: String? = nil) throws -> S3Request {
         try Self.validate(name)
         try Bucket.validateExisting(bucket.name)
+        var query = query
+        if let versionID {
+            try Self.validate(versionID: versionID)
+            query.append(QueryItem("versionId", versionID))
+        }
         return S3Request(method: method, bucket: bucket.name, key: name, query: query)
     }
 
+    /// An empty version id would address the current version instead of the one meant.
+    static func validate(versionID: String) throws {
+        if versionID.isEmpty { throw MSSClientError.invalidArgument("a version id must not be empty") }
+    }
+
+    /// A read request with its version and conditions.
+    func readRequest(_ method: String, versionID: String?, conditions: ObjectConditions?, range: ByteRange? = nil)
+        throws -> S3Request
+    {
+        var request = try request(method, versionID: versionID)
+        if let range { request.headers.add("Range", range.headerValue) }
+        conditions?.apply(to: &request.headers)
+        return request
+    }
+
     /// HEAD: the object's size, ETag, type, dates and metadata, or nil when it does not exist.
-    public func info() async throws -> ObjectInfo? {
+    ///
+    /// - Parameters:
+    ///   - versionID: a version other than the current one.
+    ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
+    public func info(versionID: String? = nil, conditions: ObjectConditions? = nil) async throws -> ObjectInfo? {
         do {
-            let response = try await connection.send(try request("HEAD"))
+            let response = try await connection.send(
+                try readRequest("HEAD", versionID: versionID, conditions: conditions))
             return try ObjectInfo(key: name, headers: response.headers)
         } catch let error as S3Error where error.status == 404 {
             return nil
@@ -53,8 +78,15 @@ public struct Key: Sendable, Hashable {
     }
 
     /// Deletes the object; deleting a missing object succeeds, as in S3.
-    public func delete() async throws {
-        _ = try await connection.send(try request("DELETE"))
+    ///
+    /// In a versioned bucket, deleting without `versionID` keeps every version and makes a delete
+    /// marker the current one; with `versionID` that version (or delete marker) is removed for good.
+    @discardableResult
+    public func delete(versionID: String? = nil) async throws -> DeleteOutcome {
+        let response = try await connection.send(try request("DELETE", versionID: versionID))
+        return DeleteOutcome(
+            deleteMarker: response.headers.first(name: "x-amz-delete-marker")?.lowercased() == "true",
+            versionID: response.headers.first(name: "x-amz-version-id"))
     }
 
     /// A presigned URL for this key (`generate_url`).

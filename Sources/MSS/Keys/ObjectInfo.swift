@@ -1,6 +1,6 @@
 public import Foundation
 import NIOHTTP1
-import S3Protocol
+public import S3Protocol
 
 /// What HEAD (or GET) tells about an object.
 public struct ObjectInfo: Sendable, Hashable {
@@ -18,12 +18,17 @@ public struct ObjectInfo: Sendable, Hashable {
     public var contentDisposition: String?
     public var contentLanguage: String?
     public var expires: String?
+    /// The version this is (`x-amz-version-id`): nil from servers or buckets without versioning,
+    /// `null` for an object written before versioning was enabled.
+    public var versionID: String?
 
     public init(
         key: String, size: Int64, etag: String? = nil, contentType: String? = nil, lastModified: Date? = nil,
         metadata: [String: String] = [:], cacheControl: String? = nil, contentEncoding: String? = nil,
-        contentDisposition: String? = nil, contentLanguage: String? = nil, expires: String? = nil
+        contentDisposition: String? = nil, contentLanguage: String? = nil, expires: String? = nil,
+        versionID: String? = nil
     ) {
+        self.versionID = versionID
         self.key = key
         self.size = size
         self.etag = etag
@@ -56,7 +61,8 @@ public struct ObjectInfo: Sendable, Hashable {
             lastModified: headers.first(name: "Last-Modified").flatMap(HTTPDate.parseRFC1123), metadata: metadata,
             cacheControl: headers.first(name: "Cache-Control"), contentEncoding: headers.first(name: "Content-Encoding"),
             contentDisposition: headers.first(name: "Content-Disposition"),
-            contentLanguage: headers.first(name: "Content-Language"), expires: headers.first(name: "Expires"))
+            contentLanguage: headers.first(name: "Content-Language"), expires: headers.first(name: "Expires"),
+            versionID: headers.first(name: "x-amz-version-id"))
     }
 
     static func unquoted(_ etag: String) -> String {
@@ -72,8 +78,12 @@ public struct ObjectSummary: Sendable, Hashable {
     public var etag: String?
     public var lastModified: Date?
     public var storageClass: String?
+    /// The owner, when the listing was asked for it (ListObjectsV2 with `fetchOwner`; V1 always
+    /// includes it on S3, not on every server).
+    public var owner: Owner?
 
-    public init(key: String, size: Int64, etag: String?, lastModified: Date?, storageClass: String?) {
+    public init(key: String, size: Int64, etag: String?, lastModified: Date?, storageClass: String?, owner: Owner? = nil) {
+        self.owner = owner
         self.key = key
         self.size = size
         self.etag = etag

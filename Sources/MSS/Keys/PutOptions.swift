@@ -1,9 +1,14 @@
 import S3Protocol
 
-/// S3's canned ACLs that MSS supports.
+/// S3's canned ACLs: named grant sets sent as `x-amz-acl`. MSS itself knows `private` and
+/// `public-read`; the others are for other S3 servers (and mss-server).
 public enum CannedACL: String, Sendable, Hashable, CaseIterable {
     case `private` = "private"
     case publicRead = "public-read"
+    case publicReadWrite = "public-read-write"
+    case authenticatedRead = "authenticated-read"
+    case bucketOwnerRead = "bucket-owner-read"
+    case bucketOwnerFullControl = "bucket-owner-full-control"
 }
 
 /// How an object is stored: its content headers, user metadata and ACL.
@@ -19,12 +24,17 @@ public struct PutOptions: Sendable, Hashable {
     public var contentDisposition: String?
     public var contentEncoding: String?
     public var contentLanguage: String?
+    /// Write only if the key's current state allows it: ``ObjectConditions/ifAbsent`` for
+    /// create-only, ``ObjectConditions/ifMatch(_:)`` to replace a known version. Used by single
+    /// PUTs and copies; a failed condition throws ``S3Error`` 412 `PreconditionFailed`.
+    public var conditions: ObjectConditions?
 
     public init(
         contentType: String? = nil, metadata: [String: String] = [:], acl: CannedACL? = nil,
         sendContentMD5: Bool = true, cacheControl: String? = nil, contentDisposition: String? = nil,
-        contentEncoding: String? = nil, contentLanguage: String? = nil
+        contentEncoding: String? = nil, contentLanguage: String? = nil, conditions: ObjectConditions? = nil
     ) {
+        self.conditions = conditions
         self.contentType = contentType
         self.metadata = metadata
         self.acl = acl

@@ -33,7 +33,7 @@ public struct MultipartUpload: Sendable, Hashable {
             method, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadID)])
     }
 
-    /// Uploads `data` as part `partNumber` (with Content-MD5) and returns what ``complete(parts:)`` needs.
+    /// Uploads `data` as part `partNumber` (with Content-MD5) and returns what ``complete(parts:conditions:)`` needs.
     @discardableResult
     public func uploadPart(partNumber: Int, data: Data) async throws -> CompletedPart {
         var request = try partRequest("PUT", partNumber: partNumber)
@@ -84,8 +84,13 @@ public struct MultipartUpload: Sendable, Hashable {
 
     /// Assembles the object from `parts`; when nil, from every part the server has
     /// (`complete_upload`). Returns the final ETag.
+    ///
+    /// `conditions` make the completion conditional like a PUT (``ObjectConditions/ifAbsent``:
+    /// only if the key is still free); a failed one throws ``S3Error`` 412 `PreconditionFailed`
+    /// and leaves the upload in place.
     @discardableResult
-    public func complete(parts: [CompletedPart]? = nil) async throws -> PutResult {
+    public func complete(parts: [CompletedPart]? = nil, conditions: ObjectConditions? = nil) async throws -> PutResult {
+        try conditions?.validateForWrite()
         let chosen: [CompletedPart]
         if let parts {
             chosen = parts.sorted { $0.partNumber < $1.partNumber }
@@ -96,6 +101,7 @@ public struct MultipartUpload: Sendable, Hashable {
         var request = try Key(bucket: bucket, name: key).request("POST", query: [QueryItem("uploadId", uploadID)])
         let body = Array(CompleteMultipartUpload(parts: chosen).xml().serialized().utf8)
         request.headers.add("Content-Type", "application/xml")
+        conditions?.apply(to: &request.headers)
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: S3Response
         do {

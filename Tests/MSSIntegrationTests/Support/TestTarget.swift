@@ -104,6 +104,10 @@ struct TestTarget: Sendable, CustomTestStringConvertible {
         if let keys = try? await bucket.allKeys() {
             _ = try? await bucket.deleteKeys(keys.map(\.key))
         }
+        // A bucket that was ever versioned is empty only without its old versions and markers.
+        if let versions = try? await bucket.allVersions(), !versions.isEmpty {
+            _ = try? await bucket.deleteObjects(versions.map { .init(key: $0.key, versionID: $0.versionID) })
+        }
         try? await bucket.delete()
     }
 
