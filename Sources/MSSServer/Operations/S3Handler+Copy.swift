@@ -121,7 +121,7 @@ extension S3Handler {
         do {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(source)) { input in
                 try await FileSystem.shared.withFileHandle(
-                    forWritingAt: FilePath(destination), options: .newFile(replaceExisting: true, permissions: .ownerReadWrite)
+                    forWritingAt: FilePath(destination), options: .freshPrivateFile
                 ) { output in
                     var writer = output.bufferedWriter(capacity: .mebibytes(1))
                     for try await chunk in input.readChunks(in: range, chunkLength: .mebibytes(1)) {

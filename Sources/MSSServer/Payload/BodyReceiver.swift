@@ -50,7 +50,7 @@ enum BodyReceiver {
         var size: Int64 = 0
 
         do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true, permissions: .ownerReadWrite)) { handle in
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .freshPrivateFile) { handle in
                 var writer = handle.bufferedWriter(capacity: .mebibytes(1))
                 for try await buffer in request.body {
                     let pieces: [ByteBuffer]

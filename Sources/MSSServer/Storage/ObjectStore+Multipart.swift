@@ -176,7 +176,7 @@ extension ObjectStore {
     /// the actor: it streams gigabytes.
     nonisolated func joinParts(_ parts: [PartRecord], upload id: String, into path: String) async throws {
         try await FileSystem.shared.withFileHandle(
-            forWritingAt: FilePath(path), options: .newFile(replaceExisting: true, permissions: .ownerReadWrite)
+            forWritingAt: FilePath(path), options: .freshPrivateFile
         ) { output in
             var writer = output.bufferedWriter(capacity: .mebibytes(1))
             for part in parts {
