@@ -54,9 +54,12 @@ mss_port=$(free_port)
 mss_image_port=$(free_port)
 mss_access=MSSSERVERTESTKEY0001
 mss_secret=mss-server-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# Two more users, for the access-control tests; the file holds secrets, so mode 0600.
+mss_users="MSSUSERTWO0001|mss-user-two-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n') MSSUSERTHREE001|mss-user-three-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+(umask 077; for user in $mss_users; do echo "${user%%|*} ${user#*|} Test user ${user%%|*}"; done >"$state/mss-users")
 log "starting mss-server on 127.0.0.1:$mss_port (image service on $mss_image_port)"
 "$bin/mss-server" --data "$state/mss-data" --port "$mss_port" --image-port "$mss_image_port" --access-key "$mss_access" --secret-key "$mss_secret" \
-    >"$state/mss-server.log" 2>&1 &
+    --users "$state/mss-users" >"$state/mss-server.log" 2>&1 &
 echo $! >"$state/mss-server.pid"
 wait_for_http "http://127.0.0.1:$mss_port/" 30
 wait_for_http "http://127.0.0.1:$mss_image_port/" 30
@@ -73,6 +76,7 @@ status=$?
 log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone) and the mss command line"
 MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" \
     MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" MSS_SERVER_DATA="$state/mss-data" \
+    MSS_SERVER_USERS="$mss_users" \
     MSS_SERVER_PID="$(cat "$state/mss-server.pid")" MSS_SERVER_BINARY="$bin/mss-server" \
     MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
     MSS_CLI="$bin/mss" PATH="$venv/bin:$PATH" bash -c '

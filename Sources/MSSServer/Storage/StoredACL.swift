@@ -18,6 +18,9 @@ struct StoredACL: Sendable, Hashable {
     /// knowing who wrote them.
     static let `private` = StoredACL(owner: nil, grants: [])
 
+    /// Public-read and owned by the primary user, as `"public-read"` documents from before users.
+    static let publicRead = StoredACL(owner: nil, grants: [StoredGrant(.group(.allUsers), .read)])
+
     /// The ACL with a legacy missing owner replaced by `primary`, who then holds the full
     /// control the canned ACL of those documents gave the owner.
     func resolved(primary: String) -> StoredACL {
@@ -147,7 +150,7 @@ extension StoredACL: Codable {
         if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
             switch name {
             case "private": self = .private
-            case "public-read": self = StoredACL(owner: nil, grants: [StoredGrant(.group(.allUsers), .read)])
+            case "public-read": self = .publicRead
             default:
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown ACL \(name.prefix(40))"))
             }
@@ -159,6 +162,13 @@ extension StoredACL: Codable {
     }
 
     func encode(to encoder: any Encoder) throws {
+        // Ownerless ACLs are the two an older server could write; keeping their old form keeps
+        // the documents readable by it.
+        if self == .private || self == .publicRead {
+            var single = encoder.singleValueContainer()
+            try single.encode(self == .private ? "private" : "public-read")
+            return
+        }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(owner, forKey: .owner)
         try container.encode(grants, forKey: .grants)
