@@ -125,6 +125,18 @@ final class CountingProvider: CredentialsProvider {
         try await connection.shutdown()
     }
 
+    @Test func sessionTokensAreSignedWithBothVersions() throws {
+        let credentials = Credentials(accessKey: "AK", secretKey: "SK", sessionToken: "tok/en+1", expiration: Date())
+        for version in [SignatureVersion.v2, .v4(region: "us-east-1")] {
+            var request = SignableRequest(method: "GET", path: "/b/k", query: [])
+            request.headers.replace("Host", "127.0.0.1")
+            RequestSigner(credentials: credentials, version: version)
+                .sign(&request, resourcePath: "/b/k", payloadHash: Digests.emptySHA256Hex, date: Date())
+            #expect(request.headers["x-amz-security-token"] == "tok/en+1", "\(version)")
+            #expect(request.headers["Authorization"] != nil)
+        }
+    }
+
     @Test func builtInProvidersStillResolveAtConnect() throws {
         #expect(throws: MSSClientError.self) {
             _ = try S3Connection(credentials: .chain([.sharedFile(path: "/nonexistent/credentials")]))

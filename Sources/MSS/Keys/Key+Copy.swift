@@ -44,10 +44,7 @@ extension Key {
         sourceConditions?.apply(to: &request.headers, prefix: "x-amz-copy-source-")
         var destinationConditions = conditions
         if destinationConditions == nil, case .replace(let options) = metadata { destinationConditions = options.conditions }
-        if let destinationConditions {
-            try destinationConditions.validateForWrite()
-            destinationConditions.apply(to: &request.headers)
-        }
+        try destinationConditions?.applyToWrite(&request.headers)
         let response = try await connection.send(request)
         try response.throwIfErrorBody()
         do {

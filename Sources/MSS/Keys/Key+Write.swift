@@ -44,10 +44,7 @@ extension Key {
 
     private func put(_ request: S3Request, conditions: ObjectConditions?) async throws -> PutResult {
         var request = request
-        if let conditions {
-            try conditions.validateForWrite()
-            conditions.apply(to: &request.headers)
-        }
+        try conditions?.applyToWrite(&request.headers)
         let response = try await connection.send(request)
         return PutResult(
             etag: response.headers.first(name: "ETag").map(ObjectInfo.unquoted),

@@ -48,10 +48,14 @@ public struct ObjectConditions: Sendable, Hashable {
     public static func ifUnmodifiedSince(_ date: Date) -> ObjectConditions { ObjectConditions(ifUnmodifiedSince: date) }
 
     /// The header values; `prefix` is `x-amz-copy-source-` for the source of a copy.
-    func headers(prefix: String = "") -> [(String, String)] {
+    ///
+    /// Reads send ETags quoted, as HTTP defines them. Writes send them bare: S3 accepts both, but
+    /// Ceph RGW compares a write's If-Match with the bare ETag and fails a quoted one.
+    func headers(prefix: String = "", forWrite: Bool = false) -> [(String, String)] {
+        func form(_ etag: String) -> String { forWrite ? Self.unquoted(etag) : Self.quoted(etag) }
         var fields: [(String, String)] = []
-        if let ifMatch { fields.append((prefix + "If-Match", Self.quoted(ifMatch))) }
-        if let ifNoneMatch { fields.append((prefix + "If-None-Match", Self.quoted(ifNoneMatch))) }
+        if let ifMatch { fields.append((prefix + "If-Match", form(ifMatch))) }
+        if let ifNoneMatch { fields.append((prefix + "If-None-Match", form(ifNoneMatch))) }
         if let ifModifiedSince { fields.append((prefix + "If-Modified-Since", HTTPDate.rfc1123(ifModifiedSince))) }
         if let ifUnmodifiedSince { fields.append((prefix + "If-Unmodified-Since", HTTPDate.rfc1123(ifUnmodifiedSince))) }
         return fields
@@ -59,6 +63,12 @@ public struct ObjectConditions: Sendable, Hashable {
 
     func apply(to headers: inout SignableHeaders, prefix: String = "") {
         for (name, value) in self.headers(prefix: prefix) { headers.replace(name, value) }
+    }
+
+    /// Checks that S3 takes these on a write, then adds them.
+    func applyToWrite(_ headers: inout SignableHeaders) throws {
+        try validateForWrite()
+        for (name, value) in self.headers(forWrite: true) { headers.replace(name, value) }
     }
 
     /// Refuses what S3 does not take on a write, rather than having it ignored: a silently
@@ -76,5 +86,9 @@ public struct ObjectConditions: Sendable, Hashable {
     static func quoted(_ etag: String) -> String {
         if etag == "*" || etag.hasPrefix("\"") || etag.hasPrefix("W/\"") { return etag }
         return "\"\(etag)\""
+    }
+
+    static func unquoted(_ etag: String) -> String {
+        ObjectInfo.unquoted(etag)
     }
 }

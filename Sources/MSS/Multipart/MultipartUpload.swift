@@ -101,7 +101,7 @@ public struct MultipartUpload: Sendable, Hashable {
         var request = try Key(bucket: bucket, name: key).request("POST", query: [QueryItem("uploadId", uploadID)])
         let body = Array(CompleteMultipartUpload(parts: chosen).xml().serialized().utf8)
         request.headers.add("Content-Type", "application/xml")
-        conditions?.apply(to: &request.headers)
+        try conditions?.applyToWrite(&request.headers)
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: S3Response
         do {
