@@ -41,6 +41,9 @@ public struct MSSServer: Sendable {
         public var renderQueueLimit = 16
         /// Longest one render may run; past it the render is stopped and answered 400.
         public var renderTimeout: Duration = .seconds(10)
+        /// Domains for virtual-host style addressing: a request to `photos.DOMAIN` (any port)
+        /// addresses bucket `photos`, as most AWS SDKs send by default. Empty: path style only.
+        public var virtualHostDomains: [String] = []
 
         /// Keys for local development, used when none are given; documented, so never for data
         /// that matters.
@@ -83,7 +86,9 @@ public struct MSSServer: Sendable {
         onImageListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let users = configuration.credentials.map { ServerUser(credentials: $0) } + configuration.users
-        let storage = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
+        var handler = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
+        handler.virtualHostDomains = configuration.virtualHostDomains
+        let storage = handler
         guard let imagePort = configuration.imagePort else {
             try await serve(storage, port: configuration.port, onListening: onListening)
             return

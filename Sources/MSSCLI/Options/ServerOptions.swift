@@ -49,6 +49,13 @@ public struct ServerOptions: ParsableArguments {
             valueName: "FILE"))
     var users: String?
 
+    @Option(
+        name: .customLong("domain"),
+        help: ArgumentHelp(
+            "Also address buckets virtual-host style: a request to BUCKET.DOMAIN (e.g. --domain localhost for photos.localhost:9000) goes to bucket BUCKET. Repeatable; path style always works.",
+            valueName: "DOMAIN"))
+    var domains: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -150,6 +157,13 @@ public struct ServerOptions: ParsableArguments {
             configuration.maximumConnections = maxConnections
         }
         if let renderTimeout { configuration.renderTimeout = try Self.duration(renderTimeout, "--render-timeout", atMost: 3600) }
+        for domain in domains {
+            let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+            guard !labels.isEmpty, labels.count <= 127, domain.utf8.count <= 253,
+                labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } })
+            else { throw ValidationError("--domain \(domain.debugDescription) is not a host name") }
+        }
+        configuration.virtualHostDomains = domains
         let userCount = configuration.users.count
         let moreUsers = userCount == 0 ? "" : "  (and \(userCount) more user\(userCount == 1 ? "" : "s") from --users)"
         let server = try await MSSServer(configuration: configuration, logger: logger)

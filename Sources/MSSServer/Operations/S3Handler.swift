@@ -22,6 +22,8 @@ struct S3Handler: HTTPResponder {
     let authenticator: Authenticator
     let logger: Logger
     var service: Service = .storage
+    /// Domains under which `bucket.DOMAIN` hosts address buckets virtual-host style.
+    var virtualHostDomains: [String] = []
     /// Present when the image service runs.
     var imageRenderer: ImageRenderer? = nil
     /// The image service's own threads and bounded queue, present with `imageRenderer`.
@@ -31,7 +33,7 @@ struct S3Handler: HTTPResponder {
         let requestID = Self.makeRequestID()
         var response: Response
         do {
-            var s3 = try S3Request(request)
+            var s3 = try S3Request(request, domains: virtualHostDomains)
             s3.continueGate = ContinueGate(channel: context.channel, expectsContinue: ExpectContinueHandler.expectsContinue(request.headers))
             let authentication = try authenticator.authenticate(s3.authenticationInput)
             switch service {
