@@ -110,7 +110,7 @@ extension S3Handler {
                 failures.append(.init(key: key, versionID: object.versionID, code: "InvalidArgument", message: "Invalid version id specified"))
                 continue
             }
-            let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: object.versionID)
+            let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: object.versionID, deleter: request.user?.id)
             if object.versionID != nil {
                 deleted.append(.init(
                     key: key, versionID: object.versionID, deleteMarker: outcome.deleteMarker,

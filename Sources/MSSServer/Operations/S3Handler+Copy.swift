@@ -93,6 +93,7 @@ extension S3Handler {
             object = try Self.describedObject(request, key: key)
         } else {
             if sourceBucket == bucket && source.key == key && request.header("x-amz-acl") == nil
+                && !request.headers.contains(where: { $0.name.lowercased().hasPrefix("x-amz-grant-") })
                 && !copied.namedVersion
             {
                 throw S3ServerError(

@@ -64,7 +64,7 @@ extension S3Handler {
     }
 
     func deleteObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
-        let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request), deleter: request.user?.id)
         var headers = HTTPFields()
         if outcome.deleteMarker { headers[.amzDeleteMarker] = "true" }
         if let versionID = outcome.versionID { headers[.amzVersionID] = versionID }

@@ -3,10 +3,12 @@ import S3Protocol
 
 extension StoredObject {
     /// A delete marker for `key`: no bytes, and a fresh data version name that no file has.
-    static func deleteMarker(key: String, lastModified: Date) -> StoredObject {
+    /// `owner` is the user who deleted (nil: the primary user, as for an anonymous delete).
+    static func deleteMarker(key: String, lastModified: Date, owner: String?) -> StoredObject {
+        let acl = owner.map { StoredACL(owner: $0, grants: [StoredGrant(.user($0), .fullControl)]) } ?? .private
         var marker = StoredObject(
             key: key, size: 0, etag: "", lastModified: lastModified, contentType: nil, contentHeaders: [:], metadata: [:],
-            acl: .private, checksums: [:], version: UUID().uuidString.lowercased())
+            acl: acl, checksums: [:], version: UUID().uuidString.lowercased())
         marker.isDeleteMarker = true
         return marker
     }

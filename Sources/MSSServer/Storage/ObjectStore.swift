@@ -329,9 +329,12 @@ actor ObjectStore {
 
     /// Deletes `key` as S3 does under the bucket's versioning: without `versionID`, removes it
     /// (never versioned), or adds a delete marker (enabled, or suspended, replacing the `null`
-    /// version); with `versionID`, removes exactly that version, if it exists.
+    /// version); with `versionID`, removes exactly that version, if it exists. A marker is owned
+    /// by `deleter`, a user id.
     @discardableResult
-    func deleteObject(bucket: String, key: String, versionID: String? = nil) throws(S3ServerError) -> DeleteOutcome {
+    func deleteObject(
+        bucket: String, key: String, versionID: String? = nil, deleter: String? = nil
+    ) throws(S3ServerError) -> DeleteOutcome {
         let versioning = try self.bucket(bucket).versioning
         let stored = objects[bucket]?[key]
         do {
@@ -350,7 +353,7 @@ actor ObjectStore {
                 }
                 return DeleteOutcome()
             }
-            var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now())
+            var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now(), owner: deleter)
             marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
             try addVersion(marker, bucket: bucket, versioning: versioning)
             return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
