@@ -33,7 +33,7 @@ public final class S3Connection: Sendable {
         /// Largest response body read into memory by ``Key/data(range:versionID:conditions:)`` and the string reader.
         public var maximumInMemoryBody: Int
         public var userAgent: String
-        /// How long before their ``Credentials/expiration`` credentials are refreshed: long enough
+        /// How long before their `Credentials.expiration` credentials are refreshed: long enough
         /// that a request signed just before cannot arrive after it. Five minutes by default.
         public var credentialsRefreshMargin: TimeInterval
 

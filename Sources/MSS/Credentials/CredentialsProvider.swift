@@ -5,7 +5,7 @@ public import S3Protocol
 /// anywhere (an STS-like service, a vault, a file a sidecar rewrites).
 ///
 /// A connection asks its provider when it has no credentials yet and again shortly before the
-/// ones it has expire (``Credentials/expiration``; see ``S3Connection/Configuration/credentialsRefreshMargin``).
+/// ones it has expire (`Credentials.expiration`; see ``S3Connection/Configuration/credentialsRefreshMargin``).
 /// Concurrent requests share one call: only one refresh is in flight at a time and the others
 /// wait for its result. Credentials without an expiry are fetched once.
 ///

@@ -9,9 +9,9 @@ import S3Protocol
 /// ``ifNoneMatch`` only as `*`; anything else is refused before sending.
 ///
 /// A condition that does not hold fails the request with an ``S3Error``:
-/// - `412` ``S3ErrorCode/preconditionFailed``: `If-Match` or `If-Unmodified-Since` failed, or a
+/// - `412` `preconditionFailed`: `If-Match` or `If-Unmodified-Since` failed, or a
 ///   create-only write found the key taken.
-/// - `304` ``S3ErrorCode/notModified``: a read's `If-None-Match` or `If-Modified-Since` failed.
+/// - `304` `notModified`: a read's `If-None-Match` or `If-Modified-Since` failed.
 ///
 /// ```swift
 /// // Create only: fail if someone else wrote the key first.
