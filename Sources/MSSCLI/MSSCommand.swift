@@ -19,7 +19,7 @@ struct MSSCommand: AsyncParsableCommand {
         subcommands: [
             ListCommand.self, MakeBucketCommand.self, RemoveBucketCommand.self, CopyCommand.self, MoveCommand.self,
             RemoveCommand.self, CatCommand.self, StatCommand.self, PresignCommand.self, SyncCommand.self, ImageCommand.self,
-            DiskUsageCommand.self, ServerCommand.self, ConfigCommand.self, QuickstartCommand.self,
+            DiskUsageCommand.self, VersionCommand.self, ServerCommand.self, ConfigCommand.self, QuickstartCommand.self,
         ])
 }
 

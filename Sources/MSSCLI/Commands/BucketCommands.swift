@@ -30,7 +30,7 @@ struct RemoveBucketCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket")
     var path: String
 
-    @Flag(name: .long, help: "Delete every object and unfinished upload in it first.")
+    @Flag(name: .long, help: "Delete every object (in a versioned bucket every version and delete marker) and unfinished upload in it first.")
     var force = false
 
     @OptionGroup var global: GlobalOptions
@@ -46,8 +46,15 @@ struct RemoveBucketCommand: AsyncParsableCommand, SessionCommand {
                     for upload in (try? await bucket.multipartUploads()) ?? [] {
                         try await MultipartUpload(bucket: bucket, key: upload.key, uploadID: upload.uploadID).cancel()
                     }
-                    let deleted = try await RemoveCommand.deleteAll(in: bucket, prefix: "", output: session.output, dryRun: false)
-                    if deleted > 0 { session.output.note("deleted \(deleted) object(s) from mss://\(name)") }
+                    // A bucket that was ever versioned must lose every version and delete marker too.
+                    let versioning = (try? await bucket.versioning()) ?? .unversioned
+                    if versioning == .unversioned {
+                        let deleted = try await RemoveCommand.deleteAll(in: bucket, prefix: "", output: session.output, dryRun: false)
+                        if deleted > 0 { session.output.note("deleted \(deleted) object(s) from mss://\(name)") }
+                    } else {
+                        let deleted = try await RemoveCommand.deleteAllVersions(in: bucket, prefix: "", exactKey: false, output: session.output, dryRun: false)
+                        if deleted > 0 { session.output.note("deleted \(deleted) version(s) and delete marker(s) from mss://\(name)") }
+                    }
                 }
                 do {
                     try await bucket.delete()

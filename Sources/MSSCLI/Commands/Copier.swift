@@ -7,6 +7,8 @@ import MSS
 struct Copier {
     let session: Session
     let options: TransferOptions
+    /// The version of a remote source object to copy; its current one when nil.
+    var versionID: String? = nil
 
     private var output: Output { session.output }
     private var transfers: TransferManager { session.transfers(concurrency: options.concurrency, partSize: options.partSize) }
@@ -17,9 +19,11 @@ struct Copier {
         case (.local(let path), .remote(let bucket, let key)):
             return try await upload(path, bucket: bucket, key: key)
         case (.remote(let bucket, let key), .local(let path)):
-            return try await session.naming(source) { try await download(bucket: bucket, key: key, to: path) }
+            return try await session.naming(source, versionID: versionID) { try await download(bucket: bucket, key: key, to: path) }
         case (.remote(let sourceBucket, let sourceKey), .remote(let bucket, let key)):
-            return try await session.naming(source) { try await copyRemote(bucket: sourceBucket, key: sourceKey, toBucket: bucket, key: key) }
+            return try await session.naming(source, versionID: versionID) {
+                try await copyRemote(bucket: sourceBucket, key: sourceKey, toBucket: bucket, key: key)
+            }
         case (.local, .local):
             throw CLIError.usage("one of the two paths must be remote (mss://bucket/key); for local copies use cp(1)")
         }
@@ -95,12 +99,19 @@ struct Copier {
             ? URL(fileURLWithPath: path).appendingPathComponent(Location.baseName(key)).path : path
         let source = Location.remote(bucket: bucket, key: key)
         let resume = try session.resumeFile(source.description, URL(fileURLWithPath: target).standardizedFileURL.path)
-        let bar = ProgressBar(label: Location.baseName(key), output: output)
-        let info = try await transfers.download(session.bucket(bucket).newKey(key), toFile: target, resumeFile: resume, progress: bar.handler)
-        bar.finish()
+        let info: ObjectInfo
+        if let versionID {
+            // One streamed GET of that version, into a temporary file that replaces `target` once complete.
+            info = try await session.bucket(bucket).newKey(key).contents(toFile: target, versionID: versionID)
+        } else {
+            let bar = ProgressBar(label: Location.baseName(key), output: output)
+            info = try await transfers.download(session.bucket(bucket).newKey(key), toFile: target, resumeFile: resume, progress: bar.handler)
+            bar.finish()
+        }
         output.result(
-            "downloaded \(source) → \(target) (\(HumanFormat.size(info.size)))",
-            ["action": .string("download"), "source": .string(source.description), "destination": .string(target), "size": .int(info.size)])
+            "downloaded \(source)\(versionID.map { " (version \($0))" } ?? "") → \(target) (\(HumanFormat.size(info.size)))",
+            ["action": .string("download"), "source": .string(source.description), "destination": .string(target), "size": .int(info.size),
+             "versionId": .optional(versionID ?? info.versionID)])
         return [source]
     }
 
@@ -126,10 +137,21 @@ struct Copier {
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
         let target = Self.destinationKey(destinationKey, name: Location.baseName(key))
         guard !(bucket == toBucket && key == target) else { throw CLIError.usage("source and destination are the same") }
-        _ = try await transfers.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target))
+        let sourceKey = session.bucket(bucket).newKey(key)
+        if let versionID {
+            let source = Location.remote(bucket: bucket, key: key)
+            guard let info = try await sourceKey.info(versionID: versionID) else { throw await session.missing(source, versionID: versionID) }
+            guard info.size <= TransferManager.maximumSingleCopy else {
+                throw CLIError("version \(versionID) of \(source) is larger than 5 GiB, more than one server-side copy takes; download it with cp --version-id and upload it")
+            }
+            try await sourceKey.copy(toBucket: toBucket, key: target, versionID: versionID)
+        } else {
+            _ = try await transfers.copy(sourceKey, to: session.bucket(toBucket).newKey(target))
+        }
         output.result(
-            "copied mss://\(bucket)/\(key) → mss://\(toBucket)/\(target)",
-            ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)")])
+            "copied mss://\(bucket)/\(key)\(versionID.map { " (version \($0))" } ?? "") → mss://\(toBucket)/\(target)",
+            ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)"),
+             "versionId": .optional(versionID)])
         return [.remote(bucket: bucket, key: key)]
     }
 }

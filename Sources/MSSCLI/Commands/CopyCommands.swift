@@ -7,18 +7,30 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
         commandName: "cp",
         abstract: "Copy files and objects: local to remote, remote to local, remote to remote.",
         discussion: """
-            Big files go multipart, parts in parallel; an interrupted copy continues where it stopped when the same
+            Big files go multipart, parts in parallel; an interrupted copy continues where it stopped when the same \
             command runs again. A destination ending in / (or an existing directory) receives the source's name.
+
+            --version-id copies an older version of one object (`mss ls --versions` lists them), in one streamed \
+            download or one server-side copy.
             """)
 
     @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
+
+    @Option(name: .customLong("version-id"), help: "Copy this version of the source object, not its current one.")
+    var versionID: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let (from, to) = try paths.locations()
+        try Session.validate(versionID: versionID)
+        if versionID != nil {
+            guard from.isRemote else { throw CLIError.usage("--version-id names a version of a remote source (mss://bucket/key)") }
+            guard !transfer.recursive else { throw CLIError.usage("--version-id copies one object; it does not go with --recursive") }
+        }
         try await Session.run(global) { session in
-            _ = try await Copier(session: session, options: transfer).copy(from, to: to)
+            _ = try await Copier(session: session, options: transfer, versionID: versionID).copy(from, to: to)
         }
     }
 }

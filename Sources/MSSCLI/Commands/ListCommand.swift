@@ -3,13 +3,20 @@ import MSS
 
 struct ListCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List buckets, or the keys under mss://bucket[/prefix].")
+        commandName: "ls", abstract: "List buckets, or the keys under mss://bucket[/prefix].",
+        discussion: """
+            With --versions, every version and delete marker under the prefix: date, size ("(deleted)" for a delete \
+            marker), "latest" on each key's current one, version id and key; each key's versions newest first.
+            """)
 
     @Argument(help: "mss://bucket[/prefix]; without it, the buckets.")
     var path: String?
 
     @Flag(name: [.short, .long], help: "Every key under the prefix, not one level.")
     var recursive = false
+
+    @Flag(name: .long, help: "Every version and delete marker, not only the current objects.")
+    var versions = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -26,6 +33,10 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
             let location = try Location(path)
             let (bucketName, prefix) = try location.remote("ls")
             try await session.naming(location) {
+                if versions {
+                    try await listVersions(session.bucket(bucketName), prefix: prefix, output: session.output)
+                    return
+                }
                 let listing = session.bucket(bucketName).keys(prefix: prefix.isEmpty ? nil : prefix, delimiter: recursive ? nil : "/")
                 for try await entry in listing {
                     switch entry {
@@ -41,6 +52,29 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
                              "lastModified": .date(object.lastModified), "etag": .optional(object.etag)])
                     }
                 }
+            }
+        }
+    }
+
+    private func listVersions(_ bucket: Bucket, prefix: String, output: Output) async throws {
+        let listing = bucket.versions(prefix: prefix.isEmpty ? nil : prefix, delimiter: recursive ? nil : "/")
+        for try await entry in listing {
+            switch entry {
+            case .commonPrefix(let name):
+                output.result(
+                    "\(String(repeating: " ", count: 16))  \("PRE".padding(toLength: 9, withPad: " ", startingAt: 0))  "
+                        + "\(String(repeating: " ", count: 6))  \(String(repeating: " ", count: 32))  \(name)",
+                    ["type": .string("prefix"), "key": .string(name)])
+            case .version(let version):
+                let size = version.isDeleteMarker ? "(deleted)" : HumanFormat.size(version.size ?? 0)
+                let id = version.versionID.count < 32 ? version.versionID.padding(toLength: 32, withPad: " ", startingAt: 0) : version.versionID
+                output.result(
+                    "\(HumanFormat.date(version.lastModified))  \(String(repeating: " ", count: max(0, 9 - size.count)) + size)  "
+                        + "\(version.isLatest ? "latest" : "      ")  \(id)  \(version.key)",
+                    ["type": .string(version.isDeleteMarker ? "deleteMarker" : "version"), "key": .string(version.key),
+                     "versionId": .string(version.versionID), "latest": .bool(version.isLatest),
+                     "deleteMarker": .bool(version.isDeleteMarker), "size": version.size.map { .int($0) } ?? .null,
+                     "lastModified": .date(version.lastModified), "etag": .optional(version.etag)])
             }
         }
     }

@@ -8,16 +8,21 @@ struct CatCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket/key ...")
     var paths: [String]
 
+    @Option(name: .customLong("version-id"), help: "Write this version of the one object named, not its current one.")
+    var versionID: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let locations = try paths.map { try Location($0) }
+        try Session.validate(versionID: versionID)
+        if versionID != nil, locations.count != 1 { throw CLIError.usage("--version-id takes one mss://bucket/key") }
         try await Session.run(global) { session in
             for location in locations {
                 let (bucket, key) = try location.remote("cat")
                 guard !key.isEmpty else { throw CLIError.usage("cat takes mss://bucket/key") }
-                try await session.naming(location) {
-                    try await session.bucket(bucket).newKey(key).read { _, bytes in
+                try await session.naming(location, versionID: versionID) {
+                    try await session.bucket(bucket).newKey(key).read(versionID: versionID) { _, bytes in
                         for try await chunk in bytes {
                             FileHandle.standardOutput.write(Data(chunk.readableBytesView))
                         }
@@ -34,32 +39,63 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket or mss://bucket/key")
     var path: String
 
+    @Option(name: .customLong("version-id"), help: "Show this version of the object (or say it is a delete marker).")
+    var versionID: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let location = try Location(path)
         let (bucket, key) = try location.remote("stat")
+        try Session.validate(versionID: versionID)
+        if versionID != nil, key.isEmpty { throw CLIError.usage("--version-id takes mss://bucket/key") }
         try await Session.run(global) { session in
-            try await session.naming(location) {
+            try await session.naming(location, versionID: versionID) {
                 if key.isEmpty {
                     try await session.connection.headBucket(bucket)
                     session.output.result("Bucket:   mss://\(bucket)\nExists:   yes", ["type": .string("bucket"), "name": .string(bucket)])
                     return
                 }
-                guard let info = try await session.bucket(bucket).newKey(key).info() else { throw CLIError("\(location) does not exist") }
+                let info: ObjectInfo?
+                do {
+                    info = try await session.bucket(bucket).newKey(key).info(versionID: versionID)
+                } catch let error as S3Error where error.status == 405 && versionID != nil {
+                    info = nil  // S3's answer to a HEAD of a delete marker
+                }
+                guard let info else {
+                    if let versionID, let marker = try await session.version(bucket: bucket, key: key, versionID: versionID), marker.isDeleteMarker {
+                        return Self.report(marker: marker, bucket: bucket, location: location, output: session.output)
+                    }
+                    throw await session.missing(location, versionID: versionID)
+                }
                 var lines = [
                     "Key:          \(location)", "Size:         \(HumanFormat.size(info.size)) (\(info.size) bytes)",
                     "ETag:         \(info.etag ?? "-")", "Content-Type: \(info.contentType ?? "-")",
                     "Modified:     \(info.lastModified.map(HumanFormat.iso8601) ?? "-")",
                 ]
+                if let version = info.versionID { lines.append("Version:      \(version)") }
                 for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { lines.append("Metadata:     \(name): \(value)") }
                 session.output.result(
                     lines.joined(separator: "\n"),
                     ["type": .string("object"), "bucket": .string(bucket), "key": .string(key), "size": .int(info.size),
                      "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
-                     "metadata": .object(info.metadata.mapValues { .string($0) })])
+                     "metadata": .object(info.metadata.mapValues { .string($0) }), "versionId": .optional(info.versionID)])
             }
         }
+    }
+
+    /// A delete marker has no content to describe: what it is, when it was made, whether it is the latest.
+    static func report(marker: ObjectVersion, bucket: String, location: Location, output: Output) {
+        output.result(
+            """
+            Key:          \(location)
+            Version:      \(marker.versionID)
+            Type:         delete marker\(marker.isLatest ? " (the latest version: the key reads as deleted)" : "")
+            Modified:     \(marker.lastModified.map(HumanFormat.iso8601) ?? "-")
+            """,
+            ["type": .string("deleteMarker"), "bucket": .string(bucket), "key": .string(marker.key),
+             "versionId": .string(marker.versionID), "deleteMarker": .bool(true), "latest": .bool(marker.isLatest),
+             "lastModified": .date(marker.lastModified)])
     }
 }
 
