@@ -4,6 +4,7 @@ for the body, when it is not. Without that every boto3 upload waited one second 
 put_object on mss-server against 0.014 s on Ceph RGW)."""
 import os
 import socket
+import subprocess
 import time
 
 import boto3
@@ -136,17 +137,59 @@ def timed_puts(endpoint, access_key, secret_key, count=100):
         made.delete_bucket(Bucket=name)
 
 
-def test_boto3_small_puts_do_not_wait_for_100_continue():
-    """A hundred boto3 put_object calls timed on mss-server and on Ceph RGW side by side. Waiting
-    for a 100 Continue that never comes costs a second a put (100 s here); the bound is 5x RGW
-    because the suite runs a debug build of mss-server against a release build of RGW (the
-    issue's 2x goal is measured against a release build, by hand)."""
+def timed_awscli_upload(endpoint, access_key, secret_key, source, home):
+    """`aws s3 cp --recursive` of the files in `source` into a fresh bucket: one process, a
+    hundred PutObject calls with `Expect: 100-continue`."""
+    env = dict(os.environ)
+    env.pop("AWS_CA_BUNDLE", None)
+    env.update(AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret_key, AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=str(home / "config"), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"), HOME=str(home))
+    made = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    name = f"awscli-timing-{int(time.time() * 1000)}"
+    made.create_bucket(Bucket=name)
+    try:
+        started = time.monotonic()
+        subprocess.run(["aws", "--endpoint-url", endpoint, "s3", "cp", "--recursive", "--only-show-errors", str(source), f"s3://{name}/"],
+                       env=env, check=True, timeout=300)
+        elapsed = time.monotonic() - started
+        keys = [o["Key"] for o in made.list_objects(Bucket=name).get("Contents", [])]
+        assert len(keys) == len(list(source.iterdir()))
+        return elapsed
+    finally:
+        for key in [o["Key"] for o in made.list_objects(Bucket=name).get("Contents", [])]:
+            made.delete_object(Bucket=name, Key=key)
+        made.delete_bucket(Bucket=name)
+
+
+def best_of(runs, measure):
+    """The fastest of a few runs: the least disturbed by whatever else the machine was doing."""
+    return min(measure() for _ in range(runs))
+
+
+def test_small_uploads_take_no_longer_than_on_ceph_rgw(tmp_path):
+    """A hundred small uploads from boto3 (put_object) and from awscli (`s3 cp --recursive`),
+    timed on mss-server and on Ceph RGW side by side in the same run; mss-server may take at most
+    twice as long. Waiting for a 100 Continue that never came cost a second a put (issue: 1.02 s
+    against 0.014 s)."""
     from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY
     assert RGW_ENDPOINT, "MSS_RGW_ENDPOINT is not set: scripts/test.sh starts Ceph RGW and sets it"
-    ours = timed_puts(ENDPOINT, ACCESS_KEY, SECRET_KEY)
-    rgw = timed_puts(RGW_ENDPOINT, os.environ["MSS_RGW_ACCESS_KEY"], os.environ["MSS_RGW_SECRET_KEY"])
-    print(f"\n100 boto3 put_object (1 KiB): mss-server {ours:.3f} s, Ceph RGW {rgw:.3f} s")
-    assert ours <= 5 * rgw, f"mss-server {ours:.3f} s against Ceph RGW {rgw:.3f} s"
+    rgw_keys = (os.environ["MSS_RGW_ACCESS_KEY"], os.environ["MSS_RGW_SECRET_KEY"])
+    ours = best_of(3, lambda: timed_puts(ENDPOINT, ACCESS_KEY, SECRET_KEY))
+    rgw = best_of(3, lambda: timed_puts(RGW_ENDPOINT, *rgw_keys))
+    source = tmp_path / "files"
+    source.mkdir()
+    for index in range(100):
+        (source / f"f{index:03}.txt").write_bytes(os.urandom(1024))
+    home = tmp_path / "home"
+    home.mkdir()
+    ours_cli = best_of(2, lambda: timed_awscli_upload(ENDPOINT, ACCESS_KEY, SECRET_KEY, source, home))
+    rgw_cli = best_of(2, lambda: timed_awscli_upload(RGW_ENDPOINT, *rgw_keys, source, home))
+    print(f"\n100 boto3 put_object (1 KiB): mss-server {ours:.3f} s, Ceph RGW {rgw:.3f} s"
+          f"\n100 files by aws s3 cp --recursive: mss-server {ours_cli:.3f} s, Ceph RGW {rgw_cli:.3f} s")
+    assert ours <= 2 * rgw, f"boto3: mss-server {ours:.3f} s against Ceph RGW {rgw:.3f} s"
+    assert ours_cli <= 2 * rgw_cli, f"awscli: mss-server {ours_cli:.3f} s against Ceph RGW {rgw_cli:.3f} s"
 
 
 # MARK: hostile variants

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import S3Protocol
 
 /// The users file of `mss-server --users FILE`: one user a line,

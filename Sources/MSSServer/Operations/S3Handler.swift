@@ -69,37 +69,52 @@ struct S3Handler: HTTPResponder {
         "intelligent-tiering",
     ]
 
-    private func dispatch(_ request: S3Request, authentication: Authentication) async throws -> Response {
-        if let proof = try identityProof(request) { return proof }
-        if let name = request.query.first(where: { Self.unsupported.contains($0.name) })?.name {
+    private func dispatch(_ incoming: S3Request, authentication: Authentication) async throws -> Response {
+        if let proof = try identityProof(incoming) { return proof }
+        if let name = incoming.query.first(where: { Self.unsupported.contains($0.name) })?.name {
             throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
         }
-        let request = try await authorize(request, identity: authentication.identity)
-        let q = request.query
+        let request = try await authorize(incoming, identity: authentication.identity)
         guard let bucket = request.bucket else {
             guard request.method == "GET" else { throw Self.methodNotAllowed(request) }
             return await listBuckets(request)
         }
+        // Bucket and object operations are dispatched by functions of their own: one async
+        // function with every operation's await in it crashed the optimiser (Swift 6.1,
+        // coroutine splitting) in release builds.
         guard let key = request.key else {
-            switch request.method {
-            case "PUT":
-                if q.contains("versioning") { return try await putBucketVersioning(request, bucket: bucket, authentication: authentication) }
-                return q.contains("acl") ? try await putBucketACL(request, bucket: bucket) : try await createBucket(request, bucket: bucket)
-            case "HEAD": return try await headBucket(bucket)
-            case "DELETE": return try await deleteBucket(bucket)
-            case "GET":
-                if q.contains("location") { return try await bucketLocation(bucket) }
-                if q.contains("uploads") { return try await listUploads(request, bucket: bucket) }
-                if q.contains("acl") { return try await bucketACL(bucket) }
-                if q.contains("versioning") { return try await bucketVersioning(bucket) }
-                if q.contains("versions") { return try await listObjectVersions(request, bucket: bucket) }
-                return try await listObjects(request, bucket: bucket)
-            case "POST":
-                if q.contains("delete") { return try await deleteObjects(request, bucket: bucket, authentication: authentication) }
-                throw Self.methodNotAllowed(request)
-            default: throw Self.methodNotAllowed(request)
-            }
+            return try await bucketOperation(request, bucket: bucket, authentication: authentication)
         }
+        return try await objectOperation(request, bucket: bucket, key: key, authentication: authentication)
+    }
+
+    private func bucketOperation(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
+        let q = request.query
+        switch request.method {
+        case "PUT":
+            if q.contains("versioning") { return try await putBucketVersioning(request, bucket: bucket, authentication: authentication) }
+            if q.contains("acl") { return try await putBucketACL(request, bucket: bucket) }
+            return try await createBucket(request, bucket: bucket)
+        case "HEAD": return try await headBucket(bucket)
+        case "DELETE": return try await deleteBucket(bucket)
+        case "GET":
+            if q.contains("location") { return try await bucketLocation(bucket) }
+            if q.contains("uploads") { return try await listUploads(request, bucket: bucket) }
+            if q.contains("acl") { return try await bucketACL(bucket) }
+            if q.contains("versioning") { return try await bucketVersioning(bucket) }
+            if q.contains("versions") { return try await listObjectVersions(request, bucket: bucket) }
+            return try await listObjects(request, bucket: bucket)
+        case "POST":
+            if q.contains("delete") { return try await deleteObjects(request, bucket: bucket, authentication: authentication) }
+            throw Self.methodNotAllowed(request)
+        default: throw Self.methodNotAllowed(request)
+        }
+    }
+
+    private func objectOperation(
+        _ request: S3Request, bucket: String, key: String, authentication: Authentication
+    ) async throws -> Response {
+        let q = request.query
         switch request.method {
         case "PUT":
             if q.contains("uploadId") { return try await uploadPart(request, bucket: bucket, key: key, authentication: authentication) }
