@@ -11,9 +11,14 @@ public enum MetadataDirective: Sendable, Hashable {
 
 extension Key {
     /// Copies this object server-side to `destinationKey` in `destinationBucket` (this bucket
-    /// when nil), keeping or replacing its metadata. Returns the new key.
+    /// when nil), keeping or replacing its metadata. Returns the new key, whose
+    /// ``Key/copyResult`` holds the new ETag, the new version id and the source version copied.
     ///
     /// - Parameters:
+    ///   - destinationBucket: the bucket to copy into; this key's bucket when nil.
+    ///   - destinationKey: the new object's key.
+    ///   - metadata: keep the source's content type and user metadata, or replace them.
+    ///   - acl: the new object's canned ACL; the server's default (private) when nil.
     ///   - versionID: the version of this object to copy; the current one when nil.
     ///   - sourceConditions: preconditions on this object (`x-amz-copy-source-if-*`); a failed
     ///     one throws ``S3Error`` 412 `PreconditionFailed`.
@@ -47,12 +52,17 @@ extension Key {
         try destinationConditions?.applyToWrite(&request.headers)
         let response = try await connection.send(request)
         try response.throwIfErrorBody()
+        let document: CopyObjectResult
         do {
-            _ = try CopyObjectResult(bytes: response.bodyBytes)
+            document = try CopyObjectResult(bytes: response.bodyBytes)
         } catch {
             throw MSSClientError(.invalidResponse, "copy of \(name) answered with an unreadable body: \(error)")
         }
-        return Key(bucket: target, name: destinationKey)
+        var copied = Key(bucket: target, name: destinationKey)
+        copied.copyResult = PutResult(
+            etag: ObjectInfo.unquoted(document.result.etag), versionID: response.headers.first(name: "x-amz-version-id"),
+            sourceVersionID: response.headers.first(name: "x-amz-copy-source-version-id"))
+        return copied
     }
 
     /// Replaces the user metadata (and optionally content type) in place, with a self-copy. Other

@@ -65,10 +65,16 @@ public struct PutOptions: Sendable, Hashable {
 public struct PutResult: Sendable, Hashable {
     /// The ETag without quotes.
     public var etag: String?
+    /// The version written (`x-amz-version-id`): nil from servers or buckets without versioning.
     public var versionID: String?
+    /// For a copy, the version of the source that was copied (`x-amz-copy-source-version-id`),
+    /// so a copy of "the current version" still says which one it was; nil for other writes and
+    /// from unversioned sources.
+    public var sourceVersionID: String?
 
-    public init(etag: String?, versionID: String? = nil) {
+    public init(etag: String?, versionID: String? = nil, sourceVersionID: String? = nil) {
         self.etag = etag
         self.versionID = versionID
+        self.sourceVersionID = sourceVersionID
     }
 }

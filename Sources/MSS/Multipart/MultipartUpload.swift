@@ -83,7 +83,7 @@ public struct MultipartUpload: Sendable, Hashable {
     }
 
     /// Assembles the object from `parts`; when nil, from every part the server has
-    /// (`complete_upload`). Returns the final ETag.
+    /// (`complete_upload`). Returns the final ETag and, in a versioned bucket, the new version's id.
     ///
     /// `conditions` make the completion conditional like a PUT (``ObjectConditions/ifAbsent``:
     /// only if the key is still free); a failed one throws ``S3Error`` 412 `PreconditionFailed`
@@ -112,7 +112,7 @@ public struct MultipartUpload: Sendable, Hashable {
             if let expected = Self.compositeETag(of: chosen), let info = try await Key(bucket: bucket, name: key).info(),
                 info.etag == expected
             {
-                return PutResult(etag: expected)
+                return PutResult(etag: expected, versionID: info.versionID)
             }
             throw error
         }

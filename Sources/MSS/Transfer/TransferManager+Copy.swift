@@ -14,7 +14,10 @@ extension TransferManager {
         }
         if info.size <= singleCopyLimit {
             let copied = try await source.copy(toBucket: destination.bucket.name, key: destination.name)
-            return PutResult(etag: try await copied.info()?.etag)
+            var result = copied.copyResult ?? PutResult(etag: nil)
+            // A server that leaves the copy's ETag empty still has the object's own.
+            if result.etag?.isEmpty ?? true { result.etag = try await copied.info()?.etag }
+            return result
         }
         var options = PutOptions(contentType: info.contentType, metadata: info.metadata)
         options.cacheControl = info.cacheControl
