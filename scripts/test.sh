@@ -68,6 +68,7 @@ export MSS_TEST_SERVERS="rgw|http://127.0.0.1:$rgw_port|$access_key|$secret_key|
 export MSS_TEST_FLAKY_PROXY="rgw-via-flaky-proxy|http://127.0.0.1:$proxy_port|$access_key|$secret_key|strict"
 export MSS_TEST_IMAGE_SERVER="http://127.0.0.1:$mss_port|http://127.0.0.1:$mss_image_port|$mss_access|$mss_secret"
 export MSS_TEST_REQUIRE_SERVERS=1
+export MSS_TEST_MSS_USERS="$mss_users"  # the two --users users of mss-server, for the SDK's two-user ACL tests
 
 log "running the Swift tests"
 set +e

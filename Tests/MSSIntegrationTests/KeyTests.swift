@@ -119,6 +119,7 @@ import Testing
             try await source.setContents("copy me", options: PutOptions(contentType: "text/plain", metadata: ["k": "v"]))
             let same = try await source.copy(key: "dst/a.txt")
             #expect(try await same.string() == "copy me")
+            #expect(same.copyResult?.etag == Digests.md5Hex(Data("copy me".utf8)))
             #expect(try await same.info()?.metadata == ["k": "v"])
 
             let other = try await conn.createBucket(target.uniqueBucketName("copy"))

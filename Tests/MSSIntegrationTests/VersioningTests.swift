@@ -120,16 +120,46 @@ import Testing
             let key = bucket.newKey("source")
             let old = try #require(try await key.setContents("old text").versionID)
             let new = try #require(try await key.setContents("new text").versionID)
-            try await key.copy(key: "restored", versionID: old)
+            let restoredCopy = try #require(try await key.copy(key: "restored", versionID: old).copyResult)
             #expect(try await bucket.newKey("restored").string() == "old text")
-            try await key.copy(key: "current")
+            #expect(restoredCopy.etag == Digests.md5Hex(Data("old text".utf8)))
+            let currentCopy = try #require(try await key.copy(key: "current").copyResult)
             #expect(try await bucket.newKey("current").string() == "new text")
+            if target.server == "rgw" {
+                // Ceph RGW 16 sends neither x-amz-version-id nor x-amz-copy-source-version-id on
+                // a copy (boto3 sees none either); the SDK must not invent them.
+                #expect(restoredCopy.versionID == nil && restoredCopy.sourceVersionID == nil)
+            } else {
+                #expect(restoredCopy.sourceVersionID == old)
+                let restoredVersion = try #require(restoredCopy.versionID)
+                #expect(try await bucket.newKey("restored").info()?.versionID == restoredVersion)
+                // Copying "the current version" still names the version it was.
+                #expect(currentCopy.sourceVersionID == new)
+                #expect(currentCopy.versionID != nil && currentCopy.versionID != restoredVersion)
+            }
 
             let failures = try await bucket.deleteObjects([.init(key: "source", versionID: old), .init(key: "restored")])
             #expect(failures.isEmpty)
             #expect(try await bucket.allVersions(prefix: "source").map(\.versionID) == [new])
             let restored = try await bucket.allVersions(prefix: "restored")
             #expect(restored.map(\.isDeleteMarker) == [true, false])
+        }
+    }
+
+    @Test(.enabled(if: !TestTarget.strict.isEmpty), arguments: Targets.strict)
+    func multipartCompletionNamesTheNewVersion(_ target: TestTarget) async throws {
+        try await target.withBucket(tag: "vermp") { _, bucket in
+            try await bucket.setVersioning(enabled: true)
+            let key = bucket.newKey("assembled")
+            let first = try #require(try await key.setContents("single").versionID)
+            let upload = try await bucket.initiateMultipartUpload("assembled")
+            try await upload.uploadPart(partNumber: 1, data: Data("only part".utf8))
+            let result = try await upload.complete()
+            let version = try #require(result.versionID)
+            #expect(version != first)
+            #expect(try await key.info()?.versionID == version)
+            #expect(try await key.string(versionID: first) == "single")
+            #expect(try await bucket.allVersions(prefix: "assembled").map(\.versionID) == [version, first])
         }
     }
 
