@@ -52,62 +52,46 @@ extension ObjectStore {
         bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?, maxKeys: Int
     ) throws(S3ServerError) -> VersionListing {
         _ = try self.bucket(bucket)
-        let keys = versionedKeys(bucket)
-        let prefixBytes = Array(prefix.utf8)
         let markerBytes = keyMarker.map { Array($0.utf8) } ?? []
-        let delimiterBytes = delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let walk = ListingWalk(
+            versionedKeys(bucket), prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) },
+            marker: markerBytes, includingMarker: versionIDMarker != nil)
         var listing = VersionListing()
         var count = 0
-        // With a version id marker the marker's own key is read again from after that version.
-        var index = keys.lowerBound(prefixBytes)
-        if !markerBytes.isEmpty {
-            index = max(index, versionIDMarker == nil ? keys.upperBound(markerBytes) : keys.lowerBound(markerBytes))
-        }
-        while index < keys.count {
-            let keyBytes = keys[index]
-            guard keyBytes.starts(with: prefixBytes) else { break }
-            if let delimiterBytes, let range = keyBytes[prefixBytes.count...].firstRange(of: delimiterBytes) {
-                let rolledUp = Array(keyBytes[..<range.upperBound])
-                let next = keys.lowerBound(Self.successor(of: rolledUp))
-                if !markerBytes.isEmpty && !markerBytes.lexicographicallyPrecedes(rolledUp) {
-                    index = next
-                    continue
-                }
-                if count == maxKeys {
-                    listing.isTruncated = true
-                    break
-                }
-                let text = String(decoding: rolledUp, as: UTF8.self)
-                listing.commonPrefixes.append(text)
-                listing.nextKeyMarker = text
-                listing.nextVersionIDMarker = nil
-                count += 1
-                index = next
-                continue
-            }
-            let key = String(decoding: keyBytes, as: UTF8.self)
-            var versions = storedKey(bucket: bucket, key: key)?.versions ?? []
-            var latestIndex = 0
-            if let versionIDMarker, keyBytes == markerBytes {
-                let id = versionIDMarker == "null" ? nil : versionIDMarker
-                if let position = versions.firstIndex(where: { $0.versionID == id }) {
-                    versions = Array(versions[(position + 1)...])
-                    latestIndex = -1
-                } else {
-                    versions = []
-                }
-            }
-            for (offset, version) in versions.enumerated() {
+        for step in walk {
+            switch step {
+            case .commonPrefix(let bytes):
                 if count == maxKeys {
                     listing.isTruncated = true
                     return listing
                 }
-                listing.entries.append(VersionListing.Entry(object: version, isLatest: offset == latestIndex))
-                listing.nextKeyMarker = key
-                listing.nextVersionIDMarker = version.versionIDText
+                let text = String(decoding: bytes, as: UTF8.self)
+                listing.commonPrefixes.append(text)
+                listing.nextKeyMarker = text
+                listing.nextVersionIDMarker = nil
                 count += 1
+            case .key(let bytes):
+                let key = String(decoding: bytes, as: UTF8.self)
+                var versions = storedKey(bucket: bucket, key: key)?.versions ?? []
+                var latestIndex = 0
+                // Resuming inside the marker key's history: after the marker version.
+                if let versionIDMarker, bytes == markerBytes {
+                    let id = versionIDMarker == "null" ? nil : versionIDMarker
+                    let position = versions.firstIndex { $0.versionID == id }
+                    versions = position.map { Array(versions[($0 + 1)...]) } ?? []
+                    latestIndex = -1
+                }
+                for (offset, version) in versions.enumerated() {
+                    if count == maxKeys {
+                        listing.isTruncated = true
+                        return listing
+                    }
+                    listing.entries.append(VersionListing.Entry(object: version, isLatest: offset == latestIndex))
+                    listing.nextKeyMarker = key
+                    listing.nextVersionIDMarker = version.versionIDText
+                    count += 1
+                }
             }
-            index += 1
         }
         return listing
     }

@@ -377,64 +377,28 @@ actor ObjectStore {
         -> Listing
     {
         _ = try self.bucket(bucket)
-        let keys = sortedKeys[bucket] ?? SortedKeys()
         let entries = objects[bucket] ?? [:]
-        let prefixBytes = Array(prefix.utf8)
-        let markerBytes = marker.map { Array($0.utf8) } ?? []
-        let delimiterBytes = delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
-        var index = max(keys.lowerBound(prefixBytes), keys.upperBound(markerBytes))
+        let walk = ListingWalk(
+            sortedKeys[bucket] ?? SortedKeys(), prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) },
+            marker: marker.map { Array($0.utf8) } ?? [])
         var listing = Listing()
-        var count = 0
-        while index < keys.count {
-            let key = keys[index]
-            guard key.starts(with: prefixBytes) else { break }
-            var rolledUp: [UInt8]?
-            if let delimiterBytes, let range = key[prefixBytes.count...].firstRange(of: delimiterBytes) {
-                rolledUp = Array(key[..<range.upperBound])
+        for step in walk {
+            if listing.objects.count + listing.commonPrefixes.count == maxKeys {
+                listing.isTruncated = true
+                break
             }
-            if let rolledUp {
-                // Every key under a common prefix is skipped at once; one at or before the
-                // marker was returned by an earlier page.
-                let next = keys.lowerBound(Self.successor(of: rolledUp))
-                if !markerBytes.isEmpty && !markerBytes.lexicographicallyPrecedes(rolledUp) {
-                    index = next
-                    continue
-                }
-                if count == maxKeys {
-                    listing.isTruncated = true
-                    break
-                }
-                let text = String(decoding: rolledUp, as: UTF8.self)
+            switch step {
+            case .commonPrefix(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
                 listing.commonPrefixes.append(text)
                 listing.last = text
-                count += 1
-                index = next
-            } else {
-                if count == maxKeys {
-                    listing.isTruncated = true
-                    break
-                }
-                let text = String(decoding: key, as: UTF8.self)
+            case .key(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
                 if let object = entries[text]?.current { listing.objects.append(object) }
                 listing.last = text
-                count += 1
-                index += 1
             }
         }
         return listing
-    }
-
-    /// The smallest byte string greater than every string starting with `prefix`.
-    static func successor(of prefix: [UInt8]) -> [UInt8] {
-        var bytes = prefix
-        while let last = bytes.last {
-            if last < 0xFF {
-                bytes[bytes.count - 1] = last + 1
-                return bytes
-            }
-            bytes.removeLast()
-        }
-        return [0xFF, 0xFF, 0xFF, 0xFF]
     }
 
     // MARK: Multipart uploads
