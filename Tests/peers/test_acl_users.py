@@ -474,3 +474,63 @@ def test_data_directories_from_before_users_keep_working(tmp_path):
             Bucket="legacy-private", Key="object")["Body"].read() == b"legacy-private"
     finally:
         server.stop()
+
+
+# MARK: one operation for authorisation and dispatch
+
+
+def test_sub_resources_mixed_in_one_request_are_one_operation(users, owned_bucket):
+    """`PUT ?acl&uploadId=…` with a copy source is UploadPartCopy to dispatch; it must be that to
+    authorisation too (not PutObjectAcl), and the copy must need READ on what it reads."""
+    owner, other = users["owner"], users["other"]
+    owner.put_object(Bucket=owned_bucket, Key="secret", Body=b"private bytes")
+    theirs = new_bucket_name("mixed")
+    other.create_bucket(Bucket=theirs)
+    try:
+        upload = other.create_multipart_upload(Bucket=theirs, Key="stolen")["UploadId"]
+
+        def add_acl(request, **_):
+            request.url += "&acl"
+
+        other.meta.events.register("before-sign.s3.UploadPartCopy", add_acl)
+        try:
+            outcome = error(lambda: other.upload_part_copy(
+                Bucket=theirs, Key="stolen", UploadId=upload, PartNumber=1,
+                CopySource={"Bucket": owned_bucket, "Key": "secret"}))
+        finally:
+            other.meta.events.unregister("before-sign.s3.UploadPartCopy", add_acl)
+        assert outcome == (403, "AccessDenied")
+        assert other.list_parts(Bucket=theirs, Key="stolen", UploadId=upload).get("Parts", []) == []
+        # A plain copy of the same source is refused the same way, and a missing source does not
+        # tell a stranger whether it exists.
+        assert error(lambda: other.copy_object(Bucket=theirs, Key="copy", CopySource={"Bucket": owned_bucket, "Key": "secret"})) \
+            == (403, "AccessDenied")
+        assert error(lambda: other.copy_object(Bucket=theirs, Key="copy", CopySource={"Bucket": owned_bucket, "Key": "nothing"})) \
+            == (403, "AccessDenied")
+        other.abort_multipart_upload(Bucket=theirs, Key="stolen", UploadId=upload)
+    finally:
+        empty_and_delete(other, theirs)
+
+
+def test_image_service_checks_the_version_it_renders(users, owned_bucket):
+    """An anonymous image request naming an old public-read version must not pass the check on
+    that version and then render the current, private one."""
+    import urllib.error
+    import urllib.request
+
+    from rawhttp import jpeg_bytes
+    image_endpoint = os.environ.get("MSS_SERVER_IMAGE_ENDPOINT", "")
+    assert image_endpoint, "MSS_SERVER_IMAGE_ENDPOINT is not set: scripts/test.sh sets it"
+    owner = users["owner"]
+    owner.put_bucket_versioning(Bucket=owned_bucket, VersioningConfiguration={"Status": "Enabled"})
+    public = owner.put_object(Bucket=owned_bucket, Key="img.jpg", Body=jpeg_bytes(), ACL="public-read")["VersionId"]
+    url = f"{image_endpoint}/{owned_bucket}/img.jpg@50w"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        assert answer.status == 200
+    owner.put_object(Bucket=owned_bucket, Key="img.jpg", Body=jpeg_bytes(color=(0, 0, 255)))
+    for query in (f"?versionId={public}", f"?versionId={public}&acl", ""):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + query, timeout=30)
+        assert refused.value.code == 403, query
+    for version in owner.list_object_versions(Bucket=owned_bucket)["Versions"]:
+        owner.delete_object(Bucket=owned_bucket, Key=version["Key"], VersionId=version["VersionId"])

@@ -14,10 +14,11 @@ import S3Protocol
 /// missing object is 404 only for someone who may list the bucket, and 403 for anyone else,
 /// so the answer does not tell strangers which keys exist.
 extension S3Handler {
-    /// Checks that the signer (or an anonymous caller) may make `request`, and returns it with
-    /// the signer and, for writes that create something, the ACL it gets.
+    /// Checks that the signer (or an anonymous caller) may make `request`, which asks for
+    /// `operation`, and returns it with the signer and, for writes that create something, the
+    /// ACL it gets.
     @discardableResult
-    func authorize(_ request: S3Request, identity: Identity) async throws -> S3Request {
+    func authorize(_ request: S3Request, operation: S3Operation, identity: Identity) async throws -> S3Request {
         var request = request
         let user = identity.user
         request.user = user
@@ -26,64 +27,47 @@ extension S3Handler {
             guard user != nil else { throw S3ServerError.accessDenied() }
             return request
         }
-        let q = request.query
-        if request.key == nil, request.method == "PUT", !q.contains("acl"), !q.contains("versioning") {
-            return try await authorizeCreateBucket(request, bucketName: bucketName)
-        }
+        if operation == .createBucket { return try await authorizeCreateBucket(request, bucketName: bucketName) }
         let bucket = try await store.bucket(bucketName)
         let bucketACL = effectiveACL(bucket)
         let ownsBucket = user.map { $0.id == bucketACL.owner } ?? false
         let bucketAllows = { (permission: ACLPermission) in bucketACL.grants(permission, to: user) }
-
-        guard let key = request.key else {
-            let allowed: Bool
-            switch request.method {
-            case "PUT" where q.contains("acl"): allowed = ownsBucket || bucketAllows(.writeACP)
-            case "GET" where q.contains("acl"): allowed = ownsBucket || bucketAllows(.readACP)
-            case "GET" where q.contains("location") || q.contains("versioning"): allowed = ownsBucket
-            case "GET", "HEAD": allowed = bucketAllows(.read)
-            case "POST" where q.contains("delete"): allowed = bucketAllows(.write)
-            // DeleteBucket, PutBucketVersioning and what no ACL grants.
-            default: allowed = ownsBucket
-            }
+        func require(_ allowed: Bool) throws {
             guard allowed else { throw S3ServerError.accessDenied() }
-            return request
         }
-
-        switch request.method {
-        case "GET" where q.contains("acl"), "HEAD" where q.contains("acl"):
-            try await requireObject(bucket: bucketName, key: key, versionID: try Self.versionIDParameter(request), user: user, bucketACL: bucketACL) {
-                $0.owner == user?.id || $0.grants(.readACP, to: user)
-            }
-        case "PUT" where q.contains("acl"):
-            try await requireObject(bucket: bucketName, key: key, versionID: try Self.versionIDParameter(request), user: user, bucketACL: bucketACL) {
-                $0.owner == user?.id || $0.grants(.writeACP, to: user)
-            }
-        case "GET" where q.contains("uploadId"):
-            // ListParts: for whoever may upload them.
-            guard bucketAllows(.write) else { throw S3ServerError.accessDenied() }
-        case "GET", "HEAD":
-            if user == nil, q.contains(where: { $0.name.hasPrefix("response-") }) {
+        func requireObject(_ allows: (StoredACL) -> Bool) async throws {
+            try await self.requireObject(
+                bucket: bucketName, key: request.key ?? "", versionID: try Self.versionIDParameter(request), user: user,
+                bucketACL: bucketACL, allows: allows)
+        }
+        switch operation {
+        case .listBuckets, .createBucket:
+            break
+        case .putBucketACL: try require(ownsBucket || bucketAllows(.writeACP))
+        case .bucketACL: try require(ownsBucket || bucketAllows(.readACP))
+        case .bucketLocation, .bucketVersioning, .putBucketVersioning, .deleteBucket: try require(ownsBucket)
+        case .headBucket, .listObjects, .listObjectVersions, .listUploads: try require(bucketAllows(.read))
+        case .deleteObjects: try require(bucketAllows(.write))
+        case .objectACL: try await requireObject { $0.owner == user?.id || $0.grants(.readACP, to: user) }
+        case .putObjectACL: try await requireObject { $0.owner == user?.id || $0.grants(.writeACP, to: user) }
+        // ListParts: for whoever may upload them.
+        case .listParts: try require(bucketAllows(.write))
+        case .getObject, .headObject, .objectAttributes:
+            if user == nil, request.query.contains(where: { $0.name.hasPrefix("response-") }) {
                 throw S3ServerError(400, .invalidRequest, "Request specific response headers cannot be used for anonymous GET requests.")
             }
-            try await requireObject(bucket: bucketName, key: key, versionID: try Self.versionIDParameter(request), user: user, bucketACL: bucketACL) {
-                $0.grants(.read, to: user)
-            }
-        case "PUT", "POST", "DELETE":
-            guard bucketAllows(.write) else { throw S3ServerError.accessDenied() }
-            if request.method == "PUT", let source = request.header("x-amz-copy-source") {
-                try await requireCopySource(source, user: user)
-            }
-            let createsObject =
-                (request.method == "PUT" && !q.contains("uploadId")) || (request.method == "POST" && q.contains("uploads"))
-            if createsObject, let bucketOwner = bucketACL.owner {
+            try await requireObject { $0.grants(.read, to: user) }
+        // A copy's source is checked by the copy itself, on the version it reads.
+        case .putObject, .copyObject, .deleteObject, .createUpload, .uploadPart, .uploadPartCopy, .completeUpload, .abortUpload:
+            try require(bucketAllows(.write))
+            if operation == .putObject || operation == .copyObject || operation == .createUpload,
+                let bucketOwner = bucketACL.owner
+            {
                 // An anonymous writer (into a public-read-write bucket) has no ID to own by; the
                 // bucket's owner owns what it writes.
                 request.newACL = try RequestedACL(request, keys: authenticator.keys)
                     .acl(owner: user?.id ?? bucketOwner, bucketOwner: bucketOwner)
             }
-        default:
-            guard ownsBucket else { throw S3ServerError.accessDenied() }
         }
         return request
     }
@@ -113,27 +97,6 @@ extension S3Handler {
             guard allows(effectiveACL(object)) else { throw S3ServerError.accessDenied() }
         } else {
             guard bucketACL.grants(.read, to: user) else { throw S3ServerError.accessDenied() }
-        }
-    }
-
-    /// A copy reads its source: the source object needs READ. A header that names no object
-    /// is left to the operation, which answers it with the right error.
-    private func requireCopySource(_ header: String, user: ServerUser?) async throws {
-        var path = Substring(header)
-        var versionID: String?
-        if let question = path.firstIndex(of: "?") {
-            let query = QueryItem.parse(path[path.index(after: question)...]) ?? []
-            versionID = query.value(for: "versionId")
-            path = path[..<question]
-        }
-        if path.hasPrefix("/") { path = path.dropFirst() }
-        guard let decoded = URIEncoding.decode(String(path)), let slash = decoded.firstIndex(of: "/") else { return }
-        let sourceBucket = String(decoded[..<slash])
-        let sourceKey = String(decoded[decoded.index(after: slash)...])
-        guard !sourceBucket.isEmpty, !sourceKey.isEmpty else { return }
-        let bucketACL = effectiveACL(try await store.bucket(sourceBucket))
-        try await requireObject(bucket: sourceBucket, key: sourceKey, versionID: versionID, user: user, bucketACL: bucketACL) {
-            $0.grants(.read, to: user)
         }
     }
 

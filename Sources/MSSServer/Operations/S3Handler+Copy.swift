@@ -49,16 +49,22 @@ extension S3Handler {
         guard !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes else {
             throw S3ServerError.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
         }
-        let versioned = try await store.bucket(bucket).versioning != nil
+        let sourceBucket = try await store.bucket(bucket)
+        let versioned = sourceBucket.versioning != nil
+        // A copy reads its source: the version read here needs READ for the caller, and only a
+        // caller who may list the source bucket learns that a key or version is not there.
         guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
+            guard effectiveACL(sourceBucket).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
             if let versionID {
                 throw S3ServerError(404, "NoSuchVersion", "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
             }
             throw S3ServerError.noSuchKey(key)
         }
         if object.isDeleteMarker {
+            guard effectiveACL(sourceBucket).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
             throw S3ServerError(400, .invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
         }
+        guard effectiveACL(object).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
         let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
         let etagMatches: (String) -> Bool = { header in
             header.split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) == object.etag }

@@ -26,10 +26,15 @@ extension S3Handler {
         } catch {
             throw S3ServerError.invalidArgument("Invalid image process '\(processText)': \(error.message).")
         }
-        // Reading the processed image is reading the source: the same rule decides.
+        // Reading the processed image is reading the current source: the rule of a plain GET of
+        // the key decides. The query (already authenticated) plays no part: a `versionId` or
+        // `acl` in it must not make the check look at another version or operation than the
+        // one read below.
         var sourceRequest = request
         sourceRequest.key = key
-        try await authorize(sourceRequest, identity: authentication.identity)
+        sourceRequest.method = "GET"
+        sourceRequest.query = []
+        try await authorize(sourceRequest, operation: .getObject, identity: authentication.identity)
         guard let source = try await store.object(bucket: bucket, key: key) else {
             _ = try await store.bucket(bucket)
             throw S3ServerError.noSuchKey(key)
@@ -39,7 +44,7 @@ extension S3Handler {
         for object in ImageRenderer.watermarkObjects(in: process) {
             // A watermark is read too: an anonymous caller cannot pull a private object into a public image.
             sourceRequest.key = object.key
-            try await authorize(sourceRequest, identity: authentication.identity)
+            try await authorize(sourceRequest, operation: .getObject, identity: authentication.identity)
             if let stored = try await store.object(bucket: bucket, key: object.key) {
                 watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored)
             }

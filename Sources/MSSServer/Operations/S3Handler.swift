@@ -74,69 +74,57 @@ struct S3Handler: HTTPResponder {
         if let name = incoming.query.first(where: { Self.unsupported.contains($0.name) })?.name {
             throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
         }
-        let request = try await authorize(incoming, identity: authentication.identity)
-        guard let bucket = request.bucket else {
-            guard request.method == "GET" else { throw Self.methodNotAllowed(request) }
-            return await listBuckets(request)
-        }
+        let operation = try S3Operation(incoming)
+        let request = try await authorize(incoming, operation: operation, identity: authentication.identity)
+        guard let bucket = request.bucket else { return await listBuckets(request) }
         // Bucket and object operations are dispatched by functions of their own: one async
         // function with every operation's await in it crashed the optimiser (Swift 6.1,
         // coroutine splitting) in release builds.
         guard let key = request.key else {
-            return try await bucketOperation(request, bucket: bucket, authentication: authentication)
+            return try await bucketOperation(operation, request, bucket: bucket, authentication: authentication)
         }
-        return try await objectOperation(request, bucket: bucket, key: key, authentication: authentication)
+        return try await objectOperation(operation, request, bucket: bucket, key: key, authentication: authentication)
     }
 
-    private func bucketOperation(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
-        let q = request.query
-        switch request.method {
-        case "PUT":
-            if q.contains("versioning") { return try await putBucketVersioning(request, bucket: bucket, authentication: authentication) }
-            if q.contains("acl") { return try await putBucketACL(request, bucket: bucket) }
-            return try await createBucket(request, bucket: bucket)
-        case "HEAD": return try await headBucket(bucket)
-        case "DELETE": return try await deleteBucket(bucket)
-        case "GET":
-            if q.contains("location") { return try await bucketLocation(bucket) }
-            if q.contains("uploads") { return try await listUploads(request, bucket: bucket) }
-            if q.contains("acl") { return try await bucketACL(bucket) }
-            if q.contains("versioning") { return try await bucketVersioning(bucket) }
-            if q.contains("versions") { return try await listObjectVersions(request, bucket: bucket) }
-            return try await listObjects(request, bucket: bucket)
-        case "POST":
-            if q.contains("delete") { return try await deleteObjects(request, bucket: bucket, authentication: authentication) }
-            throw Self.methodNotAllowed(request)
+    private func bucketOperation(
+        _ operation: S3Operation, _ request: S3Request, bucket: String, authentication: Authentication
+    ) async throws -> Response {
+        switch operation {
+        case .putBucketVersioning: return try await putBucketVersioning(request, bucket: bucket, authentication: authentication)
+        case .putBucketACL: return try await putBucketACL(request, bucket: bucket)
+        case .createBucket: return try await createBucket(request, bucket: bucket)
+        case .headBucket: return try await headBucket(bucket)
+        case .deleteBucket: return try await deleteBucket(bucket)
+        case .bucketLocation: return try await bucketLocation(bucket)
+        case .listUploads: return try await listUploads(request, bucket: bucket)
+        case .bucketACL: return try await bucketACL(bucket)
+        case .bucketVersioning: return try await bucketVersioning(bucket)
+        case .listObjectVersions: return try await listObjectVersions(request, bucket: bucket)
+        case .listObjects: return try await listObjects(request, bucket: bucket)
+        case .deleteObjects: return try await deleteObjects(request, bucket: bucket, authentication: authentication)
         default: throw Self.methodNotAllowed(request)
         }
     }
 
     private func objectOperation(
-        _ request: S3Request, bucket: String, key: String, authentication: Authentication
+        _ operation: S3Operation, _ request: S3Request, bucket: String, key: String, authentication: Authentication
     ) async throws -> Response {
-        let q = request.query
-        switch request.method {
-        case "PUT":
-            if q.contains("uploadId") { return try await uploadPart(request, bucket: bucket, key: key, authentication: authentication) }
-            if q.contains("acl") { return try await putObjectACL(request, bucket: bucket, key: key) }
-            if request.header("x-amz-copy-source") != nil { return try await copyObject(request, bucket: bucket, key: key) }
-            return try await putObject(request, bucket: bucket, key: key, authentication: authentication)
-        case "GET":
-            if q.contains("uploadId") { return try await listParts(request, bucket: bucket, key: key) }
-            if q.contains("acl") { return try await objectACL(request, bucket: bucket, key: key) }
-            if q.contains("attributes") { return try await objectAttributes(request, bucket: bucket, key: key) }
-            return try await getObject(request, bucket: bucket, key: key, isHead: false)
-        case "HEAD":
-            return try await getObject(request, bucket: bucket, key: key, isHead: true)
-        case "DELETE":
-            if q.contains("uploadId") { return try await abortUpload(request, bucket: bucket, key: key) }
-            return try await deleteObject(request, bucket: bucket, key: key)
-        case "POST":
-            if q.contains("uploads") { return try await createUpload(request, bucket: bucket, key: key) }
-            if q.contains("uploadId") { return try await completeUpload(request, bucket: bucket, key: key, authentication: authentication) }
-            throw Self.methodNotAllowed(request)
-        default:
-            throw Self.methodNotAllowed(request)
+        switch operation {
+        case .uploadPart, .uploadPartCopy:
+            return try await uploadPart(request, bucket: bucket, key: key, authentication: authentication)
+        case .putObjectACL: return try await putObjectACL(request, bucket: bucket, key: key)
+        case .copyObject: return try await copyObject(request, bucket: bucket, key: key)
+        case .putObject: return try await putObject(request, bucket: bucket, key: key, authentication: authentication)
+        case .listParts: return try await listParts(request, bucket: bucket, key: key)
+        case .objectACL: return try await objectACL(request, bucket: bucket, key: key)
+        case .objectAttributes: return try await objectAttributes(request, bucket: bucket, key: key)
+        case .getObject: return try await getObject(request, bucket: bucket, key: key, isHead: false)
+        case .headObject: return try await getObject(request, bucket: bucket, key: key, isHead: true)
+        case .abortUpload: return try await abortUpload(request, bucket: bucket, key: key)
+        case .deleteObject: return try await deleteObject(request, bucket: bucket, key: key)
+        case .createUpload: return try await createUpload(request, bucket: bucket, key: key)
+        case .completeUpload: return try await completeUpload(request, bucket: bucket, key: key, authentication: authentication)
+        default: throw Self.methodNotAllowed(request)
         }
     }
 
