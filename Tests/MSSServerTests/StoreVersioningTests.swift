@@ -56,7 +56,7 @@ import Testing
         #expect(try await reopened.storedKey(bucket: "bucket", key: "k")?.versions.count == 1)
     }
 
-    @Test func onlyDocumentsThatUseVersioningNeedTheNewFormat() async throws {
+    @Test func onlyDocumentsAnOlderServerWouldMisreadNeedTheNewFormat() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try await ObjectStore(path: root)
@@ -65,6 +65,15 @@ import Testing
         try await store.setVersioning("versioned", .enabled)
         try await StoreFixture.put(store, bucket: "plain", key: "k", body: "x")
         try await StoreFixture.put(store, bucket: "versioned", key: "k", body: "x")
+        // What the server writes for a signed-in user: an ACL with an owner, which a server from
+        // before users would take for damage.
+        let owned = StoredACL(owner: "owner-id", grants: [StoredGrant(.user("owner-id"), .fullControl)])
+        try await store.createBucket("owned", acl: owned)
+        var object = StoreFixture.object("k", size: 1)
+        object.acl = owned
+        let temporary = store.temporaryPath()
+        #expect(FileManager.default.createFile(atPath: temporary, contents: Data("x".utf8)))
+        try await store.commit(bucket: "owned", object: object, temporaryPath: temporary)
         func format(_ path: String) throws -> Int? {
             let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
             return document?["formatVersion"] as? Int
@@ -74,6 +83,8 @@ import Testing
         #expect(try format(StoreFixture.metadataPath(store, bucket: "plain", key: "k")) == 1)
         #expect(try format(root + "/buckets/versioned/bucket.json") == 2)
         #expect(try format(StoreFixture.metadataPath(store, bucket: "versioned", key: "k")) == 2)
+        #expect(try format(root + "/buckets/owned/bucket.json") == 2)
+        #expect(try format(StoreFixture.metadataPath(store, bucket: "owned", key: "k")) == 2)
     }
 
     @Test func aDocumentListingOneVersionTwiceIsDamageNotAnIndexCorruption() async throws {

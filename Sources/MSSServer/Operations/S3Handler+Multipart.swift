@@ -114,6 +114,7 @@ extension S3Handler {
     func completeUpload(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let id = try uploadID(request)
         let record = try await store.upload(id, bucket: bucket, key: key)
+        let versioned = try await store.bucket(bucket).versioning != nil
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let document = try Self.parse(CompleteMultipartUpload.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         let parts = try await store.beginCompletion(id, requested: document.parts)
@@ -144,7 +145,7 @@ extension S3Handler {
         }
         let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
         var response = S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
-        if try await store.bucket(bucket).versioning != nil { response.headers[.amzVersionID] = stored.versionIDText }
+        if versioned { response.headers[.amzVersionID] = stored.versionIDText }
         return response
     }
 

@@ -9,10 +9,10 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     /// The newest this server understands.
     static let current = versions
     static let initial = FormatVersion(rawValue: 1)
-    /// Documents that use versioning: version ids, delete markers, noncurrent versions, a
-    /// bucket's versioning state. Only those carry it, so a store that never used versioning
-    /// stays readable by a server that predates it, and one that did is refused by such a
-    /// server instead of being misread (its noncurrent versions taken for garbage).
+    /// Documents with what a server from before versions and users would misread: version ids,
+    /// delete markers, noncurrent versions (it would take their bytes for garbage), a bucket's
+    /// versioning, ACLs with an owner and grants. Only those carry it, so a data directory
+    /// without them stays readable by that server, and one with them is refused by it.
     static let versions = FormatVersion(rawValue: 2)
 
     init(rawValue: Int) {

@@ -37,7 +37,9 @@ extension ObjectStore {
         _ = try self.bucket(bucket)
         // Random and URL-safe, so it can travel in a query string untouched.
         let id = Digests.hex(SHA256.hash(data: Data(UUID().uuidString.utf8)))
-        let record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
+        var record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
+        // An owned ACL in the template is what a server from before users would misread.
+        record.formatVersion = template.acl.owner == nil ? .initial : .versions
         do {
             try DurableFiles.ensureDirectory(uploadDirectory(id).path)
             try writeJSON(record, to: uploadDirectory(id).appendingPathComponent("upload.json"))

@@ -39,7 +39,7 @@ extension ObjectStore {
         }
         for (name, bucket) in scan.buckets.sorted(by: { $0.key < $1.key }) {
             guard let reason = bucket.rebuildReason else { continue }
-            try writeJSON(bucket.stored, to: bucketDirectory(name).appendingPathComponent("bucket.json"))
+            try writeBucket(bucket.stored)
             logger.error(
                 "bucket restored as private with a fresh bucket.json",
                 metadata: ["bucket": "\(name)", "reason": "\(reason)", "objects": "\(bucket.objects.count)"])

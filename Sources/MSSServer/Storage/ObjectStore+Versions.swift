@@ -21,9 +21,8 @@ extension ObjectStore {
         var stored = try self.bucket(bucket)
         guard stored.versioning != state else { return }
         stored.versioning = state
-        stored.formatVersion = stored.requiredFormat
         do {
-            try writeJSON(stored, to: bucketDirectory(bucket).appendingPathComponent("bucket.json")) {
+            try writeBucket(stored) {
                 replaceBucket(stored)
             }
         } catch {
@@ -58,6 +57,8 @@ extension ObjectStore {
             marker: markerBytes, includingMarker: versionIDMarker != nil)
         var listing = VersionListing()
         var count = 0
+        // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
+        guard maxKeys > 0 else { return listing }
         for step in walk {
             switch step {
             case .commonPrefix(let bytes):
@@ -77,8 +78,13 @@ extension ObjectStore {
                 // Resuming inside the marker key's history: after the marker version.
                 if let versionIDMarker, bytes == markerBytes {
                     let id = versionIDMarker == "null" ? nil : versionIDMarker
-                    let position = versions.firstIndex { $0.versionID == id }
-                    versions = position.map { Array(versions[($0 + 1)...]) } ?? []
+                    // A marker version removed since the last page leaves no place to resume
+                    // from; skipping the key's older versions silently would lose them.
+                    guard let position = versions.firstIndex(where: { $0.versionID == id }) else {
+                        throw S3ServerError.invalidArgument(
+                            "The version-id-marker names no version of the key-marker (it may have been deleted since the previous page); list again from the key-marker.")
+                    }
+                    versions = Array(versions[(position + 1)...])
                     latestIndex = -1
                 }
                 for (offset, version) in versions.enumerated() {

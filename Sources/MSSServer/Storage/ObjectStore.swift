@@ -127,7 +127,7 @@ actor ObjectStore {
         let bucket = StoredBucket(name: name, created: Self.now(), acl: acl)
         do {
             try DurableFiles.ensureDirectory(bucketDirectory(name).appendingPathComponent("objects").path)
-            try writeJSON(bucket, to: bucketDirectory(name).appendingPathComponent("bucket.json"))
+            try writeBucket(bucket)
         } catch {
             throw .internalError("cannot create bucket: \(error)")
         }
@@ -140,7 +140,7 @@ actor ObjectStore {
         var bucket = try bucket(name)
         bucket.acl = acl
         do {
-            try writeJSON(bucket, to: bucketDirectory(name).appendingPathComponent("bucket.json")) {
+            try writeBucket(bucket) {
                 buckets[name] = bucket
             }
         } catch {
@@ -382,6 +382,8 @@ actor ObjectStore {
             sortedKeys[bucket] ?? SortedKeys(), prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) },
             marker: marker.map { Array($0.utf8) } ?? [])
         var listing = Listing()
+        // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
+        guard maxKeys > 0 else { return listing }
         for step in walk {
             if listing.objects.count + listing.commonPrefixes.count == maxKeys {
                 listing.isTruncated = true
@@ -421,6 +423,13 @@ actor ObjectStore {
             try? await Task.sleep(for: Self.retiredVersionGrace)
             try? FileManager.default.removeItem(atPath: path)
         }
+    }
+
+    /// Writes a bucket's record in the format its contents need.
+    func writeBucket(_ bucket: StoredBucket, replaced: () -> Void = {}) throws {
+        var bucket = bucket
+        bucket.formatVersion = bucket.requiredFormat
+        try writeJSON(bucket, to: bucketDirectory(bucket.name).appendingPathComponent("bucket.json"), replaced: replaced)
     }
 
     /// Replaces `url` with `value` through a fsynced temporary file, then fsyncs the folder.

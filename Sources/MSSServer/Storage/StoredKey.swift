@@ -40,10 +40,12 @@ struct StoredKey: Codable, Sendable, Hashable {
         return true
     }
 
-    /// The format a document of this key needs: the first one only when nothing in it uses
-    /// versioning, so a store that never used versioning stays readable by older servers.
+    /// The format a document of this key needs: the first one only when an older server would
+    /// read it right (one `null` version with a canned, ownerless ACL), so such a server refuses
+    /// to start on anything newer instead of misreading it.
     var requiredFormat: FormatVersion {
-        versions.count == 1 && newest.versionID == nil && !newest.isDeleteMarker ? .initial : .versions
+        versions.count == 1 && newest.versionID == nil && !newest.isDeleteMarker && newest.acl.owner == nil
+            ? .initial : .versions
     }
 
     private enum CodingKeys: String, CodingKey {

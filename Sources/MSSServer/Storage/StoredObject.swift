@@ -51,7 +51,7 @@ struct StoredBucket: Codable, Sendable, Hashable {
 
 extension StoredBucket {
     /// See ``FormatVersion/versions``.
-    var requiredFormat: FormatVersion { versioning == nil ? .initial : .versions }
+    var requiredFormat: FormatVersion { versioning == nil && acl.owner == nil ? .initial : .versions }
 }
 
 /// A bucket's versioning, once configured.
