@@ -102,6 +102,39 @@ final class CountingProvider: CredentialsProvider {
         #expect(throws: MSSClientError.self) { _ = try cache.heldCredentials(now: start.addingTimeInterval(3700)) }
     }
 
+    @Test func aProviderThatIsDownIsNotAskedByEveryRequest() async throws {
+        let provider = CountingProvider(lifetime: 3600)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        let start = Date()
+        #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
+        provider.failing.withLock { $0 = true }
+        // Inside the margin the refresh fails; the held credentials carry on…
+        #expect(try await cache.credentials(now: start.addingTimeInterval(3400))?.accessKey == "AK1")
+        #expect(provider.count == 2)
+        // …and for a while nobody asks again or waits for another failure.
+        for offset: TimeInterval in [3401, 3405, 3409] {
+            #expect(try await cache.credentials(now: start.addingTimeInterval(offset))?.accessKey == "AK1")
+        }
+        #expect(provider.count == 2)
+        // Then the next request tries again, and gets fresh credentials once the provider is back.
+        provider.failing.withLock { $0 = false }
+        #expect(try await cache.credentials(now: start.addingTimeInterval(3411))?.accessKey == "AK3")
+        #expect(provider.count == 3)
+    }
+
+    @Test func shortLivedCredentialsAreNotRefreshedOnEveryRequest() async throws {
+        // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
+        let provider = CountingProvider(lifetime: 120)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        let start = Date()
+        for offset: TimeInterval in [0, 1, 30] {
+            #expect(try await cache.credentials(now: start.addingTimeInterval(offset))?.accessKey == "AK1")
+        }
+        #expect(provider.count == 1)
+        #expect(try await cache.credentials(now: start.addingTimeInterval(61))?.accessKey == "AK2")
+        #expect(provider.count == 2)
+    }
+
     @Test func expiredAnswersAreRefused() async throws {
         let provider = CountingProvider(lifetime: -10)
         let cache = CredentialsCache(provider: provider, margin: 300)

@@ -193,15 +193,24 @@ public struct VersionListing: AsyncSequence, Sendable {
                 let fresh = page.commonPrefixes.filter { seenPrefixes.insert($0).inserted }
                 buffer = Self.merge(page.versions, fresh)
                 buffer.reverse()
-                // Markers seen before would page forever.
-                if page.isTruncated, let next = page.nextKeyMarker,
-                    seenMarkers.insert([next, page.nextVersionIDMarker]).inserted
-                {
-                    keyMarker = next
-                    versionIDMarker = page.nextVersionIDMarker
-                } else {
+                guard page.isTruncated else {
                     finished = true
+                    continue
                 }
+                // A truncated page without a way on, or one leading back to markers seen before
+                // (which would page forever), is refused: ending quietly would hide versions a
+                // caller deleting "every version" relies on seeing.
+                guard let next = page.nextKeyMarker else {
+                    throw MSSClientError(
+                        .invalidResponse, "a truncated ListObjectVersions page of \(listing.bucket.name) has no NextKeyMarker")
+                }
+                guard seenMarkers.insert([next, page.nextVersionIDMarker]).inserted else {
+                    throw MSSClientError(
+                        .invalidResponse,
+                        "ListObjectVersions of \(listing.bucket.name) pointed back to key marker \(next.debugDescription) it had already given")
+                }
+                keyMarker = next
+                versionIDMarker = page.nextVersionIDMarker
             }
             return buffer.popLast()
         }

@@ -15,8 +15,17 @@ final class CredentialsCache: Sendable {
     private struct State {
         /// `.some(nil)` is a resolved anonymous provider, which is not the same as "not yet asked".
         var current: Credentials??
+        /// When `current` arrived, to size the margin to credentials that live shorter than it.
+        var fetchedAt: Date?
         var refresh: Task<Credentials?, any Error>?
+        /// The last failed refresh, while `current` is still good: no new attempt before
+        /// ``retryAfterFailure`` has passed, so a provider that is down is not asked by every
+        /// request, nor does every request wait for its failure.
+        var lastFailure: Date?
     }
+
+    /// How long held, unexpired credentials are used without asking again after a refresh failed.
+    static let retryAfterFailure: TimeInterval = 10
 
     private enum Decision {
         case ready(Credentials?)
@@ -32,7 +41,14 @@ final class CredentialsCache: Sendable {
     /// The credentials to sign with now, refreshing them first when needed.
     func credentials(now: Date = Date()) async throws -> Credentials? {
         let decision: Decision = state.withLock { state in
-            if case .some(let current) = state.current, !needsRefresh(current, now: now) { return .ready(current) }
+            if case .some(let current) = state.current {
+                if !needsRefresh(current, fetchedAt: state.fetchedAt, now: now) { return .ready(current) }
+                if let failed = state.lastFailure, now.timeIntervalSince(failed) < Self.retryAfterFailure,
+                    let held = current, let expiration = held.expiration, expiration > now
+                {
+                    return .ready(held)
+                }
+            }
             if let refresh = state.refresh { return .wait(refresh, fallback: state.current) }
             let provider = self.provider
             let refresh = Task { try await provider.resolveCredentials() }
@@ -49,16 +65,22 @@ final class CredentialsCache: Sendable {
                 if state.refresh == task {
                     state.refresh = nil
                     state.current = .some(fresh)
+                    state.fetchedAt = Date()
+                    state.lastFailure = nil
                 }
             }
-            if let expiration = fresh?.expiration, expiration <= now {
+            // Against the clock now, not when the request began: the provider may have been slow.
+            if let expiration = fresh?.expiration, expiration <= Swift.max(now, Date()) {
                 throw MSSClientError(
                     .credentialsUnavailable, "the credentials provider returned credentials that expired at \(expiration)")
             }
             return fresh
         } catch {
             state.withLock { state in
-                if state.refresh == task { state.refresh = nil }
+                if state.refresh == task {
+                    state.refresh = nil
+                    state.lastFailure = now
+                }
             }
             // Credentials refreshed early are still good until they expire: a provider that is
             // briefly down inside the margin costs nothing.
@@ -88,8 +110,12 @@ final class CredentialsCache: Sendable {
         return held
     }
 
-    private func needsRefresh(_ credentials: Credentials?, now: Date) -> Bool {
+    /// Within the margin of expiry; for credentials issued for less than twice the margin, within
+    /// half their lifetime, so that short-lived ones are not refreshed on every request.
+    private func needsRefresh(_ credentials: Credentials?, fetchedAt: Date?, now: Date) -> Bool {
         guard let expiration = credentials?.expiration else { return false }
+        var margin = self.margin
+        if let fetchedAt { margin = Swift.min(margin, expiration.timeIntervalSince(fetchedAt) / 2) }
         return expiration.timeIntervalSince(now) <= margin
     }
 }
