@@ -33,7 +33,16 @@ extension Session {
     /// there: a key whose latest version is a delete marker is said to be deleted, with where its
     /// kept versions are.
     func missing(_ location: Location, versionID: String?) async -> CLIError {
-        if let versionID { return CLIError("\(location) has no version \(versionID)") }
+        if let versionID {
+            // Servers that answer 404 rather than S3's 405 for a delete marker named by id
+            // (Ceph RGW): the version listing says what the version is.
+            if case .remote(let bucket, let key) = location,
+                let found = try? await version(bucket: bucket, key: key, versionID: versionID), found.isDeleteMarker
+            {
+                return CLIError("version \(versionID) of \(location) is a delete marker: it has no content")
+            }
+            return CLIError("\(location) has no version \(versionID)")
+        }
         if case .remote(let bucket, let key) = location, !key.isEmpty,
             let latest = try? await firstVersion(bucket: bucket, key: key, where: { _ in true }), latest.isDeleteMarker
         {
