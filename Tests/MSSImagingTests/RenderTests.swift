@@ -1,5 +1,6 @@
 import Foundation
 import MSSImageProcess
+import Synchronization
 import Testing
 
 @testable import MSSImaging
@@ -83,6 +84,25 @@ struct RenderTests {
     @Test func textWatermarkRenders() throws {
         let rendered = try render("watermark=2&text=aGVsbG8sIHdvcmxk&color=I0ZGMDAwMA&size=30")
         #expect(try identify(rendered) == "JPEG 400 200")
+    }
+
+    /// Text watermarks rendered by many threads at once, as the image service's pool does: libvips
+    /// 8.14 crashed the whole process (SIGFPE) when two threads drew text at the same moment.
+    @Test func textWatermarksRenderConcurrently() throws {
+        let path = try source()
+        let processes = try ["aGVsbG8", "5L2g5aW9", "d29ybGQ", "bXNz"].map {
+            try ImageProcess(parsing: "watermark=2&text=\($0)&size=\(20 + $0.count)")
+        }
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 32) { index in
+            do {
+                let rendered = try ImageRenderer().render(sourcePath: path, process: processes[index % processes.count])
+                if rendered.bytes.isEmpty { failures.withLock { $0 += 1 } }
+            } catch {
+                failures.withLock { $0 += 1 }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
     }
 
     @Test func nonImagesAndOversizeSourcesAreRejected() throws {

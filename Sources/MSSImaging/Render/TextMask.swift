@@ -1,4 +1,5 @@
 import CVips
+import Synchronization
 
 /// The one-band mask of a text watermark, sized before it is drawn: libvips draws text eagerly
 /// into memory, and neither the character count nor the font size alone bounds the mask (wide
@@ -27,8 +28,18 @@ struct TextMask {
         return mask
     }
 
+    /// Text is drawn by one thread at a time. libvips 8.14 (Debian 12) races on its font-file
+    /// table when two threads draw text at once and dies of SIGFPE in g_hash_table_lookup
+    /// (libvips/libvips#3660, fixed upstream by #4362); mss-server crashed so under load in CI.
+    /// Drawing a mask takes milliseconds, so the image service loses little.
+    private static let drawing = Mutex(())
+
     private func draw(at size: Int) throws(ImagingError) -> VImage {
         let description = "\(font.family) \(size)"
-        return try VImage.make("text") { mss_text($0, WatermarkFont.markup(text), description, font.file) }
+        let markup = WatermarkFont.markup(text)
+        let file = font.file
+        return try Self.drawing.withLock { _ throws(ImagingError) in
+            try VImage.make("text") { mss_text($0, markup, description, file) }
+        }
     }
 }
