@@ -48,12 +48,13 @@ final class ShortLivedKeys: CredentialsProvider {
         }
         #expect(steady.calls.withLock { $0 } == 1)
 
-        // Keys that are always inside the margin: refreshed before each burst, once per burst.
-        let expiring = ShortLivedKeys(target: target, lifetime: 301)
+        // Keys that live 4 s, less than the margin: refreshed at half-life, so a burst 2.2 s
+        // after they were fetched refreshes them, once for the whole burst.
+        let expiring = ShortLivedKeys(target: target, lifetime: 4)
         try await target.withBucket(tag: "cred2", connection: try connection(target, expiring, margin: 300)) { connection, bucket in
             let afterCreate = expiring.calls.withLock { $0 }
             #expect(afterCreate >= 1)
-            try await Task.sleep(for: .milliseconds(1200))
+            try await Task.sleep(for: .milliseconds(2200))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<8 {
                     group.addTask { try await bucket.newKey("k\(index)").setContents("v") }
