@@ -45,13 +45,8 @@ extension S3Handler {
         if let listType = q.value(for: "list-type"), listType != "2" {
             throw S3ServerError.invalidArgument("Invalid list-type: \(listType)")
         }
-        let maxKeys = try Self.intParameter(q, "max-keys", default: 1000, range: 0...Int.max)
-        let prefix = q.value(for: "prefix") ?? ""
-        let delimiter = q.value(for: "delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        let encodingType = q.value(for: "encoding-type")
-        if let encodingType, encodingType != "url" {
-            throw S3ServerError.invalidArgument("Invalid Encoding Method specified in Request")
-        }
+        let parameters = try ListingParameters(q)
+        let encode = parameters.encode
         var marker: String?
         var continuationToken: String?
         if isV2 {
@@ -68,17 +63,16 @@ extension S3Handler {
             marker = q.value(for: "marker")
         }
         let listing = try await store.list(
-            bucket: bucket, prefix: prefix, delimiter: delimiter, marker: marker.flatMap { $0.isEmpty ? nil : $0 },
-            maxKeys: min(maxKeys, 1000))
-        let encode: (String) -> String = encodingType == "url" ? { URIEncoding.encode($0, keepSlash: true) } : { $0 }
+            bucket: bucket, prefix: parameters.prefix, delimiter: parameters.delimiter,
+            marker: marker.flatMap { $0.isEmpty ? nil : $0 }, maxKeys: parameters.pageSize)
         let contents = listing.objects.map {
             ListBucketResult.Object(
                 key: encode($0.key), lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size,
                 storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : listingOwner($0))
         }
         var result = ListBucketResult(
-            name: bucket, prefix: encode(prefix), delimiter: delimiter.map(encode), maxKeys: maxKeys,
-            isTruncated: listing.isTruncated, encodingType: encodingType, contents: contents,
+            name: bucket, prefix: encode(parameters.prefix), delimiter: parameters.delimiter.map(encode),
+            maxKeys: parameters.maxKeys, isTruncated: listing.isTruncated, encodingType: parameters.encodingType, contents: contents,
             commonPrefixes: listing.commonPrefixes.map(encode))
         if isV2 {
             result.continuationToken = continuationToken

@@ -67,13 +67,8 @@ extension S3Handler {
 
     func listObjectVersions(_ request: S3Request, bucket: String) async throws -> Response {
         let q = request.query
-        let maxKeys = try Self.intParameter(q, "max-keys", default: 1000, range: 0...Int.max)
-        let prefix = q.value(for: "prefix") ?? ""
-        let delimiter = q.value(for: "delimiter").flatMap { $0.isEmpty ? nil : $0 }
-        let encodingType = q.value(for: "encoding-type")
-        if let encodingType, encodingType != "url" {
-            throw S3ServerError.invalidArgument("Invalid Encoding Method specified in Request")
-        }
+        let parameters = try ListingParameters(q)
+        let encode = parameters.encode
         let keyMarker = q.value(for: "key-marker").flatMap { $0.isEmpty ? nil : $0 }
         var versionIDMarker = q.value(for: "version-id-marker").flatMap { $0.isEmpty ? nil : $0 }
         if versionIDMarker != nil && keyMarker == nil {
@@ -81,9 +76,8 @@ extension S3Handler {
         }
         if keyMarker == nil { versionIDMarker = nil }
         let listing = try await store.listVersions(
-            bucket: bucket, prefix: prefix, delimiter: delimiter, keyMarker: keyMarker, versionIDMarker: versionIDMarker,
-            maxKeys: min(maxKeys, 1000))
-        let encode: (String) -> String = encodingType == "url" ? { URIEncoding.encode($0, keepSlash: true) } : { $0 }
+            bucket: bucket, prefix: parameters.prefix, delimiter: parameters.delimiter, keyMarker: keyMarker,
+            versionIDMarker: versionIDMarker, maxKeys: parameters.pageSize)
         let entries = listing.entries.map { entry -> ListVersionsResult.Entry in
             let object = entry.object
             if object.isDeleteMarker {
@@ -96,10 +90,10 @@ extension S3Handler {
                 lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: listingOwner(object))
         }
         let result = ListVersionsResult(
-            name: bucket, prefix: encode(prefix), keyMarker: encode(keyMarker ?? ""), versionIDMarker: versionIDMarker ?? "",
+            name: bucket, prefix: encode(parameters.prefix), keyMarker: encode(keyMarker ?? ""), versionIDMarker: versionIDMarker ?? "",
             nextKeyMarker: listing.isTruncated ? listing.nextKeyMarker.map(encode) : nil,
-            nextVersionIDMarker: listing.isTruncated ? listing.nextVersionIDMarker : nil, maxKeys: maxKeys,
-            delimiter: delimiter.map(encode), encodingType: encodingType, isTruncated: listing.isTruncated, entries: entries,
+            nextVersionIDMarker: listing.isTruncated ? listing.nextVersionIDMarker : nil, maxKeys: parameters.maxKeys,
+            delimiter: parameters.delimiter.map(encode), encodingType: parameters.encodingType, isTruncated: listing.isTruncated, entries: entries,
             commonPrefixes: listing.commonPrefixes.map(encode))
         return S3Response.xml(result)
     }
