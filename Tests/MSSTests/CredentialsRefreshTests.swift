@@ -32,6 +32,17 @@ final class CountingProvider: CredentialsProvider {
     }
 }
 
+/// A provider that never answers, like a token service that accepted the connection and hung.
+final class HangingProvider: CredentialsProvider {
+    let calls = Mutex(0)
+
+    func resolveCredentials() async throws -> Credentials? {
+        calls.withLock { $0 += 1 }
+        // Not cancellable on purpose: the wait must end without the provider's help.
+        while true { try? await Task.sleep(for: .seconds(3600)) }
+    }
+}
+
 @Suite struct CredentialsRefreshTests {
     @Test func concurrentRequestsShareOneRefresh() async throws {
         let provider = CountingProvider(lifetime: 3600)
@@ -134,6 +145,17 @@ final class CountingProvider: CredentialsProvider {
         // 90 s on, 30 are left (plus however slow the provider was): past half-life.
         #expect(try await cache.credentials(now: start.addingTimeInterval(90))?.accessKey == "AK2")
         #expect(provider.count == 2)
+    }
+
+    @Test func aRequestCanGiveUpWaitingForAHungProvider() async throws {
+        let provider = HangingProvider()
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        let waiting = Task { try await cache.credentials() }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        // The cancelled request ends at once, though the provider never answers.
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        #expect(provider.calls.withLock { $0 } == 1)
     }
 
     @Test func expiredAnswersAreRefused() async throws {

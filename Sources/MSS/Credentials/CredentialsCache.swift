@@ -60,7 +60,7 @@ final class CredentialsCache: Sendable {
             return nil
         }
         do {
-            let fresh = try await task.value
+            let fresh = try await CancellableWait.value(of: task)
             state.withLock { state in
                 if state.refresh == task {
                     state.refresh = nil
@@ -75,6 +75,9 @@ final class CredentialsCache: Sendable {
                     .credentialsUnavailable, "the credentials provider returned credentials that expired at \(expiration)")
             }
             return fresh
+        } catch is CancellationError where Task.isCancelled {
+            // This request gave up waiting; the shared refresh goes on for the others.
+            throw CancellationError()
         } catch {
             state.withLock { state in
                 if state.refresh == task {
