@@ -14,8 +14,9 @@ public struct UploadResumeRecord: Codable, Sendable, Hashable {
     public var parts: [Int: String]
 }
 
-/// What an interrupted download needs to continue: the object it was reading (by ETag, so a
-/// changed object starts over) and the parts already written to the partial file.
+/// What an interrupted download needs to continue: the object it was reading (by version and
+/// ETag, so another version or a changed object starts over) and the parts already written to
+/// the partial file.
 public struct DownloadResumeRecord: Codable, Sendable, Hashable {
     public var bucket: String
     public var key: String
@@ -24,6 +25,9 @@ public struct DownloadResumeRecord: Codable, Sendable, Hashable {
     public var partSize: Int64
     public var partialPath: String
     public var finishedParts: Set<Int>
+    /// The version asked for; nil for the current one. Part of the match, so parts of one
+    /// version never complete a download of another (records written before it decode as nil).
+    public var versionID: String? = nil
 }
 
 /// Reads and writes resume records; absent or unreadable records mean "start afresh".

@@ -7,13 +7,27 @@ extension TransferManager {
 
     /// Copies `source` to `destination` on the server: one CopyObject up to `singleCopyLimit`
     /// (5 GiB, S3's limit), parallel UploadPartCopy ranges above it. Metadata is kept.
+    ///
+    /// - Parameter versionID: a version of `source` other than the current one. Each part copy
+    ///   names it, so a version too big for one CopyObject is still copied on the server. Every
+    ///   part also carries `x-amz-copy-source-if-match` with the ETag read first, so on servers
+    ///   that honour it there (S3, mss-server; Ceph RGW ignores it) a source replaced, or a `null`
+    ///   version rewritten, mid-copy fails with ``MSSClientError/Kind/integrityCheckFailed``
+    ///   instead of joining parts of two objects.
     @discardableResult
-    public func copy(_ source: Key, to destination: Key, singleCopyLimit: Int64 = maximumSingleCopy) async throws -> PutResult {
-        guard let info = try await source.info() else {
+    public func copy(
+        _ source: Key, to destination: Key, versionID: String? = nil, singleCopyLimit: Int64 = maximumSingleCopy
+    ) async throws -> PutResult {
+        if let versionID { try Key.validate(versionID: versionID) }
+        guard let info = try await source.info(versionID: versionID) else {
+            if let versionID {
+                throw S3Error(
+                    status: 404, code: "NoSuchVersion", message: "\(source.name) has no version \(versionID)", resource: source.name)
+            }
             throw S3Error(status: 404, code: .noSuchKey, message: "\(source.name) does not exist", resource: source.name)
         }
         if info.size <= singleCopyLimit {
-            let copied = try await source.copy(toBucket: destination.bucket.name, key: destination.name)
+            let copied = try await source.copy(toBucket: destination.bucket.name, key: destination.name, versionID: versionID)
             var result = copied.copyResult ?? PutResult(etag: nil)
             // A server that leaves the copy's ETag empty still has the object's own.
             if result.etag?.isEmpty ?? true { result.etag = try await copied.info()?.etag }
@@ -32,12 +46,39 @@ extension TransferManager {
             try await Self.forEach(1...count, limit: configuration.concurrency) { number in
                 let start = Int64(number - 1) * partSize
                 let end = min(info.size, start + partSize) - 1
-                parts.add(try await upload.uploadPartCopy(partNumber: number, source: source, range: start...end))
+                parts.add(
+                    try await Self.copyPart(
+                        number, of: source, versionID: versionID, etag: info.etag, range: start...end, into: upload))
             }
-            return try await upload.complete(parts: parts.all)
+            var result = try await upload.complete(parts: parts.all)
+            result.sourceVersionID = info.versionID ?? versionID
+            return result
         } catch {
             await Self.abort(upload)
             throw error
+        }
+    }
+
+    /// UploadPartCopy of `range` of `source` (of `versionID` when given) into part `number` of
+    /// `upload`, on condition that the source still has `etag`.
+    static func copyPart(
+        _ number: Int, of source: Key, versionID: String?, etag: String?, range: ClosedRange<Int64>, into upload: MultipartUpload
+    ) async throws -> CompletedPart {
+        var request = try Key(bucket: upload.bucket, name: upload.key).request(
+            "PUT", query: [QueryItem("partNumber", String(number)), QueryItem("uploadId", upload.uploadID)])
+        var copySource = "/\(source.bucket.name)/" + URIEncoding.encode(source.name, keepSlash: true)
+        if let versionID { copySource += "?versionId=" + URIEncoding.encode(versionID) }
+        request.headers.add("x-amz-copy-source", copySource)
+        request.headers.add("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)")
+        if let etag { request.headers.add("x-amz-copy-source-if-match", "\"\(etag)\"") }
+        let which = versionID.map { "version \($0) of \(source.name)" } ?? source.name
+        do {
+            let response = try await upload.bucket.connection.send(request)
+            try response.throwIfErrorBody()
+            let result = try upload.bucket.connection.decode(CopyPartResult.self, from: response)
+            return CompletedPart(partNumber: number, etag: result.result.etag)
+        } catch let error as S3Error where error.status == 412 {
+            throw MSSClientError(.integrityCheckFailed, "\(which) changed during the copy (its ETag is no longer \(etag ?? "-"))")
         }
     }
 }

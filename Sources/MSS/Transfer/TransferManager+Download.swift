@@ -13,26 +13,39 @@ extension TransferManager {
     /// versions. The bytes go to `path + ".mss-partial"` and replace `path` only once complete and
     /// verified (size, and MD5 when the ETag is one).
     ///
-    /// - Parameter resumeFile: where to keep a ``DownloadResumeRecord``; an interrupted download of
-    ///   the same object version continues without fetching finished parts again.
+    /// - Parameters:
+    ///   - versionID: a version other than the current one. Every ranged GET names it, so the
+    ///     parts all come from that version even while newer ones are written; the `If-Match`
+    ///     still guards against a version rewritten in place (the `null` version of a suspended
+    ///     bucket).
+    ///   - resumeFile: where to keep a ``DownloadResumeRecord``; an interrupted download of the
+    ///     same object version (same version id and ETag) continues without fetching finished
+    ///     parts again.
     @discardableResult
     public func download(
-        _ key: Key, toFile path: String, resumeFile: String? = nil, progress: TransferProgressHandler? = nil
+        _ key: Key, toFile path: String, versionID: String? = nil, resumeFile: String? = nil,
+        progress: TransferProgressHandler? = nil
     ) async throws -> ObjectInfo {
-        try await download(key, toFile: path, knownSize: nil, resumeFile: resumeFile, progress: progress)
+        try await download(key, toFile: path, versionID: versionID, knownSize: nil, resumeFile: resumeFile, progress: progress)
     }
 
     /// `knownSize` comes from a listing: objects that fit in one part then take a single GET
     /// (streamed to the file and MD5-checked) instead of HEAD plus ranged GET.
     func download(
-        _ key: Key, toFile path: String, knownSize: Int64?, resumeFile: String?, progress: TransferProgressHandler?
+        _ key: Key, toFile path: String, versionID: String? = nil, knownSize: Int64?, resumeFile: String?,
+        progress: TransferProgressHandler?
     ) async throws -> ObjectInfo {
+        if let versionID { try Key.validate(versionID: versionID) }
         if let knownSize, knownSize <= configuration.partSize, resumeFile == nil {
-            let info = try await key.contents(toFile: path)
+            let info = try await key.contents(toFile: path, versionID: versionID)
             ProgressMeter(total: info.size, alreadyDone: info.size, handler: progress).report()
             return info
         }
-        guard let info = try await key.info() else {
+        guard let info = try await key.info(versionID: versionID) else {
+            if let versionID {
+                throw S3Error(
+                    status: 404, code: "NoSuchVersion", message: "\(key.name) has no version \(versionID)", resource: key.name)
+            }
             throw S3Error(status: 404, code: .noSuchKey, message: "\(key.name) does not exist", resource: key.name)
         }
         guard let etag = info.etag else { throw MSSClientError(.invalidResponse, "\(key.name) has no ETag") }
@@ -43,9 +56,9 @@ extension TransferManager {
 
         var record = DownloadResumeRecord(
             bucket: key.bucket.name, key: key.name, etag: etag, size: size, partSize: partSize, partialPath: partial,
-            finishedParts: [])
+            finishedParts: [], versionID: versionID)
         if let saved = ResumeFile.load(DownloadResumeRecord.self, from: resumeFile), saved.bucket == record.bucket,
-            saved.key == record.key, saved.etag == etag, saved.size == size, saved.partSize == partSize,
+            saved.key == record.key, saved.versionID == versionID, saved.etag == etag, saved.size == size, saved.partSize == partSize,
             saved.partialPath == partial, FileManager.default.fileExists(atPath: partial)
         {
             // A record is a file anyone could have edited: only part numbers this object has count.
@@ -75,7 +88,8 @@ extension TransferManager {
                 let length = min(partSize, size - offset)
                 guard length > 0 else { return }
                 try await Self.fetch(
-                    key, part: number, range: offset...(offset + length - 1), etag: etag, into: handle, meter: meter,
+                    key, versionID: versionID, part: number, range: offset...(offset + length - 1), etag: etag,
+                    into: handle, meter: meter,
                     advice: resumeFile == nil
                         ? "the partial download was removed; try again"
                         : "the parts finished so far are kept; run the same download again to resume")
@@ -117,13 +131,14 @@ extension TransferManager {
         await Task { try? await handle.close() }.value
     }
 
-    /// GETs `range` of `key` with `If-Match` and writes it at the range's offset, resuming the
-    /// body where it stopped when the connection breaks (``ResumableBody``).
+    /// GETs `range` of `key` (of `versionID` when given) with `If-Match` and writes it at the
+    /// range's offset, resuming the body where it stopped when the connection breaks
+    /// (``ResumableBody``, which asks again with the same query, so with the same version).
     static func fetch(
-        _ key: Key, part: Int = 1, range: ClosedRange<Int64>, etag: String, into handle: ReadWriteFileHandle,
-        meter: ProgressMeter, advice: String = "try again"
+        _ key: Key, versionID: String? = nil, part: Int = 1, range: ClosedRange<Int64>, etag: String,
+        into handle: ReadWriteFileHandle, meter: ProgressMeter, advice: String = "try again"
     ) async throws {
-        var request = try key.request("GET")
+        var request = try key.request("GET", versionID: versionID)
         request.headers.add("Range", ByteRange.bounded(range).headerValue)
         request.headers.add("If-Match", "\"\(etag)\"")
         let expected = Int64(range.count)
@@ -131,7 +146,8 @@ extension TransferManager {
         do {
             body = try await ResumableBody(connection: key.connection, request: request, describing: "part \(part) of \(key.name)")
         } catch let error as S3Error where error.status == 412 {
-            throw MSSClientError(.integrityCheckFailed, "\(key.name) changed during the download (its ETag is no longer \(etag))")
+            let which = versionID.map { "version \($0) of \(key.name)" } ?? key.name
+            throw MSSClientError(.integrityCheckFailed, "\(which) changed during the download (its ETag is no longer \(etag))")
         }
         // Writing anything but the asked-for range would land on other parts' bytes.
         guard body.offset == range.lowerBound, body.length == expected else {
