@@ -137,6 +137,33 @@ def test_versions_from_upload_to_restore(mss, bucket, tmp_path):
     assert suspended_rm["deleteMarker"] is True and suspended_rm["versionId"] == "null"
 
 
+def test_cp_version_id_of_a_multipart_sized_object(mss, bucket, tmp_path):
+    """An older version bigger than the part size downloads in ranged parts of that version and
+    copies server-side, both after a newer version of another size was written."""
+    mss("version", "enable", f"mss://{bucket}")
+    old = write(tmp_path / "old.bin", os.urandom(12 * 1024 * 1024 + 17))
+    new = write(tmp_path / "new.bin", os.urandom(7 * 1024 * 1024 + 3))
+    [first] = mss.json("cp", str(old), f"mss://{bucket}/big.bin", "--part-size", "5")
+    mss("cp", str(new), f"mss://{bucket}/big.bin", "--part-size", "5")
+    [oldest, newest] = [e["versionId"] for e in reversed(versions(mss, f"mss://{bucket}/big.bin"))]
+    assert oldest != newest
+
+    target = tmp_path / "old.back"
+    [down] = mss.json("cp", "--version-id", oldest, "--part-size", "5", "--concurrency", "3", f"mss://{bucket}/big.bin", str(target))
+    assert down["versionId"] == oldest and down["size"] == old.stat().st_size
+    assert target.read_bytes() == old.read_bytes()
+    assert not (tmp_path / "old.back.mss-partial").exists()
+    # The current version is untouched by it and still reads as the newer bytes.
+    mss("cp", f"mss://{bucket}/big.bin", str(tmp_path / "new.back"), "--part-size", "5")
+    assert (tmp_path / "new.back").read_bytes() == new.read_bytes()
+
+    [copied] = mss.json("cp", "--version-id", oldest, "--part-size", "5", f"mss://{bucket}/big.bin", f"mss://{bucket}/restored.bin")
+    assert copied["versionId"] == oldest
+    mss("cp", f"mss://{bucket}/restored.bin", str(tmp_path / "restored.back"))
+    assert (tmp_path / "restored.back").read_bytes() == old.read_bytes()
+    assert first["size"] == old.stat().st_size
+
+
 def test_rm_recursive_leaves_markers_and_all_versions_removes_them(mss, bucket, tmp_path):
     mss("version", "enable", f"mss://{bucket}")
     for name in ["t/a.txt", "t/sub/b.txt", "keep.txt"]:

@@ -98,16 +98,14 @@ struct Copier {
         let target = (exists && isDirectory.boolValue) || path.hasSuffix("/")
             ? URL(fileURLWithPath: path).appendingPathComponent(Location.baseName(key)).path : path
         let source = Location.remote(bucket: bucket, key: key)
-        let resume = try session.resumeFile(source.description, URL(fileURLWithPath: target).standardizedFileURL.path)
-        let info: ObjectInfo
-        if let versionID {
-            // One streamed GET of that version, into a temporary file that replaces `target` once complete.
-            info = try await session.bucket(bucket).newKey(key).contents(toFile: target, versionID: versionID)
-        } else {
-            let bar = ProgressBar(label: Location.baseName(key), output: output)
-            info = try await transfers.download(session.bucket(bucket).newKey(key), toFile: target, resumeFile: resume, progress: bar.handler)
-            bar.finish()
-        }
+        // Each version keeps its own record, so downloads of two versions to one file do not
+        // throw each other's finished parts away.
+        let resume = try session.resumeFile(
+            source.description + (versionID.map { "?versionId=\($0)" } ?? ""), URL(fileURLWithPath: target).standardizedFileURL.path)
+        let bar = ProgressBar(label: Location.baseName(key), output: output)
+        let info = try await transfers.download(
+            session.bucket(bucket).newKey(key), toFile: target, versionID: versionID, resumeFile: resume, progress: bar.handler)
+        bar.finish()
         output.result(
             "downloaded \(source)\(versionID.map { " (version \($0))" } ?? "") → \(target) (\(HumanFormat.size(info.size)))",
             ["action": .string("download"), "source": .string(source.description), "destination": .string(target), "size": .int(info.size),
@@ -137,17 +135,7 @@ struct Copier {
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
         let target = Self.destinationKey(destinationKey, name: Location.baseName(key))
         guard !(bucket == toBucket && key == target) else { throw CLIError.usage("source and destination are the same") }
-        let sourceKey = session.bucket(bucket).newKey(key)
-        if let versionID {
-            let source = Location.remote(bucket: bucket, key: key)
-            guard let info = try await sourceKey.info(versionID: versionID) else { throw await session.missing(source, versionID: versionID) }
-            guard info.size <= TransferManager.maximumSingleCopy else {
-                throw CLIError("version \(versionID) of \(source) is larger than 5 GiB, more than one server-side copy takes; download it with cp --version-id and upload it")
-            }
-            try await sourceKey.copy(toBucket: toBucket, key: target, versionID: versionID)
-        } else {
-            _ = try await transfers.copy(sourceKey, to: session.bucket(toBucket).newKey(target))
-        }
+        _ = try await transfers.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target), versionID: versionID)
         output.result(
             "copied mss://\(bucket)/\(key)\(versionID.map { " (version \($0))" } ?? "") → mss://\(toBucket)/\(target)",
             ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)"),

@@ -10,8 +10,8 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
             Big files go multipart, parts in parallel; an interrupted copy continues where it stopped when the same \
             command runs again. A destination ending in / (or an existing directory) receives the source's name.
 
-            --version-id copies an older version of one object (`mss ls --versions` lists them), in one streamed \
-            download or one server-side copy.
+            --version-id copies an older version of one object (`mss ls --versions` lists them), the same way: \
+            parallel parts, progress and resume for downloads, multipart server-side copies above 5 GiB.
             """)
 
     @OptionGroup var paths: TransferPaths
