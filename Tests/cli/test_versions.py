@@ -224,3 +224,16 @@ def test_all_versions_and_rb_force_past_one_page(mss, tmp_path):
     assert gone[-1] == {"action": "removed", "name": name, "type": "bucket"}
     assert sorted((e["key"], e["versionId"]) for e in gone[:-1]) == sorted(everything)
     assert name not in [e["name"] for e in mss.json("ls")]
+
+
+def test_cp_version_id_onto_its_own_key_restores_that_version(mss, bucket, tmp_path):
+    mss("version", "enable", f"mss://{bucket}")
+    mss("cp", str(write(tmp_path / "a.txt", b"old contents\n")), f"mss://{bucket}/doc.txt")
+    mss("cp", str(write(tmp_path / "b.txt", b"new contents\n")), f"mss://{bucket}/doc.txt")
+    old = versions(mss, f"mss://{bucket}/doc.txt")[-1]["versionId"]
+    # Without a version it is still the same object twice: refused as a usage error.
+    assert mss("cp", f"mss://{bucket}/doc.txt", f"mss://{bucket}/doc.txt", check=False).returncode == 2
+    mss("cp", "--version-id", old, f"mss://{bucket}/doc.txt", f"mss://{bucket}/doc.txt")
+    assert mss("cat", f"mss://{bucket}/doc.txt").stdout == b"old contents\n"
+    listed = versions(mss, f"mss://{bucket}/doc.txt")
+    assert len(listed) == 3 and listed[0]["latest"] and listed[0]["versionId"] != old

@@ -134,7 +134,7 @@ struct Copier {
         }
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
         let target = Self.destinationKey(destinationKey, name: Location.baseName(key))
-        guard !(bucket == toBucket && key == target) else { throw CLIError.usage("source and destination are the same") }
+        guard !(bucket == toBucket && key == target && versionID == nil) else { throw CLIError.usage("source and destination are the same") }
         _ = try await transfers.copy(session.bucket(bucket).newKey(key), to: session.bucket(toBucket).newKey(target), versionID: versionID)
         output.result(
             "copied mss://\(bucket)/\(key)\(versionID.map { " (version \($0))" } ?? "") → mss://\(toBucket)/\(target)",
