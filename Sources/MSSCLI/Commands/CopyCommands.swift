@@ -17,7 +17,7 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
     @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
 
-    @Option(name: .customLong("version-id"), help: "Copy this version of the source object, not its current one.")
+    @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Copy this version of the source object, not its current one.")
     var versionID: String?
 
     @OptionGroup var global: GlobalOptions

@@ -8,7 +8,7 @@ struct CatCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket/key ...")
     var paths: [String]
 
-    @Option(name: .customLong("version-id"), help: "Write this version of the one object named, not its current one.")
+    @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Write this version of the one object named, not its current one.")
     var versionID: String?
 
     @OptionGroup var global: GlobalOptions
@@ -39,7 +39,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket or mss://bucket/key")
     var path: String
 
-    @Option(name: .customLong("version-id"), help: "Show this version of the object (or say it is a delete marker).")
+    @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Show this version of the object (or say it is a delete marker).")
     var versionID: String?
 
     @OptionGroup var global: GlobalOptions

@@ -21,7 +21,7 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
     @Flag(name: [.short, .long], help: "Every object under the prefix.")
     var recursive = false
 
-    @Option(name: .customLong("version-id"), help: "Remove exactly this version (or delete marker) of the key, for good.")
+    @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Remove exactly this version (or delete marker) of the key, for good.")
     var versionID: String?
 
     @Flag(name: .customLong("all-versions"), help: "Remove every version and delete marker of the key (or, with --recursive, under the prefix) for good.")
