@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import S3Protocol
 
 /// Where a connection gets its keys from. Implement it to fetch temporary credentials from
