@@ -23,15 +23,29 @@ static inline int mss_vips_start(void) {
 /// Source formats, in the same order as the Swift `SourceFormat` cases.
 enum { MSS_JPEG = 0, MSS_PNG = 1, MSS_WEBP = 2, MSS_GIF = 3, MSS_BMP = 4 };
 
-static inline int mss_load(const char *path, int format, VipsImage **out) {
+/// Opens `path` lazily: only the header is read until pixels are asked for. JPEG and WebP decode
+/// already shrunk by `shrink` (1, 2, 4 or 8; the DCT and libwebp scale while decoding), other
+/// formats ignore it. `sequential` decodes top to bottom, keeping only a few strips in memory,
+/// which only pipelines that read their input in order may ask for; otherwise the whole image
+/// is decoded into memory the first time any pixel is read.
+static inline int mss_load(const char *path, int format, int shrink, int sequential, VipsImage **out) {
+    VipsAccess access = sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
     switch (format) {
-    case MSS_JPEG: return vips_jpegload(path, out, NULL);
-    case MSS_PNG: return vips_pngload(path, out, NULL);
-    case MSS_WEBP: return vips_webpload(path, out, NULL);
-    case MSS_GIF: return vips_gifload(path, out, NULL);
-    case MSS_BMP: return vips_magickload(path, out, NULL);
+    case MSS_JPEG: return vips_jpegload(path, out, "shrink", shrink, "access", access, NULL);
+    case MSS_PNG: return vips_pngload(path, out, "access", access, NULL);
+    case MSS_WEBP: return vips_webpload(path, out, "scale", 1.0 / shrink, "access", access, NULL);
+    case MSS_GIF: return vips_gifload(path, out, "access", access, NULL);
+    case MSS_BMP: return vips_magickload(path, out, "access", access, NULL);
     default: vips_error("mss", "unknown source format"); return -1;
     }
+}
+
+/// The EXIF orientation (1-8) a loader found, 1 when there is none.
+static inline int mss_orientation(VipsImage *image) {
+    int orientation = 1;
+    if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) &&
+        vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation)) return 1;
+    return orientation >= 1 && orientation <= 8 ? orientation : 1;
 }
 
 static inline int mss_autorot(VipsImage *in, VipsImage **out) { return vips_autorot(in, out, NULL); }

@@ -37,6 +37,23 @@ ensure_venv() {
     echo "$wanted" >"$stamp"
 }
 
+# The benchmarks' own virtual environment (thumbor and its Pillow beside boto3), kept apart from
+# the test peers so CI never installs what only a benchmark runs.
+bench_venv="$root/.venv-bench"
+ensure_bench_venv() {
+    local requirements="$root/Benchmarks/requirements.txt"
+    local stamp="$bench_venv/.requirements.sha256"
+    local wanted
+    wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if [ -x "$bench_venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return 0; fi
+    log "creating the benchmark virtualenv in $bench_venv"
+    rm -rf "$bench_venv"
+    python3 -m venv "$bench_venv"
+    "$bench_venv/bin/pip" install -q --upgrade pip
+    "$bench_venv/bin/pip" install -q -r "$requirements"
+    echo "$wanted" >"$stamp"
+}
+
 # Prints a TCP port on 127.0.0.1 that is free right now.
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -44,16 +44,20 @@ public struct ImageRenderer: Sendable {
             throw .invalidProcess(error.message)
         }
         let source = try SourceImage(path: sourcePath, limits: limits)
-        var image = try source.decode()
+        let decoded = try source.decode(for: process)
+        var image = decoded.image
         var output = OutputSettings(sourceFormat: source.format, sourceQuality: source.jpegQuality)
+        // The first step plans its sizes on the stored image, not the shrunk decode.
+        var plannedSize = decoded.plan.shrink > 1 ? decoded.storedSize : nil
         for action in process.actions {
             switch action {
             case .transform(let transform):
-                image = try TransformStep(transform: transform, limits: limits).apply(to: image)
+                image = try TransformStep(transform: transform, limits: limits, plannedSize: plannedSize).apply(to: image)
                 output.update(with: transform)
             case .watermark(let mark):
                 image = try WatermarkStep(watermark: mark, files: watermarkFiles, limits: limits).apply(to: image)
             }
+            plannedSize = nil
             // Text masks are drawn while the steps are built; everything else waits for the encoder.
             try deadline.check()
         }
@@ -97,22 +101,41 @@ struct SourceImage {
         jpegQuality = format == .jpeg ? JPEGQuality.estimate(head) : nil
     }
 
-    /// The decoded image as 8-bit sRGB (with alpha if it has one).
-    func decode() throws(ImagingError) -> VImage {
-        let image: VImage
-        do {
-            image = try VImage.make("load") { mss_load(path, format.rawValue, $0) }
-        } catch {
-            throw .notAnImage("the source could not be decoded as \(format.outputFormat.rawValue.uppercased()): \(error)")
-        }
-        let (pixels, overflow) = image.width.multipliedReportingOverflow(by: image.height)
+    /// A decoded source and how it was decoded.
+    struct Decoded {
+        /// 8-bit sRGB, with alpha if the source has one.
+        var image: VImage
+        var plan: LoadPlan
+        /// The size of the stored image, before any shrink-on-load.
+        var storedSize: (width: Int, height: Int)
+    }
+
+    /// The source decoded as the plan for `process` says (in full and at random when nil).
+    /// Only the header is read before the pixel limit is checked.
+    func decode(for process: ImageProcess?) throws(ImagingError) -> Decoded {
+        let header = try open(.whole)
+        let (pixels, overflow) = header.width.multipliedReportingOverflow(by: header.height)
         guard !overflow, pixels <= limits.maximumSourcePixels else {
-            throw .tooLarge("the source is \(image.width)x\(image.height); the image service takes at most \(limits.maximumSourcePixels) pixels")
+            throw .tooLarge("the source is \(header.width)x\(header.height); the image service takes at most \(limits.maximumSourcePixels) pixels")
         }
+        let plan = process.map {
+            LoadPlan(process: $0, format: format, width: header.width, height: header.height, orientation: Int(mss_orientation(header.pointer)))
+        } ?? .whole
+        let image = plan == .whole ? header : try open(plan)
         do {
-            return image.isSRGB ? image : try image.map("colour conversion") { mss_colourspace_srgb($0, $1) }
+            let srgb = image.isSRGB ? image : try image.map("colour conversion") { mss_colourspace_srgb($0, $1) }
+            return Decoded(image: srgb, plan: plan, storedSize: (header.width, header.height))
         } catch {
             throw .notAnImage("the source could not be decoded: \(error)")
+        }
+    }
+
+    /// The lazily loading image: libvips reads the header now and pixels when they are asked for.
+    private func open(_ plan: LoadPlan) throws(ImagingError) -> VImage {
+        do {
+            return try VImage.make("load") { mss_load(path, format.rawValue, Int32(plan.shrink), plan.sequential ? 1 : 0, $0) }
+        } catch {
+            throw .notAnImage("the source could not be decoded as \(format.outputFormat.rawValue.uppercased()): \(error)")
         }
     }
 }

@@ -7,19 +7,29 @@ import MSSImageProcess
 struct TransformStep {
     let transform: Transform
     let limits: ImageRenderer.Limits
+    /// The size the resize plans on when the input was decoded shrunk: the stored image's, so
+    /// that `50p`, `l` and rounding come out as they would from a full decode.
+    var plannedSize: (width: Int, height: Int)?
 
     func apply(to input: VImage) throws(ImagingError) -> VImage {
         var image = input
-        if transform.orient == 2 { image = try image.map("auto-orient") { mss_autorot($0, $1) } }
+        var planned = plannedSize ?? (input.width, input.height)
+        if transform.orient == 2 {
+            let upright = try image.map("auto-orient") { mss_autorot($0, $1) }
+            if upright.width != image.width { planned = (planned.height, planned.width) }
+            image = upright
+        }
         if let values = transform.crop {
             let area = try CropRectangle(advanced: values, imageWidth: image.width, imageHeight: image.height)
             image = try extract(image, area)
+            planned = (image.width, image.height)
         }
         if let values = transform.regionCrop {
             image = try extract(image, CropRectangle(region: values, imageWidth: image.width, imageHeight: image.height))
+            planned = (image.width, image.height)
         }
-        if let plan = ResizePlan(transform: transform, width: image.width, height: image.height) {
-            image = try resize(image, plan)
+        if let plan = ResizePlan(transform: transform, width: planned.width, height: planned.height) {
+            image = try resize(image, to: plan.scaledSize(width: planned.width, height: planned.height), plan)
         }
         if transform.orient == 1 { image = try image.map("auto-orient") { mss_autorot($0, $1) } }
         if let degrees = transform.rotate { image = try rotate(image, degrees: degrees) }
@@ -47,8 +57,7 @@ struct TransformStep {
         try image.map("crop") { mss_extract_area($0, $1, Int32(area.x), Int32(area.y), Int32(area.width), Int32(area.height)) }
     }
 
-    private func resize(_ input: VImage, _ plan: ResizePlan) throws(ImagingError) -> VImage {
-        let target = plan.scaledSize(width: input.width, height: input.height)
+    private func resize(_ input: VImage, to target: (width: Int, height: Int), _ plan: ResizePlan) throws(ImagingError) -> VImage {
         try limits.check(width: target.width, height: target.height, "the resized image")
         var image = input
         if target.width != input.width || target.height != input.height {

@@ -76,12 +76,15 @@ struct WatermarkStep {
         guard let path = files[reference.key] else {
             throw .invalidProcess("the watermark object '\(reference.key)' does not exist in this bucket")
         }
-        var image = try SourceImage(path: path, limits: limits).decode()
+        let decoded = try SourceImage(path: path, limits: limits).decode(for: reference.process)
+        var image = decoded.image
+        var plannedSize = decoded.plan.shrink > 1 ? decoded.storedSize : nil
         for action in reference.process?.actions ?? [] {
             guard case .transform(let transform) = action else {
                 throw .invalidProcess("a watermark object's own process cannot hold another watermark")
             }
-            image = try TransformStep(transform: transform, limits: limits).apply(to: image)
+            image = try TransformStep(transform: transform, limits: limits, plannedSize: plannedSize).apply(to: image)
+            plannedSize = nil
         }
         if let percent = reference.percentOfMain {
             let scale = min(
