@@ -19,7 +19,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
 
 let package = Package(
     name: "swift-mss-fuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     dependencies: [
         .package(name: "swift-mss", path: "..")
     ],

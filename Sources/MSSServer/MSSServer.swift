@@ -2,9 +2,13 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 public import Logging
-import MSSImaging
+#if ImageService
+import MSSImageRendering
+#endif
 import NIOCore
+import ServiceLifecycle
 public import S3Protocol
+import UnixSignals
 
 /// The local MSS-compatible server: the S3 REST API over a data directory, with strict SigV2 and
 /// SigV4 authentication.
@@ -89,38 +93,43 @@ public struct MSSServer: Sendable {
         var handler = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
         handler.virtualHostDomains = configuration.virtualHostDomains
         let storage = handler
-        guard let imagePort = configuration.imagePort else {
-            try await serve(storage, port: configuration.port, onListening: onListening)
-            return
+        var services: [any Service] = [application(storage, port: configuration.port, onListening: onListening)]
+        #if ImageService
+        var renderPool: RenderPool?
+        if let imagePort = configuration.imagePort {
+            var imageHandler = storage
+            imageHandler.service = .image
+            imageHandler.imageRenderer = try ImageRenderer(limits: .init(renderTimeout: configuration.renderTimeout))
+            let pool = RenderPool(threads: configuration.renderThreads, queueLimit: configuration.renderQueueLimit)
+            imageHandler.renderPool = pool
+            renderPool = pool
+            services.append(application(imageHandler, port: imagePort, onListening: onImageListening))
         }
-        var imageHandler = storage
-        imageHandler.service = .image
-        imageHandler.imageRenderer = try ImageRenderer(limits: .init(renderTimeout: configuration.renderTimeout))
-        let renderPool = RenderPool(threads: configuration.renderThreads, queueLimit: configuration.renderQueueLimit)
-        imageHandler.renderPool = renderPool
-        let image = imageHandler
+        #else
+        if configuration.imagePort != nil {
+            throw ImageServiceUnavailable()
+        }
+        #endif
+        // One group for both listeners: one signal handler stops both, and if either fails to
+        // start or stops with an error, the other is shut down too.
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await serve(storage, port: configuration.port, onListening: onListening) }
-                group.addTask { try await serve(image, port: imagePort, onListening: onImageListening) }
-                // Both stop on the same signal; if one fails to start, the other stops too.
-                do {
-                    try await group.next()
-                    try await group.next()
-                } catch {
-                    group.cancelAll()
-                    throw error
-                }
-            }
+            try await group.run()
         } catch {
-            try? await renderPool.shutdown()
+            #if ImageService
+            try? await renderPool?.shutdown()
+            #endif
             throw error
         }
-        try await renderPool.shutdown()
+        #if ImageService
+        try await renderPool?.shutdown()
+        #endif
     }
 
-    private func serve(_ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {
-        let app = Application(
+    private func application(
+        _ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void
+    ) -> some Service {
+        Application(
             responder: handler,
             server: .http1(
                 configuration: .init(
@@ -130,6 +139,14 @@ public struct MSSServer: Sendable {
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.runService()
     }
 }
+
+#if !ImageService
+/// An image port asked of a server built without the `ImageService` trait.
+public struct ImageServiceUnavailable: Error, CustomStringConvertible {
+    public var description: String {
+        "this mss-server was built without the image service (the ImageService package trait); run it without --image-port"
+    }
+}
+#endif

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MSSCLI
+import MSSServerLauncher
 
 @main
 struct MSSServerCommand: AsyncParsableCommand {

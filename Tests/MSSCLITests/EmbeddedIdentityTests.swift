@@ -4,6 +4,7 @@ import S3Protocol
 import Testing
 
 @testable import MSSCLI
+import MSSServerLauncher
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import MSS
 import S3Protocol
 import Testing
+import NIOCore
 
 /// The behaviour the Python `mssapi` SDK's own tests check (mss-protocol.md, "The Python SDK's own
 /// tests"), one test per test module of theirs.

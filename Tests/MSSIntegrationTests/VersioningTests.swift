@@ -2,6 +2,7 @@ import Foundation
 import MSS
 import S3Protocol
 import Testing
+import NIOCore
 
 /// Bucket versioning through the SDK, against every server that verifies signatures (Ceph RGW
 /// and mss-server both version; moto is not asked).

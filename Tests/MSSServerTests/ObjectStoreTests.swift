@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MSSServer
+import S3Protocol
 
 @Suite struct ObjectStoreTests {
     static func temporaryDirectory() throws -> String {

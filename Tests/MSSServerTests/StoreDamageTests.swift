@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MSSServer
+import S3Protocol
 
 /// A data directory damaged the ways disks and crashes damage them: the store must keep every
 /// byte it cannot prove is garbage, and serve everything that is still intact.

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import MSS
+import AsyncHTTPClient
 
 /// A provider that counts its calls and answers after a pause, so concurrent callers overlap.
 final class CountingProvider: CredentialsProvider {

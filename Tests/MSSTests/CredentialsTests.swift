@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MSS
+import S3Protocol
 
 @Suite struct CredentialsTests {
     @Test func environmentPrefersMSSNames() throws {

@@ -1,6 +1,6 @@
 public import Foundation
 import NIOCore
-import S3Protocol
+public import S3Protocol
 
 /// A bucket on a connection: the counterpart of `mssapi`'s `Bucket`. A plain value: making one
 /// sends nothing; its methods do.

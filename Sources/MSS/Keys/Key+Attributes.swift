@@ -1,5 +1,6 @@
 import NIOCore
 import S3Protocol
+import NIOHTTP1
 
 extension Key {
     /// The largest `x-amz-max-parts` S3 accepts: one page of ListParts.

@@ -1,5 +1,6 @@
 import NIOCore
 import S3Protocol
+import NIOHTTP1
 
 /// What a copy does with the source's metadata.
 public enum MetadataDirective: Sendable, Hashable {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOFileSystem
 import S3Protocol
 import Crypto
+import NIOHTTP1
 
 extension Key {
     /// Stores `string` as UTF-8 (`set_contents_from_string`).

@@ -1,5 +1,6 @@
 public import Foundation
 import S3Protocol
+import NIOHTTP1
 
 /// An object key in a bucket: the counterpart of `mssapi`'s `Key`.
 ///

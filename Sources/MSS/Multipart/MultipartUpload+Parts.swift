@@ -1,6 +1,7 @@
 import Foundation
 public import NIOCore
 public import S3Protocol
+import NIOHTTP1
 
 extension MultipartUpload {
     /// Uploads the bytes of `buffer` as part `partNumber`.

@@ -1,6 +1,7 @@
 public import Foundation
 import NIOCore
 public import S3Protocol
+import NIOHTTP1
 
 /// A multipart upload in progress: the counterpart of `mssapi`'s `MultiPartUpload`.
 ///

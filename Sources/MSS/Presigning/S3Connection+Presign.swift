@@ -1,5 +1,5 @@
 public import Foundation
-import S3Protocol
+public import S3Protocol
 
 /// The HTTP methods a presigned URL can be made for.
 public enum PresignMethod: String, Sendable, Hashable {

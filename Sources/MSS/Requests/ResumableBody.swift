@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import S3Protocol
+import Logging
 
 /// The body of a GET that survives being cut short: when the connection closes, resets or times
 /// out mid-body, the rest is asked for again with a ranged GET carrying `If-Match` on the ETag of

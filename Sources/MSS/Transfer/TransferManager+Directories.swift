@@ -117,7 +117,7 @@ extension TransferManager {
     /// item under its `done` name or, with its error, its `failed` name. Each item's own parts
     /// share the budget.
     private func transferEach(
-        _ items: [FileTransfer], recordedAs names: (done: KeyPath<FileTransfer, String> & Sendable, failed: KeyPath<FileTransfer, String> & Sendable),
+        _ items: [FileTransfer], recordedAs names: (done: any KeyPath<FileTransfer, String> & Sendable, failed: any KeyPath<FileTransfer, String> & Sendable),
         progress: TransferProgressHandler?, _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
     ) async throws -> DirectoryTransferResult {
         let meter = ProgressMeter(total: items.reduce(0) { $0 + ($1.size ?? 0) }, handler: progress)

@@ -1,5 +1,5 @@
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOFileSystem
 import S3Protocol
 import Synchronization

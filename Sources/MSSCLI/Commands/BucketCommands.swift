@@ -1,5 +1,6 @@
 import ArgumentParser
 import MSS
+import S3Protocol
 
 struct MakeBucketCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(commandName: "mb", abstract: "Make a bucket.")

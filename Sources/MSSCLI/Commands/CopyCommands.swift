@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSS
+import S3Protocol
 
 struct CopyCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MSS
+import Foundation
 
 struct ListCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSS
+import NIOCore
 
 struct CatCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(commandName: "cat", abstract: "Write objects to standard output, streamed.")

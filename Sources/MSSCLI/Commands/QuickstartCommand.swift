@@ -2,8 +2,9 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import MSS
-import MSSImaging
 import S3Protocol
+import NIOHTTP1
+import NIOCore
 
 struct QuickstartCommand: AsyncParsableCommand, SessionCommand {
     static let configuration = CommandConfiguration(
@@ -141,7 +142,7 @@ struct QuickstartSteps {
         step("b = conn.create_bucket('\(name)')", "Bucket \(b.name)")
         let example = directory.appendingPathComponent("example.jpg")
         if !FileManager.default.fileExists(atPath: example.path) {
-            try Data(try SampleImage.jpeg()).write(to: example)
+            try SamplePicture.jpeg.write(to: example)
             session.output.note("drew \(example.path) to work on")
         }
         let k = b.newKey("example.jpg")

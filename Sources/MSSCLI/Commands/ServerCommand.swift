@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MSSServerLauncher
 
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Foundation
+import MSSServerLauncher
 import MSS
 import S3Protocol
 

@@ -3,6 +3,7 @@ import Foundation
 import MSSServer
 import NIOCore
 import S3Protocol
+import NIOHTTP1
 
 /// Asks whatever listens on a loopback port to prove it holds the embedded server's secret key
 /// (``ServerIdentity``), with a fresh nonce so an old answer cannot be replayed.

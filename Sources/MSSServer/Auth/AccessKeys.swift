@@ -1,4 +1,4 @@
-import S3Protocol
+public import S3Protocol
 
 /// The users the server accepts, by access key and by canonical ID.
 public struct AccessKeys: Sendable {

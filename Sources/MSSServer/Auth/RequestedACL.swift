@@ -48,7 +48,7 @@ enum RequestedACL: Sendable, Hashable {
     ]
 
     /// Reads the request's ACL headers; grantees named by ID must be users of `keys`.
-    init(_ request: S3Request, keys: AccessKeys) throws(S3ServerError) {
+    init(_ request: ServerRequest, keys: AccessKeys) throws(S3ServerError) {
         let canned = request.header("x-amz-acl")
         var grants: [StoredGrant] = []
         var anyGrantHeader = false

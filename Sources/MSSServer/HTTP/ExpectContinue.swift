@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTPTypes
+import Foundation
 
 /// Answers `Expect: 100-continue` the way S3 does: the interim `100 Continue` goes out only once
 /// the request is authenticated and authorised (the responder asks for it through

@@ -8,32 +8,32 @@ import S3Protocol
 extension S3Handler {
     func bucketACL(_ bucket: String) async throws -> Response {
         let stored = try await store.bucket(bucket)
-        return S3Response.xml(accessControlPolicy(effectiveACL(stored)))
+        return ServerResponse.xml(accessControlPolicy(effectiveACL(stored)))
     }
 
-    func putBucketACL(_ request: S3Request, bucket: String) async throws -> Response {
+    func putBucketACL(_ request: ServerRequest, bucket: String) async throws -> Response {
         let current = effectiveACL(try await store.bucket(bucket))
         let acl = try await replacementACL(request, current: current, bucketOwner: nil)
         try await store.setBucketACL(bucket, acl: acl)
-        return S3Response.empty()
+        return ServerResponse.empty()
     }
 
-    func objectACL(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func objectACL(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let (object, _) = try await readableObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
-        return S3Response.xml(accessControlPolicy(effectiveACL(object)))
+        return ServerResponse.xml(accessControlPolicy(effectiveACL(object)))
     }
 
-    func putObjectACL(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func putObjectACL(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let bucketOwner = effectiveACL(try await store.bucket(bucket)).owner
         var (object, _) = try await readableObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
         object.acl = try await replacementACL(request, current: effectiveACL(object), bucketOwner: bucketOwner)
         try await store.updateMetadata(bucket: bucket, object: object)
-        return S3Response.empty()
+        return ServerResponse.empty()
     }
 
     /// The ACL a PutXxxAcl request sets: from `x-amz-acl` or `x-amz-grant-*`, or else from an
     /// AccessControlPolicy body, never both. The owner stays: a body must name the current one.
-    private func replacementACL(_ request: S3Request, current: StoredACL, bucketOwner: String?) async throws -> StoredACL {
+    private func replacementACL(_ request: ServerRequest, current: StoredACL, bucketOwner: String?) async throws -> StoredACL {
         let owner = current.owner ?? primaryOwnerID
         let headers = try RequestedACL(request, keys: authenticator.keys)
         let body = try await Self.collectDocument(request)

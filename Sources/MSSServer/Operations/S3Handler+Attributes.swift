@@ -10,7 +10,7 @@ extension S3Handler {
 
     /// GetObjectAttributes (`GET /bucket/key?attributes`): what HEAD tells, as a document, with
     /// only the attributes the request names.
-    func objectAttributes(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func objectAttributes(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let names = (request.header("x-amz-object-attributes") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else {
@@ -35,7 +35,7 @@ extension S3Handler {
         if wanted.contains("ObjectParts"), let count = Self.partCount(etag: object.etag) {
             result.objectParts = GetObjectAttributesResult.ObjectParts(totalPartsCount: count)
         }
-        var response = S3Response.xml(result)
+        var response = ServerResponse.xml(result)
         response.headers[.lastModified] = HTTPDate.rfc1123(object.lastModified)
         if versioned { response.headers[.amzVersionID] = object.versionIDText }
         return response

@@ -18,7 +18,7 @@ extension S3Handler {
     /// `operation`, and returns it with the signer and, for writes that create something, the
     /// ACL it gets.
     @discardableResult
-    func authorize(_ request: S3Request, operation: S3Operation, identity: Identity) async throws -> S3Request {
+    func authorize(_ request: ServerRequest, operation: S3Operation, identity: Identity) async throws -> ServerRequest {
         var request = request
         let user = identity.user
         request.user = user
@@ -73,7 +73,7 @@ extension S3Handler {
     }
 
     /// CreateBucket: any signer, unless someone else has the name.
-    private func authorizeCreateBucket(_ request: S3Request, bucketName: String) async throws -> S3Request {
+    private func authorizeCreateBucket(_ request: ServerRequest, bucketName: String) async throws -> ServerRequest {
         guard let user = request.user else { throw S3ServerError.accessDenied() }
         if let existing = try? await store.bucket(bucketName), effectiveACL(existing).owner != user.id {
             throw S3ServerError(

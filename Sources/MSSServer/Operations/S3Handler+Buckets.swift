@@ -6,40 +6,40 @@ import S3Protocol
 
 extension S3Handler {
     /// The caller's buckets, as S3 lists them: only those the caller owns.
-    func listBuckets(_ request: S3Request) async -> Response {
-        guard let user = request.user else { return S3Response.xml(ListAllMyBucketsResult(owner: nil, buckets: [])) }
+    func listBuckets(_ request: ServerRequest) async -> Response {
+        guard let user = request.user else { return ServerResponse.xml(ListAllMyBucketsResult(owner: nil, buckets: [])) }
         let buckets = await store.allBuckets().filter { effectiveACL($0).owner == user.id }
             .map { ListAllMyBucketsResult.Bucket(name: $0.name, creationDate: $0.created) }
-        return S3Response.xml(ListAllMyBucketsResult(owner: user.owner, buckets: buckets))
+        return ServerResponse.xml(ListAllMyBucketsResult(owner: user.owner, buckets: buckets))
     }
 
-    func createBucket(_ request: S3Request, bucket: String) async throws -> Response {
+    func createBucket(_ request: ServerRequest, bucket: String) async throws -> Response {
         let body = try await Self.collectDocument(request)
         if !body.isEmpty { _ = try Self.parse(CreateBucketConfiguration.self, from: body) }
         try await store.createBucket(bucket, acl: request.newACL ?? .private)
         var headers = HTTPFields()
         headers[.location] = "/\(bucket)"
-        return S3Response.empty(.ok, headers: headers)
+        return ServerResponse.empty(.ok, headers: headers)
     }
 
     func headBucket(_ bucket: String) async throws -> Response {
         _ = try await store.bucket(bucket)
         var headers = HTTPFields()
         headers[HTTPField.Name("x-amz-bucket-region")!] = "us-east-1"
-        return S3Response.empty(.ok, headers: headers)
+        return ServerResponse.empty(.ok, headers: headers)
     }
 
     func deleteBucket(_ bucket: String) async throws -> Response {
         try await store.deleteBucket(bucket)
-        return S3Response.empty(.noContent)
+        return ServerResponse.empty(.noContent)
     }
 
     func bucketLocation(_ bucket: String) async throws -> Response {
         _ = try await store.bucket(bucket)
-        return S3Response.xml(LocationConstraint(region: nil))
+        return ServerResponse.xml(LocationConstraint(region: nil))
     }
 
-    func listObjects(_ request: S3Request, bucket: String) async throws -> Response {
+    func listObjects(_ request: ServerRequest, bucket: String) async throws -> Response {
         let q = request.query
         let isV2 = q.value(for: "list-type") == "2"
         if let listType = q.value(for: "list-type"), listType != "2" {
@@ -85,10 +85,10 @@ extension S3Handler {
             result.marker = encode(marker ?? "")
             if listing.isTruncated, let last = listing.last { result.nextMarker = encode(last) }
         }
-        return S3Response.xml(result)
+        return ServerResponse.xml(result)
     }
 
-    func deleteObjects(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
+    func deleteObjects(_ request: ServerRequest, bucket: String, authentication: Authentication) async throws -> Response {
         let document = try Self.parse(DeleteRequest.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         guard document.objects.count <= 1000 else { throw S3ServerError.malformedXML("more than 1,000 keys") }
         _ = try await store.bucket(bucket)
@@ -115,11 +115,11 @@ extension S3Handler {
                     deleteMarkerVersionID: outcome.deleteMarker ? outcome.versionID : nil))
             }
         }
-        return S3Response.xml(DeleteResult(deletedObjects: document.quiet ? [] : deleted, errors: failures))
+        return ServerResponse.xml(DeleteResult(deletedObjects: document.quiet ? [] : deleted, errors: failures))
     }
 
     /// Reads a small XML request body, checking Content-MD5 and a signed SHA-256 when present.
-    static func collectDocument(_ request: S3Request, verifyingPayload authentication: Authentication? = nil) async throws -> [UInt8] {
+    static func collectDocument(_ request: ServerRequest, verifyingPayload authentication: Authentication? = nil) async throws -> [UInt8] {
         let limit = 2 << 20
         if let length = request.header("content-length").flatMap(Int.init), length > limit {
             throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.")

@@ -22,7 +22,7 @@ extension S3Handler {
 
     /// The object named by `x-amz-copy-source` (`[/]bucket/key[?versionId=ID]`, URL-encoded),
     /// checked against the `x-amz-copy-source-if-*` conditions.
-    func copySource(_ request: S3Request) async throws -> CopySource {
+    func copySource(_ request: ServerRequest) async throws -> CopySource {
         guard var source = request.header("x-amz-copy-source") else {
             throw S3ServerError.invalidArgument("x-amz-copy-source is missing")
         }
@@ -85,7 +85,7 @@ extension S3Handler {
         return CopySource(bucket: bucket, object: object, versioned: versioned, namedVersion: versionID != nil)
     }
 
-    func copyObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func copyObject(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let versioned = try await store.bucket(bucket).versioning != nil
         let copied = try await copySource(request)
         let (sourceBucket, source) = (copied.bucket, copied.object)
@@ -117,7 +117,7 @@ extension S3Handler {
         let temporary = store.temporaryPath()
         try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: 0..<source.size, to: temporary)
         let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary, precondition: precondition)
-        var response = S3Response.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
+        var response = ServerResponse.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
         if copied.versioned { response.headers[.amzCopySourceVersionID] = source.versionIDText }
         if versioned { response.headers[.amzVersionID] = stored.versionIDText }
         return response

@@ -34,7 +34,7 @@ public enum ServerIdentity {
 
 extension S3Handler {
     /// The answer to an identity request, or nil for any other request.
-    func identityProof(_ request: S3Request) throws -> Response? {
+    func identityProof(_ request: ServerRequest) throws -> Response? {
         guard request.bucket == nil, request.method == "GET", let nonce = request.query.value(for: ServerIdentity.queryName)
         else { return nil }
         guard let accessKey = request.header(ServerIdentity.accessKeyHeader),
@@ -48,6 +48,6 @@ extension S3Handler {
         headers[HTTPField.Name(ServerIdentity.pidHeader)!] = String(pid)
         headers[HTTPField.Name(ServerIdentity.proofHeader)!] = ServerIdentity.proof(
             secretKey: credentials.secretKey, nonce: nonce, pid: pid)
-        return S3Response.empty(.ok, headers: headers)
+        return ServerResponse.empty(.ok, headers: headers)
     }
 }

@@ -1,8 +1,9 @@
+#if ImageService
 import Foundation
 import HTTPTypes
 import Hummingbird
 import MSSImageProcess
-import MSSImaging
+import MSSImageRendering
 import NIOCore
 import S3Protocol
 
@@ -10,7 +11,7 @@ import S3Protocol
 /// with the same authorisation as a GET of the key; every problem with the process string or the
 /// source is a 400 InvalidArgument.
 extension S3Handler {
-    func serveImage(_ request: S3Request, authentication: Authentication) async throws -> Response {
+    func serveImage(_ request: ServerRequest, authentication: Authentication) async throws -> Response {
         guard request.method == "GET" || request.method == "HEAD" else { throw Self.methodNotAllowed(request) }
         guard let renderer = imageRenderer, let renderPool else {
             throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
@@ -82,3 +83,4 @@ extension S3Handler {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
     }
 }
+#endif

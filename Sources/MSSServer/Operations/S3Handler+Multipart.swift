@@ -7,25 +7,25 @@ import NIOFileSystem
 import S3Protocol
 
 extension S3Handler {
-    func createUpload(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func createUpload(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let template = try Self.describedObject(request, key: key)
         let record = try await store.createUpload(bucket: bucket, template: template)
-        return S3Response.xml(InitiateMultipartUploadResult(bucket: bucket, key: key, uploadID: record.id))
+        return ServerResponse.xml(InitiateMultipartUploadResult(bucket: bucket, key: key, uploadID: record.id))
     }
 
-    private func partNumber(_ request: S3Request) throws -> Int {
+    private func partNumber(_ request: ServerRequest) throws -> Int {
         guard let text = request.query.value(for: "partNumber"), let number = Int(text), S3Limits.partNumbers.contains(number) else {
             throw S3ServerError.invalidArgument("Part number must be an integer between 1 and 10000, inclusive")
         }
         return number
     }
 
-    private func uploadID(_ request: S3Request) throws -> String {
+    private func uploadID(_ request: ServerRequest) throws -> String {
         guard let id = request.query.value(for: "uploadId"), !id.isEmpty else { throw S3ServerError.noSuchUpload("") }
         return id
     }
 
-    func uploadPart(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+    func uploadPart(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let number = try partNumber(request)
         let id = try uploadID(request)
         _ = try await store.upload(id, bucket: bucket, key: key)
@@ -53,7 +53,7 @@ extension S3Handler {
             }
             part = PartRecord(number: number, size: range.upperBound - range.lowerBound, etag: md5, lastModified: Date())
             try await store.commitPart(part, upload: id, temporaryPath: temporary)
-            var response = S3Response.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
+            var response = ServerResponse.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
             response.headers.append(contentsOf: headers)
             return response
         }
@@ -62,10 +62,10 @@ extension S3Handler {
         try await store.commitPart(part, upload: id, temporaryPath: body.path)
         headers[.eTag] = "\"\(part.etag)\""
         Self.addChecksums(body.checksums, to: &headers)
-        return S3Response.empty(.ok, headers: headers)
+        return ServerResponse.empty(.ok, headers: headers)
     }
 
-    func listParts(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func listParts(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let id = try uploadID(request)
         _ = try await store.upload(id, bucket: bucket, key: key)
         let marker = try Self.intParameter(request.query, "part-number-marker", default: 0, range: 0...S3Limits.partNumbers.upperBound)
@@ -77,10 +77,10 @@ extension S3Handler {
             bucket: bucket, key: key, uploadID: id, partNumberMarker: marker,
             nextPartNumberMarker: page.last?.number ?? marker, maxParts: maxParts, isTruncated: truncated,
             parts: page.map { .init(partNumber: $0.number, lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size) })
-        return S3Response.xml(result)
+        return ServerResponse.xml(result)
     }
 
-    func listUploads(_ request: S3Request, bucket: String) async throws -> Response {
+    func listUploads(_ request: ServerRequest, bucket: String) async throws -> Response {
         let q = request.query
         let prefix = q.value(for: "prefix") ?? ""
         let keyMarker = q.value(for: "key-marker") ?? ""
@@ -101,17 +101,17 @@ extension S3Handler {
             nextUploadIDMarker: truncated ? page.last?.id : nil, prefix: prefix.isEmpty ? nil : prefix,
             maxUploads: maxUploads, isTruncated: truncated,
             uploads: page.map { .init(key: $0.key, uploadID: $0.id, initiated: $0.initiated) })
-        return S3Response.xml(result)
+        return ServerResponse.xml(result)
     }
 
-    func abortUpload(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func abortUpload(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let id = try uploadID(request)
         _ = try await store.upload(id, bucket: bucket, key: key)
         await store.abortUpload(id)
-        return S3Response.empty(.noContent)
+        return ServerResponse.empty(.noContent)
     }
 
-    func completeUpload(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+    func completeUpload(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let id = try uploadID(request)
         let record = try await store.upload(id, bucket: bucket, key: key)
         let versioned = try await store.bucket(bucket).versioning != nil
@@ -144,7 +144,7 @@ extension S3Handler {
             throw error
         }
         let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
-        var response = S3Response.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
+        var response = ServerResponse.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
         if versioned { response.headers[.amzVersionID] = stored.versionIDText }
         return response
     }

@@ -9,7 +9,7 @@ extension S3Handler {
     static let contentHeaderNames = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"]
 
     /// The object a PUT, copy with REPLACE, or multipart initiation describes in its headers.
-    static func describedObject(_ request: S3Request, key: String) throws -> StoredObject {
+    static func describedObject(_ request: ServerRequest, key: String) throws -> StoredObject {
         var contentHeaders: [String: String] = [:]
         for name in contentHeaderNames {
             if var value = request.header(name) {
@@ -37,7 +37,7 @@ extension S3Handler {
             contentHeaders: contentHeaders, metadata: metadata, acl: request.newACL ?? .private, checksums: [:], version: "")
     }
 
-    func putObject(_ request: S3Request, bucket: String, key: String, authentication: Authentication) async throws -> Response {
+    func putObject(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let versioned = try await store.bucket(bucket).versioning != nil
         var object = try Self.describedObject(request, key: key)
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
@@ -50,12 +50,12 @@ extension S3Handler {
         headers[.eTag] = "\"\(stored.etag)\""
         if versioned { headers[.amzVersionID] = stored.versionIDText }
         Self.addChecksums(stored.checksums, to: &headers)
-        return S3Response.empty(.ok, headers: headers)
+        return ServerResponse.empty(.ok, headers: headers)
     }
 
     /// The write's If-Match / If-None-Match, checked against the key's current object before
     /// the body is read (the store checks again as it commits).
-    func checkedPrecondition(_ request: S3Request, bucket: String, key: String) async throws -> WritePrecondition {
+    func checkedPrecondition(_ request: ServerRequest, bucket: String, key: String) async throws -> WritePrecondition {
         let precondition = try WritePrecondition(headers: request.headers)
         if !precondition.isNone {
             try precondition.check(try await store.object(bucket: bucket, key: key), key: key, whileWriting: false)
@@ -63,12 +63,12 @@ extension S3Handler {
         return precondition
     }
 
-    func deleteObject(_ request: S3Request, bucket: String, key: String) async throws -> Response {
+    func deleteObject(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
         let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request), deleter: request.user?.id)
         var headers = HTTPFields()
         if outcome.deleteMarker { headers[.amzDeleteMarker] = "true" }
         if let versionID = outcome.versionID { headers[.amzVersionID] = versionID }
-        return S3Response.empty(.noContent, headers: headers)
+        return ServerResponse.empty(.noContent, headers: headers)
     }
 
     static func addChecksums(_ checksums: [String: String], to headers: inout HTTPFields) {
@@ -94,7 +94,7 @@ extension S3Handler {
         return headers
     }
 
-    func getObject(_ request: S3Request, bucket: String, key: String, isHead: Bool) async throws -> Response {
+    func getObject(_ request: ServerRequest, bucket: String, key: String, isHead: Bool) async throws -> Response {
         let (object, versioned) = try await readableObject(
             bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
         if let failure = Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
@@ -142,7 +142,7 @@ extension S3Handler {
 
     /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since
     /// for a representation with this (unquoted) ETag and date, or nil when the request may go on.
-    static func preconditionFailure(_ request: S3Request, etag: String, lastModified: Date) -> Response? {
+    static func preconditionFailure(_ request: ServerRequest, etag: String, lastModified: Date) -> Response? {
         func matches(_ header: String) -> Bool {
             header.split(separator: ",").contains {
                 let tag = $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
@@ -172,7 +172,7 @@ extension S3Handler {
     }
 
     private static func precondition() -> Response {
-        S3Response.error(
+        ServerResponse.error(
             S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
             requestID: "", isHead: false)
     }

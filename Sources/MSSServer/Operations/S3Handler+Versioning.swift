@@ -12,10 +12,10 @@ extension S3Handler {
     func bucketVersioning(_ bucket: String) async throws -> Response {
         let stored = try await store.bucket(bucket)
         let status = stored.versioning.map { VersioningConfiguration.Status(rawValue: $0.rawValue) } ?? nil
-        return S3Response.xml(VersioningConfiguration(status: status))
+        return ServerResponse.xml(VersioningConfiguration(status: status))
     }
 
-    func putBucketVersioning(_ request: S3Request, bucket: String, authentication: Authentication) async throws -> Response {
+    func putBucketVersioning(_ request: ServerRequest, bucket: String, authentication: Authentication) async throws -> Response {
         let document = try Self.parse(
             VersioningConfiguration.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         if document.mfaDelete == .enabled {
@@ -25,11 +25,11 @@ extension S3Handler {
             throw S3ServerError.malformedXML("<Status> must be Enabled or Suspended")
         }
         try await store.setVersioning(bucket, state)
-        return S3Response.empty()
+        return ServerResponse.empty()
     }
 
     /// The `versionId` query parameter, refused when empty as S3 does.
-    static func versionIDParameter(_ request: S3Request) throws(S3ServerError) -> String? {
+    static func versionIDParameter(_ request: ServerRequest) throws(S3ServerError) -> String? {
         guard let versionID = request.query.value(for: "versionId") else { return nil }
         guard !versionID.isEmpty else { throw S3ServerError.invalidArgument("Version id cannot be the empty string") }
         guard versionID.utf8.count <= 1024 else { throw S3ServerError.invalidArgument("Invalid version id specified") }
@@ -65,7 +65,7 @@ extension S3Handler {
         return (object, versioned)
     }
 
-    func listObjectVersions(_ request: S3Request, bucket: String) async throws -> Response {
+    func listObjectVersions(_ request: ServerRequest, bucket: String) async throws -> Response {
         let q = request.query
         let parameters = try ListingParameters(q)
         let encode = parameters.encode
@@ -95,6 +95,6 @@ extension S3Handler {
             nextVersionIDMarker: listing.isTruncated ? listing.nextVersionIDMarker : nil, maxKeys: parameters.maxKeys,
             delimiter: parameters.delimiter.map(encode), encodingType: parameters.encodingType, isTruncated: listing.isTruncated, entries: entries,
             commonPrefixes: listing.commonPrefixes.map(encode))
-        return S3Response.xml(result)
+        return ServerResponse.xml(result)
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import MSSImaging
+#if ImageService
+import MSSImageRendering
+#endif
 import NIOCore
 import S3Protocol
 
@@ -24,30 +26,37 @@ struct S3Handler: HTTPResponder {
     var service: Service = .storage
     /// Domains under which `bucket.DOMAIN` hosts address buckets virtual-host style.
     var virtualHostDomains: [String] = []
+    #if ImageService
     /// Present when the image service runs.
     var imageRenderer: ImageRenderer? = nil
     /// The image service's own threads and bounded queue, present with `imageRenderer`.
     var renderPool: RenderPool? = nil
+    #endif
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.makeRequestID()
         var response: Response
         do {
-            var s3 = try S3Request(request, domains: virtualHostDomains)
+            var s3 = try ServerRequest(request, domains: virtualHostDomains)
             s3.continueGate = ContinueGate(channel: context.channel, expectsContinue: ExpectContinueHandler.expectsContinue(request.headers))
             let authentication = try authenticator.authenticate(s3.authenticationInput)
             switch service {
             case .storage: response = try await dispatch(s3, authentication: authentication)
-            case .image: response = try await serveImage(s3, authentication: authentication)
+            case .image:
+                #if ImageService
+                response = try await serveImage(s3, authentication: authentication)
+                #else
+                throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
+                #endif
             }
         } catch var error as S3ServerError {
             // Every error names what it is about; by default the resource requested.
             if error.resource == nil { error.resource = request.uri.path }
             if error.status >= 500 { logger.error("request failed", metadata: ["code": "\(error.code)", "message": "\(error.message)", "request-id": "\(requestID)"]) }
-            response = S3Response.error(error, requestID: requestID, isHead: request.method == .head)
+            response = ServerResponse.error(error, requestID: requestID, isHead: request.method == .head)
         } catch {
             logger.error("unexpected failure", metadata: ["error": "\(error)", "request-id": "\(requestID)"])
-            response = S3Response.error(.internalError("unexpected failure"), requestID: requestID, isHead: request.method == .head)
+            response = ServerResponse.error(.internalError("unexpected failure"), requestID: requestID, isHead: request.method == .head)
         }
         response.headers[.amzRequestID] = requestID
         response.headers[.server] = "mss-server"
@@ -69,7 +78,7 @@ struct S3Handler: HTTPResponder {
         "intelligent-tiering",
     ]
 
-    private func dispatch(_ incoming: S3Request, authentication: Authentication) async throws -> Response {
+    private func dispatch(_ incoming: ServerRequest, authentication: Authentication) async throws -> Response {
         if let proof = try identityProof(incoming) { return proof }
         if let name = incoming.query.first(where: { Self.unsupported.contains($0.name) })?.name {
             throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
@@ -87,7 +96,7 @@ struct S3Handler: HTTPResponder {
     }
 
     private func bucketOperation(
-        _ operation: S3Operation, _ request: S3Request, bucket: String, authentication: Authentication
+        _ operation: S3Operation, _ request: ServerRequest, bucket: String, authentication: Authentication
     ) async throws -> Response {
         switch operation {
         case .putBucketVersioning: return try await putBucketVersioning(request, bucket: bucket, authentication: authentication)
@@ -107,7 +116,7 @@ struct S3Handler: HTTPResponder {
     }
 
     private func objectOperation(
-        _ operation: S3Operation, _ request: S3Request, bucket: String, key: String, authentication: Authentication
+        _ operation: S3Operation, _ request: ServerRequest, bucket: String, key: String, authentication: Authentication
     ) async throws -> Response {
         switch operation {
         case .uploadPart, .uploadPartCopy:
@@ -128,7 +137,7 @@ struct S3Handler: HTTPResponder {
         }
     }
 
-    static func methodNotAllowed(_ request: S3Request) -> S3ServerError {
+    static func methodNotAllowed(_ request: ServerRequest) -> S3ServerError {
         S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: request.rawPath)
     }
 }

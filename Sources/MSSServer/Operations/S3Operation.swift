@@ -15,7 +15,7 @@ enum S3Operation: Sendable, Hashable {
     case createUpload, uploadPart, uploadPartCopy, listParts, completeUpload, abortUpload
 
     /// The operation of `request`; 405 MethodNotAllowed when there is none.
-    init(_ request: S3Request) throws(S3ServerError) {
+    init(_ request: ServerRequest) throws(S3ServerError) {
         let q = request.query
         let operation: S3Operation?
         switch (request.bucket, request.key) {

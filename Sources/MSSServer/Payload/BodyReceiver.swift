@@ -20,7 +20,7 @@ enum BodyReceiver {
     static let maximumObjectSize = S3Limits.maximumPutSize
 
     /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
-    static func receive(_ request: S3Request, authentication: Authentication, to path: String) async throws -> ReceivedBody {
+    static func receive(_ request: ServerRequest, authentication: Authentication, to path: String) async throws -> ReceivedBody {
         // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
         // header; a header nobody signed (anonymous requests) only describes the body.
         let mode = try PayloadMode(payloadHash: authentication.payloadHash ?? request.header("x-amz-content-sha256"))
@@ -141,7 +141,7 @@ enum BodyReceiver {
 
     /// The length a header declares: nil when absent, EntityTooLarge past S3's limit (however
     /// many digits), InvalidArgument when it is not a number.
-    private static func declaredLength(_ request: S3Request, header: String) throws(S3ServerError) -> Int64? {
+    private static func declaredLength(_ request: ServerRequest, header: String) throws(S3ServerError) -> Int64? {
         guard let text = request.header(header) else { return nil }
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw S3ServerError.invalidArgument("\(header) must be a non-negative number of bytes.")
@@ -159,7 +159,7 @@ enum BodyReceiver {
     }
 
     /// The checksums a request announces, in headers or as trailers (`x-amz-trailer`).
-    private static func requestedChecksums(_ request: S3Request) -> [String: ChecksumSource] {
+    private static func requestedChecksums(_ request: ServerRequest) -> [String: ChecksumSource] {
         var wanted: [String: ChecksumSource] = [:]
         for algorithm in ["crc32", "crc32c", "sha256"] {
             if let value = request.header("x-amz-checksum-\(algorithm)") { wanted[algorithm] = .header(value) }

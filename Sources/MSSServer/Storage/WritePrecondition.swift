@@ -1,4 +1,5 @@
 import S3Protocol
+import Foundation
 
 /// `If-Match` / `If-None-Match: *` on a write (PutObject, CopyObject, CompleteMultipartUpload):
 /// the write happens only while the key's current object is what the client last saw.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// The digests S3 puts in headers, in the encodings S3 expects them.
 public enum Digests {

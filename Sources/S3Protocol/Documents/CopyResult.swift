@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a server-side copy answers: the new ETag and modification time.
 public struct CopyResult: Sendable, Hashable {

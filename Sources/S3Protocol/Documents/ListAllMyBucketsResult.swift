@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The body of ListBuckets (`GET /`).
 public struct ListAllMyBucketsResult: S3Document {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The body of ListObjects (V1) and ListObjectsV2: one type, since they share all but the
 /// paging fields.

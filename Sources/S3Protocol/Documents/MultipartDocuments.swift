@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The body of CreateMultipartUpload (`POST /bucket/key?uploads`).
 public struct InitiateMultipartUploadResult: S3Document {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Decodes an `aws-chunked` body incrementally: `SIZE[;chunk-signature=SIG]\r\nDATA\r\n` … a
 /// zero-size chunk, then optional trailer lines (`name:value`) and a blank line.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// AWS Signature Version 2 for S3 (HMAC-SHA1), MSS's default: header signatures
 /// (`Authorization: AWS key:signature`) and query-string authentication (presigned URLs with

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// AWS Signature Version 4: canonical request, string to sign, signing key, header and query
 /// (presigned) signatures, and the per-chunk signatures of `aws-chunked` uploads.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of a SigV4 `Authorization` header or presigned `X-Amz-Credential`, read with bounds.
 ///
 /// `AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request,

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The `X-Amz-*` parameters of a SigV4 presigned URL, read with bounds.
 public struct SigV4PresignedQuery: Sendable, Hashable {

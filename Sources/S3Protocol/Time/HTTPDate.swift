@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The three time formats S3 uses, formatted and parsed without `DateFormatter` (which is neither
 /// cheap nor safe to share across tasks).

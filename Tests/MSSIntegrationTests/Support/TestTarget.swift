@@ -4,6 +4,7 @@ import MSS
 import S3Protocol
 import NIOCore
 import Testing
+import NIOHTTP1
 
 /// One S3 server started by the test script, reached with one signature version.
 ///

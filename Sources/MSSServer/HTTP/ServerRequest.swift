@@ -2,7 +2,7 @@ import Hummingbird
 import S3Protocol
 
 /// An incoming request with its S3 addressing worked out: bucket, key and sub-resources.
-struct S3Request: Sendable {
+struct ServerRequest: Sendable {
     var method: String
     var rawPath: String
     var query: [QueryItem]

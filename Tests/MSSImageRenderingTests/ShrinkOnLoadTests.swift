@@ -2,7 +2,7 @@ import Foundation
 import MSSImageProcess
 import Testing
 
-@testable import MSSImaging
+@testable import MSSImageRendering
 
 /// When a source is decoded shrunk, and that the shrunk decode changes neither the geometry nor,
 /// visibly, the pixels. A PNG copy of the same pixels (PNG has no shrink-on-load) is the full

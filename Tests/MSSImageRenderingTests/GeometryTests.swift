@@ -1,7 +1,7 @@
 import MSSImageProcess
 import Testing
 
-@testable import MSSImaging
+@testable import MSSImageRendering
 
 @Suite("Resize geometry")
 struct GeometryTests {

@@ -2,7 +2,7 @@ import CVips
 import Foundation
 import Testing
 
-@testable import MSSImaging
+@testable import MSSImageRendering
 
 /// Sources for the limit tests, drawn with libvips itself: big images are built lazily and
 /// streamed into a file, so making a 20-megapixel source costs no more memory than a strip.

@@ -1,4 +1,5 @@
 import CVips
+import MSSImageProcess
 
 /// Encodes the final image in the chosen format.
 struct ImageEncoder {

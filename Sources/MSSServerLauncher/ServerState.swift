@@ -2,10 +2,16 @@ import Foundation
 import Synchronization
 
 /// What a running server started for `mss` records about itself: who it is and where it listens.
-struct ServerState: Codable, Sendable, Equatable {
-    var pid: Int32
-    var port: Int
-    var imagePort: Int?
+public struct ServerState: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var port: Int
+    public var imagePort: Int?
+
+    public init(pid: Int32, port: Int, imagePort: Int?) {
+        self.pid = pid
+        self.port = port
+        self.imagePort = imagePort
+    }
 }
 
 /// Writes the state file once every listener has reported its port, and removes it on shutdown.

@@ -2,7 +2,7 @@ import Foundation
 import MSSImageProcess
 import Testing
 
-@testable import MSSImaging
+@testable import MSSImageRendering
 
 /// Every image a render would build is sized first and refused past the pixel limit, whatever
 /// kind it is; a render past its time limit is stopped inside libvips; no value, parsed or

@@ -3,7 +3,7 @@ import MSSImageProcess
 import Synchronization
 import Testing
 
-@testable import MSSImaging
+@testable import MSSImageRendering
 
 /// Renders with libvips and reads the result back with ImageMagick's `identify`, an independent
 /// decoder. Sources are drawn by ImageMagick too.

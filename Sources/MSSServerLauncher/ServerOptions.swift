@@ -2,12 +2,12 @@ public import ArgumentParser
 import Foundation
 import Logging
 import MSSServer
-import S3Protocol
+public import S3Protocol
 
 /// The options of `mss-server` and `mss server`, and starting the server from them.
 public struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "The data directory (created if missing). `mss server` defaults to the embedded one.")
-    var data: String?
+    public var data: String?
 
     @Option(name: .long, help: "The address to listen on.")
     var address: String?
@@ -72,11 +72,18 @@ public struct ServerOptions: ParsableArguments {
     public init() {}
 
     /// What `run` falls back to when neither options nor environment say.
-    struct Defaults {
-        var dataDirectory: String?
-        var credentials: Credentials?
-        var port = 9000
-        var stateFile: String?
+    public struct Defaults: Sendable {
+        public var dataDirectory: String?
+        public var credentials: Credentials?
+        public var port = 9000
+        public var stateFile: String?
+
+        public init(dataDirectory: String? = nil, credentials: Credentials? = nil, port: Int = 9000, stateFile: String? = nil) {
+            self.dataDirectory = dataDirectory
+            self.credentials = credentials
+            self.port = port
+            self.stateFile = stateFile
+        }
     }
 
     /// Resolves options and environment, prints the banner and serves until SIGINT or SIGTERM;
@@ -86,7 +93,7 @@ public struct ServerOptions: ParsableArguments {
     }
 
     /// The same, falling back on `defaults` (`mss server`: the embedded data and keys).
-    func run(defaults: Defaults) async throws {
+    public func run(defaults: Defaults) async throws {
         if let check {
             let report = try StoreCheckReport(dataDirectory: check)
             FileHandle.standardOutput.write(Data(report.description.utf8))

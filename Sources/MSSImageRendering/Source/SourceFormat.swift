@@ -1,5 +1,5 @@
 import CVips
-import MSSImageProcess
+public import MSSImageProcess
 
 /// The image formats the service reads, recognised by their first bytes and never by name, so
 /// that nothing else reaches a decoder.

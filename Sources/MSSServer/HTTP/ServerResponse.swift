@@ -5,7 +5,7 @@ import NIOCore
 import S3Protocol
 
 /// Builders for the responses the operations send.
-enum S3Response {
+enum ServerResponse {
     static func xml<D: S3Document>(_ document: D, status: HTTPResponse.Status = .ok) -> Response {
         xml(text: document.serialized(), status: status)
     }
