@@ -52,7 +52,11 @@ let package = Package(
         // networking, so it is testable with fixed dates; the client and the server both use it.
         .target(
             name: "S3Protocol",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
             swiftSettings: languageFeatures
         ),
         // The '@' image process grammar: image keys in the client, requests in the server.
@@ -119,7 +123,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mss-server",
-            dependencies: ["MSSServerLauncher", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MSSServerLauncher", "S3Protocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: languageFeatures
         ),
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import S3Protocol
 import Foundation
 
 /// `mss`: buckets, objects, transfers and images on MSS and any S3-compatible store, and the
@@ -16,6 +17,7 @@ struct MSSCommand: AsyncParsableCommand {
             Exit status: 0 success, 1 failure, 2 usage error.
             Shell completions: mss --generate-completion-script bash|zsh|fish
             """,
+        version: PackageVersion.current,
         subcommands: [
             ListCommand.self, MakeBucketCommand.self, RemoveBucketCommand.self, CopyCommand.self, MoveCommand.self,
             RemoveCommand.self, CatCommand.self, StatCommand.self, PresignCommand.self, SyncCommand.self, ImageCommand.self,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import S3Protocol
 import MSSServerLauncher
 
 @main
@@ -10,7 +11,8 @@ struct MSSServerCommand: AsyncParsableCommand {
             Every option can also be set in the environment: MSS_SERVER_DATA, MSS_SERVER_ADDRESS, MSS_SERVER_PORT,
             MSS_SERVER_IMAGE_PORT, MSS_ACCESS_KEY and MSS_SECRET_KEY. Without keys the server uses the development keys
             mssadmin / mssadmin-secret and says so.
-            """)
+            """,
+        version: PackageVersion.current)
 
     @OptionGroup var options: ServerOptions
 

@@ -41,7 +41,7 @@ public final class S3Connection: Sendable {
             host: String = "mtmss.com", port: Int? = nil, isSecure: Bool = false,
             signatureVersion: SignatureVersion = .v2, addressing: AddressingStyle = .path, imageHost: String? = nil,
             imagePort: Int? = nil, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
-            maximumInMemoryBody: Int = 1 << 30, userAgent: String = "swift-mss/0.1",
+            maximumInMemoryBody: Int = 1 << 30, userAgent: String = PackageVersion.userAgent,
             credentialsRefreshMargin: TimeInterval = 300
         ) {
             self.credentialsRefreshMargin = credentialsRefreshMargin

@@ -67,13 +67,7 @@ extension Key {
     /// The base64 MD5 of a file region, read in chunks.
     static func md5Base64(ofFile path: String, offset: Int64, length: Int64) async throws -> String {
         do {
-            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-                var md5 = Insecure.MD5()
-                for try await chunk in handle.readChunks(in: offset..<(offset + length), chunkLength: .mebibytes(1)) {
-                    chunk.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-                }
-                return Data(md5.finalize()).base64EncodedString()
-            }
+            return Data(try await FileDigest.md5(ofFile: path, range: offset..<(offset + length))).base64EncodedString()
         } catch {
             throw MSSClientError(.fileError, "cannot read \(path): \(error)")
         }

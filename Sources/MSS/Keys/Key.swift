@@ -31,6 +31,17 @@ public struct Key: Sendable, Hashable {
 
     var connection: S3Connection { bucket.connection }
 
+    /// A key is its bucket and name: `bucket.newKey("a") == bucket.key("a")` whatever each last
+    /// learned about the object, so keys work as dictionary keys and set members.
+    public static func == (a: Key, b: Key) -> Bool {
+        a.bucket == b.bucket && a.name == b.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bucket)
+        hasher.combine(name)
+    }
+
     /// Refuses keys S3 cannot store, before anything is sent.
     static func validate(_ key: String) throws {
         if let problem = NameRules.keyProblem(key) { throw MSSClientError.invalidArgument(problem) }

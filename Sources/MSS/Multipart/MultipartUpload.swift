@@ -130,16 +130,7 @@ public struct MultipartUpload: Sendable, Hashable {
     /// The ETag S3 gives an object completed from `parts`: the MD5 of their binary MD5s, a dash
     /// and their count; nil when a part's ETag is not a plain MD5 (encrypted uploads, say).
     static func compositeETag(of parts: [CompletedPart]) -> String? {
-        var digests: [UInt8] = []
-        for part in parts {
-            let hex = Array(ObjectInfo.unquoted(part.etag).lowercased().utf8)
-            guard Key.isPlainMD5(String(decoding: hex, as: UTF8.self)) else { return nil }
-            for index in stride(from: 0, to: hex.count, by: 2) {
-                guard let byte = UInt8(String(decoding: hex[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
-                digests.append(byte)
-            }
-        }
-        return Digests.md5Hex(digests) + "-\(parts.count)"
+        Digests.multipartETag(partETags: parts.map(\.etag))
     }
 
     /// Aborts the upload and lets the server drop its parts (`cancel_upload`).

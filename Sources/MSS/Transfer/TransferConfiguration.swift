@@ -1,3 +1,4 @@
+import S3Protocol
 /// How the transfer manager splits and parallelises work.
 public struct TransferConfiguration: Sendable, Hashable {
     /// Files at least this large are uploaded in parts; smaller ones with one PUT.
@@ -21,8 +22,8 @@ public struct TransferConfiguration: Sendable, Hashable {
         self.verifyDownloads = verifyDownloads
     }
 
-    public static let minimumPartSize: Int64 = 5 << 20
-    public static let maximumParts: Int64 = 10_000
+    public static let minimumPartSize = S3Limits.minimumPartSize
+    public static let maximumParts = S3Limits.maximumParts
 
     /// The part size for an object of `size` bytes: the configured one, grown to stay within
     /// 10,000 parts.

@@ -68,9 +68,20 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
         let tree = LocalTree.files(under: directory)
         let paths = Dictionary(tree.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first })
         let local = tree.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) }
-        let plan = SyncPlan(source: local, destination: try await remoteItems(session, bucket: bucket, prefix: prefix), deleting: delete) { mine, theirs in
-            guard let etag = theirs.etag, Key.isPlainMD5(etag), let path = paths[mine.relative] else { return false }
-            return (try? Self.md5Hex(ofFile: path)) == etag.lowercased()
+        let remote = try await remoteItems(session, bucket: bucket, prefix: prefix)
+        // Contents are compared only where sizes agree and the remote ETag is a plain MD5; those
+        // files are hashed here, before planning.
+        let remoteByPath = Dictionary(remote.map { ($0.relative, $0) }, uniquingKeysWith: { first, _ in first })
+        var digests: [String: String] = [:]
+        for item in local {
+            guard let theirs = remoteByPath[item.relative], theirs.size == item.size, let etag = theirs.etag, Key.isPlainMD5(etag),
+                let path = paths[item.relative]
+            else { continue }
+            digests[item.relative] = try? await Self.md5Hex(ofFile: path)
+        }
+        let plan = SyncPlan(source: local, destination: remote, deleting: delete) { mine, theirs in
+            guard let etag = theirs.etag, let digest = digests[mine.relative] else { return false }
+            return digest == etag.lowercased()
         }
         let files = plan.copy.compactMap { entry in
             paths[entry.item.relative].map { FileTransfer(path: $0, key: prefix + entry.item.relative, size: entry.item.size) }
@@ -135,11 +146,11 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
         if plan.copy.isEmpty && plan.delete.isEmpty { session.output.note("already in sync") }
     }
 
-    static func md5Hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path)") }
-        defer { try? handle.close() }
-        var md5 = Insecure.MD5()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { md5.update(data: chunk) }
-        return Digests.hex(md5.finalize())
+    static func md5Hex(ofFile path: String) async throws -> String {
+        do {
+            return Digests.hex(try await FileDigest.md5(ofFile: path))
+        } catch {
+            throw CLIError("cannot read \(path): \(error)")
+        }
     }
 }

@@ -25,18 +25,18 @@ enum HumanFormat {
         return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
     }
 
-    /// Local time, minutes: `2026-11-25 15:04`.
+    /// Local time, minutes: `2026-11-25 15:04`. Format styles are values that Foundation backs
+    /// with cached formatters, so a listing of many keys does not build one per line.
     static func date(_ date: Date?) -> String {
         guard let date else { return "                " }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
+        return date.formatted(minutes)
     }
 
+    private static let minutes = Date.VerbatimFormatStyle(
+        format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+        timeZone: .current, calendar: Calendar(identifier: .gregorian))
+
     static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(.iso8601)
     }
 }

@@ -65,22 +65,13 @@ extension S3Handler {
             throw S3ServerError(400, .invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
         }
         guard effectiveACL(object).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
-        let modified = object.lastModified.timeIntervalSince1970.rounded(.down)
-        let etagMatches: (String) -> Bool = { header in
-            header.split(separator: ",").contains { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) == object.etag }
-        }
-        let failed = S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
-        if let ifMatch = request.header("x-amz-copy-source-if-match"), !etagMatches(ifMatch) { throw failed }
-        if let ifNoneMatch = request.header("x-amz-copy-source-if-none-match"), etagMatches(ifNoneMatch) { throw failed }
-        if let since = request.header("x-amz-copy-source-if-unmodified-since").flatMap(HTTPDate.parseRFC1123),
-            modified > since.timeIntervalSince1970
-        {
-            throw failed
-        }
-        if let since = request.header("x-amz-copy-source-if-modified-since").flatMap(HTTPDate.parseRFC1123),
-            modified <= since.timeIntervalSince1970
-        {
-            throw failed
+        let conditions = Preconditions(
+            ifMatch: request.header("x-amz-copy-source-if-match"), ifNoneMatch: request.header("x-amz-copy-source-if-none-match"),
+            ifModifiedSince: request.header("x-amz-copy-source-if-modified-since").flatMap(HTTPDate.parseRFC1123),
+            ifUnmodifiedSince: request.header("x-amz-copy-source-if-unmodified-since").flatMap(HTTPDate.parseRFC1123))
+        // A copy has no 304: every condition that does not hold is a 412.
+        guard conditions.evaluate(etag: object.etag, lastModified: object.lastModified) == .proceed else {
+            throw S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
         }
         return CopySource(bucket: bucket, object: object, versioned: versioned, namedVersion: versionID != nil)
     }

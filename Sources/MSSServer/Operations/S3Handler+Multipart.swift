@@ -150,12 +150,6 @@ extension S3Handler {
     }
 
     static func md5Hex(ofFile path: String) async throws -> String {
-        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-            var md5 = Insecure.MD5()
-            for try await chunk in handle.readChunks(in: 0..<Int64.max, chunkLength: .mebibytes(1)) {
-                chunk.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-            }
-            return Digests.hex(md5.finalize())
-        }
+        Digests.hex(try await FileDigest.md5(ofFile: path))
     }
 }

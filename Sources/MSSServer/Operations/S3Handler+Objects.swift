@@ -143,32 +143,21 @@ extension S3Handler {
     /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since
     /// for a representation with this (unquoted) ETag and date, or nil when the request may go on.
     static func preconditionFailure(_ request: ServerRequest, etag: String, lastModified: Date) -> Response? {
-        func matches(_ header: String) -> Bool {
-            header.split(separator: ",").contains {
-                let tag = $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
-                return tag == "*" || tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == etag
-            }
-        }
-        // Dates compare at whole seconds, the resolution of HTTP dates.
-        let modified = lastModified.timeIntervalSince1970.rounded(.down)
-        var notModified = HTTPFields()
-        notModified[.eTag] = "\"\(etag)\""
-        notModified[.lastModified] = HTTPDate.rfc1123(lastModified)
-        if let ifMatch = request.header("if-match") {
-            if !matches(ifMatch) { return precondition() }
-        } else if let since = request.header("if-unmodified-since").flatMap(HTTPDate.parseRFC1123),
-            modified > since.timeIntervalSince1970
-        {
+        let conditions = Preconditions(
+            ifMatch: request.header("if-match"), ifNoneMatch: request.header("if-none-match"),
+            ifModifiedSince: request.header("if-modified-since").flatMap(HTTPDate.parseRFC1123),
+            ifUnmodifiedSince: request.header("if-unmodified-since").flatMap(HTTPDate.parseRFC1123))
+        switch conditions.evaluate(etag: etag, lastModified: lastModified) {
+        case .proceed:
+            return nil
+        case .failed:
             return precondition()
+        case .notModified:
+            var headers = HTTPFields()
+            headers[.eTag] = "\"\(etag)\""
+            headers[.lastModified] = HTTPDate.rfc1123(lastModified)
+            return Response(status: .notModified, headers: headers)
         }
-        if let ifNoneMatch = request.header("if-none-match") {
-            if matches(ifNoneMatch) { return Response(status: .notModified, headers: notModified) }
-        } else if let since = request.header("if-modified-since").flatMap(HTTPDate.parseRFC1123),
-            modified <= since.timeIntervalSince1970
-        {
-            return Response(status: .notModified, headers: notModified)
-        }
-        return nil
     }
 
     private static func precondition() -> Response {

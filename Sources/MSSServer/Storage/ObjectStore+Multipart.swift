@@ -5,7 +5,7 @@ import S3Protocol
 
 extension ObjectStore {
     /// S3's smallest part, except for the last one.
-    static let minimumPartSize: Int64 = 5 << 20
+    static let minimumPartSize = S3Limits.minimumPartSize
 
     /// Where the bytes of `part` are.
     nonisolated func partDataPath(upload: String, part: PartRecord) -> String {
@@ -206,31 +206,9 @@ extension ObjectStore {
         return stored
     }
 
-    /// The multipart ETag: MD5 of the parts' binary MD5s, then `-count`.
+    /// The multipart ETag: MD5 of the parts' binary MD5s, then `-count`. Parts stored here
+    /// always carry plain MD5 ETags.
     static func multipartETag(_ parts: [PartRecord]) -> String {
-        var md5 = Insecure.MD5()
-        for part in parts {
-            md5.update(data: hexBytes(part.etag))
-        }
-        return Digests.hex(md5.finalize()) + "-\(parts.count)"
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var iterator = hex.utf8.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() {
-            guard let h = hexValue(high), let l = hexValue(low) else { return [] }
-            bytes.append(h << 4 | l)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 97...102: byte - 87
-        case 65...70: byte - 55
-        default: nil
-        }
+        Digests.multipartETag(partETags: parts.map(\.etag)) ?? ""
     }
 }

@@ -43,4 +43,39 @@ public enum Digests {
         for index in a.indices { diff |= a[index] ^ b[index] }
         return diff == 0
     }
+
+    /// The bytes of a hex string (either case); nil for an odd length or anything not hex.
+    public static func bytes(fromHex hex: some StringProtocol) -> [UInt8]? {
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    /// The ETag S3 gives an object completed from parts with these ETags (quoted or not): the MD5
+    /// of their binary MD5s, a dash and their count; nil when one is not a plain MD5 (an
+    /// encrypted or itself composite part).
+    public static func multipartETag(partETags: [String]) -> String? {
+        var digests: [UInt8] = []
+        for etag in partETags {
+            let plain = etag.utf8.first == UInt8(ascii: "\"") && etag.utf8.last == UInt8(ascii: "\"") && etag.utf8.count >= 2
+                ? etag.dropFirst().dropLast() : Substring(etag)
+            guard plain.utf8.count == 32, let bytes = bytes(fromHex: plain) else { return nil }
+            digests += bytes
+        }
+        return md5Hex(digests) + "-\(partETags.count)"
+    }
 }

@@ -5,8 +5,12 @@ public enum S3Limits {
     public static let maximumObjectSize: Int64 = 5 << 40
     /// The largest single PUT, part or single-request copy: 5 GiB.
     public static let maximumPutSize: Int64 = 5 << 30
+    /// The smallest part of a multipart upload, the last part excepted: 5 MiB.
+    public static let minimumPartSize: Int64 = 5 << 20
     /// Part numbers of a multipart upload.
     public static let partNumbers: ClosedRange<Int> = 1...10_000
+    /// The most parts one upload has.
+    public static let maximumParts = Int64(partNumbers.upperBound)
     /// Counts a listing may carry (max-keys, key counts, max-parts): S3 answers at most 1,000, but
     /// other services echo what they were asked, so anything a 32-bit count holds is accepted.
     public static let counts: ClosedRange<Int> = 0...Int(Int32.max)
