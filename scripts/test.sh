@@ -42,8 +42,15 @@ python3 "$root/scripts/lib/flaky_proxy.py" "$proxy_port" "127.0.0.1:$rgw_port" >
 echo $! >"$state/proxy.pid"
 wait_for_http "http://127.0.0.1:$proxy_port/" 30
 
+log "checking the package's shape: module graph, declared version, API use against the Apple minimums"
+python3 "$root/scripts/check-module-graph.py"
+bash "$root/scripts/check-version.sh"
+bash "$root/scripts/check-availability.sh"
+
 log "building"
-swift build --build-tests
+# The build's output is kept: on a fresh clone every file of ours is compiled, and none may warn.
+swift build --build-tests 2>&1 | tee "$state/build.log"
+bash "$root/scripts/check-warnings.sh" "$state/build.log"
 bin=$(swift build --show-bin-path)
 
 log "building the DocC catalog of MSS (a link to a symbol that does not exist fails the run)"

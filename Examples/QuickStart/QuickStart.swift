@@ -1,5 +1,6 @@
 import Foundation
 import MSS
+import S3Protocol
 
 /// The seed README's quick start, call by call, printing each call and its result.
 ///

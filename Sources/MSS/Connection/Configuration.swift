@@ -1,3 +1,4 @@
+import S3Protocol
 /// How requests are signed. MSS's default is V2; S3, Ceph RGW, MinIO and most modern services
 /// want V4 with a region.
 public enum SignatureVersion: Sendable, Hashable {
@@ -66,7 +67,7 @@ public struct RetryPolicy: Sendable, Hashable {
     static func isRetryable(status: Int, code: String?) -> Bool {
         switch status {
         case 429, 500, 502, 503, 504: return true
-        default: return code == "RequestTimeout" || code == "SlowDown" || code == "InternalError"
+        default: return code.map { [S3ErrorCode.requestTimeout, S3ErrorCode.slowDown, S3ErrorCode.internalError].contains(S3ErrorCode(rawValue: $0)) } ?? false
         }
     }
 }

@@ -16,12 +16,12 @@ extension Session {
             return try await body()
         } catch let error as S3Error {
             guard !output.debug, case .remote = location else { throw error }
-            switch (error.status, error.code.rawValue, versionID) {
+            switch (error.status, error.code, versionID) {
             case (405, _, let versionID?):
                 throw CLIError("version \(versionID) of \(location) is a delete marker: it has no content")
-            case (_, "NoSuchVersion", _), (404, "NoSuchKey", _):
+            case (_, .noSuchVersion, _), (404, .noSuchKey, _):
                 throw await missing(location, versionID: versionID)
-            case (400, "InvalidArgument", let versionID?):
+            case (400, .invalidArgument, let versionID?):
                 throw CLIError("the server refused version id '\(versionID)' of \(location): \(error.message ?? "not a version id")")
             default:
                 return try await naming(location) { throw error }

@@ -44,10 +44,10 @@ struct Session {
             return try await body()
         } catch let error as S3Error {
             guard !output.debug, case .remote(let bucket, _) = location else { throw error }
-            switch error.code.rawValue {
-            case "NoSuchBucket": throw CLIError("bucket '\(bucket)' does not exist")
-            case "NoSuchKey": throw CLIError("\(location) does not exist")
-            case "AccessDenied": throw CLIError("access denied to \(location)")
+            switch error.code {
+            case .noSuchBucket: throw CLIError("bucket '\(bucket)' does not exist")
+            case .noSuchKey: throw CLIError("\(location) does not exist")
+            case .accessDenied: throw CLIError("access denied to \(location)")
             default: throw error
             }
         }

@@ -30,16 +30,16 @@ enum ErrorDescription {
         let path = error.resource.map { URIEncoding.decode(String($0.drop { $0 == "/" })) ?? String($0.drop { $0 == "/" }) }
         let location = path.map { "mss://" + $0 } ?? "the resource"
         let bucket = path.flatMap { $0.split(separator: "/").first }.map { "bucket '\($0)'" } ?? "the bucket"
-        switch error.code.rawValue {
-        case "NoSuchBucket": return "\(bucket) does not exist"
-        case "NoSuchKey": return "\(location) does not exist"
-        case "BucketNotEmpty": return "\(bucket) is not empty (rb --force deletes what it holds)"
-        case "BucketAlreadyOwnedByYou", "BucketAlreadyExists": return "\(bucket) already exists"
-        case "AccessDenied": return "access denied to \(location)"
-        case "SignatureDoesNotMatch": return "the server refused the signature: check the secret key"
-        case "InvalidAccessKeyId": return "the server does not know this access key"
-        case "InvalidBucketName": return "\(bucket) is not a valid bucket name"
-        case "RequestTimeTooSkewed": return "this machine's clock is too far from the server's"
+        switch error.code {
+        case .noSuchBucket: return "\(bucket) does not exist"
+        case .noSuchKey: return "\(location) does not exist"
+        case .bucketNotEmpty: return "\(bucket) is not empty (rb --force deletes what it holds)"
+        case .bucketAlreadyOwnedByYou, .bucketAlreadyExists: return "\(bucket) already exists"
+        case .accessDenied: return "access denied to \(location)"
+        case .signatureDoesNotMatch: return "the server refused the signature: check the secret key"
+        case .invalidAccessKeyId: return "the server does not know this access key"
+        case .invalidBucketName: return "\(bucket) is not a valid bucket name"
+        case .requestTimeTooSkewed: return "this machine's clock is too far from the server's"
         default: return error.message ?? "the server answered \(error.code.rawValue)"
         }
     }

@@ -121,7 +121,7 @@ struct Authenticator: Sendable {
             throw S3ServerError(403, .accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
         }
         guard HTTPDate.yyyymmdd(date) == scope.day else {
-            throw S3ServerError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; the credential date \(scope.day) does not match the request date.")
+            throw S3ServerError(400, .authorizationHeaderMalformed, "The authorization header is malformed; the credential date \(scope.day) does not match the request date.")
         }
         try checkSkew(date, now: now)
         guard let payloadHash = request.headers["x-amz-content-sha256"] else {
@@ -131,7 +131,7 @@ struct Authenticator: Sendable {
         let credentials = user.credentials
         let names = authorization.signedHeaders
         guard names.contains("host") else {
-            throw S3ServerError(400, "AuthorizationHeaderMalformed", "The host header must be signed.")
+            throw S3ServerError(400, .authorizationHeaderMalformed, "The host header must be signed.")
         }
         guard names.contains(dateHeader) else {
             throw S3ServerError(403, .accessDenied, "The \(dateHeader) header must be signed.")

@@ -68,7 +68,7 @@ enum RequestedACL: Sendable, Hashable {
             self = .canned(acl)
         } else if anyGrantHeader {
             guard grants.count <= StoredACL.maximumGrants else {
-                throw S3ServerError(400, "MalformedACLError", "An ACL may hold at most \(StoredACL.maximumGrants) grants.")
+                throw S3ServerError(400, .malformedACLError, "An ACL may hold at most \(StoredACL.maximumGrants) grants.")
             }
             self = .grants(grants)
         } else {

@@ -44,7 +44,7 @@ extension S3Handler {
             return headers.acl(owner: owner, bucketOwner: bucketOwner)
         }
         guard !body.isEmpty else {
-            throw S3ServerError(400, "MissingSecurityHeader", "Your request was missing a required header", details: ["MissingHeaderName": "x-amz-acl"])
+            throw S3ServerError(400, .missingSecurityHeader, "Your request was missing a required header", details: ["MissingHeaderName": "x-amz-acl"])
         }
         let policy: AccessControlPolicy
         do {

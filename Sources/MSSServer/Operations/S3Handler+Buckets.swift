@@ -97,11 +97,11 @@ extension S3Handler {
         for object in document.objects {
             let key = object.key
             if let problem = NameRules.keyProblem(key) {
-                failures.append(.init(key: key, versionID: object.versionID, code: "InvalidArgument", message: problem))
+                failures.append(.init(key: key, versionID: object.versionID, code: S3ErrorCode.invalidArgument.rawValue, message: problem))
                 continue
             }
             if object.versionID?.isEmpty == true || (object.versionID?.utf8.count ?? 0) > 1024 {
-                failures.append(.init(key: key, versionID: object.versionID, code: "InvalidArgument", message: "Invalid version id specified"))
+                failures.append(.init(key: key, versionID: object.versionID, code: S3ErrorCode.invalidArgument.rawValue, message: "Invalid version id specified"))
                 continue
             }
             let outcome = try await store.deleteObject(bucket: bucket, key: key, versionID: object.versionID, deleter: request.user?.id)
@@ -122,7 +122,7 @@ extension S3Handler {
     static func collectDocument(_ request: ServerRequest, verifyingPayload authentication: Authentication? = nil) async throws -> [UInt8] {
         let limit = 2 << 20
         if let length = request.header("content-length").flatMap(Int.init), length > limit {
-            throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.")
+            throw S3ServerError(400, .maxMessageLengthExceeded, "Your request was too big.")
         }
         request.continueGate.open()
         var buffer = ByteBuffer()
@@ -130,7 +130,7 @@ extension S3Handler {
             for try await chunk in request.body {
                 var chunk = chunk
                 buffer.writeBuffer(&chunk)
-                if buffer.readableBytes > limit { throw S3ServerError(400, "MaxMessageLengthExceeded", "Your request was too big.") }
+                if buffer.readableBytes > limit { throw S3ServerError(400, .maxMessageLengthExceeded, "Your request was too big.") }
             }
         } catch let error as S3ServerError {
             throw error

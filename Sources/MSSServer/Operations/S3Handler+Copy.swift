@@ -56,7 +56,7 @@ extension S3Handler {
         guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
             guard effectiveACL(sourceBucket).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
             if let versionID {
-                throw S3ServerError(404, "NoSuchVersion", "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
+                throw S3ServerError(404, .noSuchVersion, "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
             }
             throw S3ServerError.noSuchKey(key)
         }

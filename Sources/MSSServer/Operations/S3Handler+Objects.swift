@@ -30,7 +30,7 @@ extension S3Handler {
             metadataBytes += name.utf8.count + field.value.utf8.count
         }
         guard metadataBytes <= 2048 else {
-            throw S3ServerError(400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+            throw S3ServerError(400, .metadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.")
         }
         return StoredObject(
             key: key, size: 0, etag: "", lastModified: Date(), contentType: request.header("content-type"),

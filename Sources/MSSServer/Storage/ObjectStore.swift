@@ -310,7 +310,7 @@ actor ObjectStore {
     /// Replaces the metadata of an existing version without touching its bytes.
     func updateMetadata(bucket: String, object: StoredObject) throws(S3ServerError) {
         guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
-            throw S3ServerError(409, "OperationAborted", "The object changed while its metadata was being updated.")
+            throw S3ServerError(409, .operationAborted, "The object changed while its metadata was being updated.")
         }
         do {
             try writeKey(stored, bucket: bucket)

@@ -40,6 +40,16 @@ public struct S3ErrorCode: Sendable, Hashable, RawRepresentable, ExpressibleBySt
     public static let signatureDoesNotMatch: S3ErrorCode = "SignatureDoesNotMatch"
     public static let slowDown: S3ErrorCode = "SlowDown"
     public static let xAmzContentSHA256Mismatch: S3ErrorCode = "XAmzContentSHA256Mismatch"
+    public static let authorizationHeaderMalformed: S3ErrorCode = "AuthorizationHeaderMalformed"
+    public static let invalidURI: S3ErrorCode = "InvalidURI"
+    public static let malformedACLError: S3ErrorCode = "MalformedACLError"
+    public static let maxMessageLengthExceeded: S3ErrorCode = "MaxMessageLengthExceeded"
+    public static let metadataTooLarge: S3ErrorCode = "MetadataTooLarge"
+    public static let missingSecurityHeader: S3ErrorCode = "MissingSecurityHeader"
+    public static let noSuchVersion: S3ErrorCode = "NoSuchVersion"
+    public static let operationAborted: S3ErrorCode = "OperationAborted"
+    public static let requestTimeout: S3ErrorCode = "RequestTimeout"
+    public static let conditionalRequestConflict: S3ErrorCode = "ConditionalRequestConflict"
 
     /// The code S3 implies by a status alone, for responses without a body (HEAD).
     public static func implied(byStatus status: Int, isBucketLevel: Bool) -> S3ErrorCode {

@@ -14,6 +14,6 @@ public struct SignatureParseError: Error, Sendable, Hashable, CustomStringConver
     public var description: String { "\(code): \(message)" }
 
     static func malformedHeader(_ detail: String) -> SignatureParseError {
-        SignatureParseError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; \(detail)")
+        SignatureParseError(400, .authorizationHeaderMalformed, "The authorization header is malformed; \(detail)")
     }
 }
