@@ -5,8 +5,8 @@ import S3Protocol
 import Testing
 
 /// An mss-server with its image service, from `MSS_TEST_IMAGE_SERVER`:
-/// `http://host:s3port|http://host:imageport|accessKey|secretKey`. Each case runs with SigV2 and
-/// SigV4.
+/// `http://host:s3port|http://host:imageport|accessKey|secretKey`, or the in-process server's
+/// (``TestTarget/imageServer``). Each case runs with SigV2 and SigV4.
 struct ImageTarget: Sendable, CustomTestStringConvertible {
     var storage: TestTarget
     var imagePort: Int
@@ -14,7 +14,7 @@ struct ImageTarget: Sendable, CustomTestStringConvertible {
     var testDescription: String { storage.testDescription }
 
     static let all: [ImageTarget] = {
-        let parts = (ProcessInfo.processInfo.environment["MSS_TEST_IMAGE_SERVER"] ?? "").split(separator: "|").map(String.init)
+        let parts = TestTarget.imageServer.split(separator: "|").map(String.init)
         guard parts.count == 4, let image = URL(string: parts[1])?.port else { return [] }
         return TestTarget.parse("mss-image|\(parts[0])|\(parts[2])|\(parts[3])|strict").map { ImageTarget(storage: $0, imagePort: image) }
     }()

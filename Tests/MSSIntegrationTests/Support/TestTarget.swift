@@ -1,17 +1,29 @@
 import AsyncHTTPClient
+import Dispatch
 import Foundation
+import Logging
 import MSS
+import MSSServer
 import S3Protocol
 import NIOCore
+import Synchronization
 import Testing
 import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// One S3 server started by the test script, reached with one signature version.
+/// One S3 server, reached with one signature version.
 ///
-/// The script describes its servers in `MSS_TEST_SERVERS`, space-separated entries of
+/// The test script describes its servers in `MSS_TEST_SERVERS`, space-separated entries of
 /// `name|http://host:port|accessKey|secretKey|strict-or-lax`. `strict` servers verify every
 /// signature (Ceph RGW, mss-server); `lax` ones accept anything (moto), so auth failure cases
-/// only run against strict ones.
+/// only run against strict ones. When the variable is unset or blank (a plain `swift test`),
+/// the one server is an mss-server started in this process (``InProcessServer``), named `mss`.
 struct TestTarget: Sendable, CustomTestStringConvertible {
     var server: String
     var host: String
@@ -28,10 +40,20 @@ struct TestTarget: Sendable, CustomTestStringConvertible {
         }
     }
 
-    static let all: [TestTarget] = parse(ProcessInfo.processInfo.environment["MSS_TEST_SERVERS"] ?? "")
+    static let all: [TestTarget] =
+        InProcessServer.isDefault ? InProcessServer.targets : parse(ProcessInfo.processInfo.environment["MSS_TEST_SERVERS"] ?? "")
     static let strict: [TestTarget] = all.filter(\.verifiesSignatures)
     /// Set by the test script so that a run without servers fails instead of skipping.
     static let required = ProcessInfo.processInfo.environment["MSS_TEST_REQUIRE_SERVERS"] == "1"
+
+    /// The image server of the image-service tests, as `MSS_TEST_IMAGE_SERVER` gives it
+    /// (`http://host:s3port|http://host:imageport|accessKey|secretKey`); without the variable,
+    /// the in-process server's image port when that server is the default, else nothing.
+    static let imageServer: String = {
+        if let described = ProcessInfo.processInfo.environment["MSS_TEST_IMAGE_SERVER"], !described.isEmpty { return described }
+        guard InProcessServer.isDefault, case .success(let ports) = InProcessServer.started, let image = ports.image else { return "" }
+        return "http://127.0.0.1:\(ports.storage)|http://127.0.0.1:\(image)|\(InProcessServer.accessKey)|\(InProcessServer.secretKey)"
+    }()
 
     static func parse(_ text: String) -> [TestTarget] {
         var targets: [TestTarget] = []
@@ -196,4 +218,192 @@ struct SeededGenerator: RandomNumberGenerator {
 
 func md5Hex(ofFile path: String) throws -> String {
     Digests.md5Hex(try Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
+// MARK: The in-process server
+
+/// The mss-server a plain `swift test` runs the client against: started in this process on
+/// 127.0.0.1 with ports chosen by the system, a fresh data directory, strict authentication, fixed
+/// keys, the two extra users of ``TestUser/mss`` and, when the package is built with the
+/// `ImageService` trait, the image service. It starts the first time a test asks for targets,
+/// only when `MSS_TEST_SERVERS` is unset or blank (and servers are not required), and serves
+/// until the process exits; the data directory is removed at exit.
+///
+/// Tests ask for targets synchronously (`@Test(arguments:)`), possibly on every thread of
+/// Swift's cooperative pool at once: the first one to ask blocks until the server reports its
+/// ports, and the others block behind it in the static initializer. So nothing the server does
+/// to start may need a cooperative thread: it runs as a task whose executor preference is a
+/// thread of its own (``ServerThreadExecutor``), which its child tasks and the default actors it
+/// calls (the object store, Hummingbird's server) inherit; NIO's event loops and thread pool do
+/// the I/O. The unstructured tasks of ServiceLifecycle and Hummingbird, which would run on the
+/// pool, are only made when shutting down, and the store's only once it serves requests.
+enum InProcessServer {
+    static let accessKey = "MSSINPROCESSKEY0001"
+    static let secretKey = "mss-in-process-secret-0001"
+    /// The extra users, for the two-user access-control tests; the script's `--users` file
+    /// gives its mss-server two such users.
+    static let users = [
+        TestUser(accessKey: "MSSUSERTWO0001", secretKey: "mss-in-process-user-two-0001"),
+        TestUser(accessKey: "MSSUSERTHREE001", secretKey: "mss-in-process-user-three-0001"),
+    ]
+    /// Seconds the first test that asks waits for the server's ports.
+    static let startupTimeout = 60
+
+    struct Ports: Sendable {
+        var storage: Int
+        var image: Int?
+    }
+
+    struct StartupFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// True when the environment names no server, so the tests run against this one. Not when
+    /// the script requires its servers (`MSS_TEST_REQUIRE_SERVERS=1`): their absence then fails
+    /// the run, as it always did.
+    static let isDefault = !TestTarget.required
+        && (ProcessInfo.processInfo.environment["MSS_TEST_SERVERS"] ?? "").allSatisfy { $0 == " " || $0 == "\t" }
+
+    /// The server's ports once it listens; started on first use.
+    static let started: Result<Ports, StartupFailure> = start()
+
+    /// The server with each signature version, or nothing when it failed to start
+    /// (``InProcessServerTests`` then fails).
+    static var targets: [TestTarget] {
+        guard case .success(let ports) = started else { return [] }
+        return TestTarget.parse("mss|http://127.0.0.1:\(ports.storage)|\(accessKey)|\(secretKey)|strict")
+    }
+
+    static let dataDirectory = NSTemporaryDirectory() + "mss-in-process-" + UUID().uuidString
+
+    /// What the server's callbacks report, and the semaphore that wakes the thread waiting for it.
+    private final class Progress: Sendable {
+        struct State: Sendable {
+            var storage: Int?
+            var image: Int?
+            var failure: String?
+            var reported = false
+        }
+
+        let state = Mutex(State())
+        let done = DispatchSemaphore(value: 0)
+        let wantsImage: Bool
+
+        init(wantsImage: Bool) { self.wantsImage = wantsImage }
+
+        /// Records a change; wakes the waiting thread once the ports are known or startup failed.
+        func report(_ change: (inout State) -> Void) {
+            let wake = state.withLock { state in
+                change(&state)
+                let complete = state.failure != nil || (state.storage != nil && (!wantsImage || state.image != nil))
+                guard complete, !state.reported else { return false }
+                state.reported = true
+                return true
+            }
+            if wake { done.signal() }
+        }
+    }
+
+    private static func start() -> Result<Ports, StartupFailure> {
+        #if ImageService
+        let imagePort: Int? = 0
+        #else
+        let imagePort: Int? = nil
+        #endif
+        let wantsImage = imagePort != nil
+        var configuration = MSSServer.Configuration(
+            dataDirectory: dataDirectory, address: "127.0.0.1", port: 0, imagePort: imagePort,
+            credentials: [Credentials(accessKey: accessKey, secretKey: secretKey)])
+        configuration.users = users.map {
+            ServerUser(credentials: Credentials(accessKey: $0.accessKey, secretKey: $0.secretKey), displayName: "Test user \($0.accessKey)")
+        }
+        var logger = Logger(label: "mss-server.in-process")
+        logger.logLevel = .warning
+
+        let progress = Progress(wantsImage: wantsImage)
+        atexit { try? FileManager.default.removeItem(atPath: InProcessServer.dataDirectory) }
+        Task.detached(executorPreference: ServerThreadExecutor(name: "mss-in-process")) {
+            do {
+                let server = try await MSSServer(configuration: configuration, logger: logger)
+                try await server.run(
+                    onListening: { port in progress.report { $0.storage = port } },
+                    onImageListening: { port in progress.report { $0.image = port } })
+                // run returns after SIGINT or SIGTERM, which it traps for the whole process: end
+                // the process as the signal would have, rather than leave the tests without a server.
+                stopped("a signal stopped it", exitBySignal: true)
+            } catch {
+                progress.report { $0.failure = "\(error)" }
+                stopped("it failed: \(error)", exitBySignal: false)
+            }
+        }
+
+        if progress.done.wait(timeout: .now() + .seconds(startupTimeout)) == .timedOut {
+            progress.report { $0.failure = "it did not report its ports within \(startupTimeout) s" }
+        }
+        let state = progress.state.withLock { $0 }
+        guard state.failure == nil, let storage = state.storage else {
+            let failure = StartupFailure(
+                description: "the in-process mss-server (data in \(dataDirectory)) did not start: \(state.failure ?? "no port")")
+            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+            return .failure(failure)
+        }
+        return .success(Ports(storage: storage, image: state.image))
+    }
+
+    /// The server stopped; when a signal stopped it, ends the process with that default action.
+    private static func stopped(_ why: String, exitBySignal: Bool) {
+        FileHandle.standardError.write(Data("the in-process mss-server stopped: \(why)\n".utf8))
+        guard exitBySignal else { return }
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        kill(getpid(), SIGTERM)
+    }
+}
+
+/// A task executor that runs every job on one thread of its own, which does nothing else: the
+/// in-process server's tasks never wait for Swift's cooperative pool.
+final class ServerThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    /// `name` names the thread, for debuggers (Linux keeps 15 bytes of it).
+    init(name: String) {
+        let thread = Thread { [self] in runJobs() }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func runJobs() -> Never {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+}
+
+/// Fails when the in-process server was wanted but did not start, rather than letting every
+/// client test skip for want of a target.
+@Suite struct InProcessServerTests {
+    @Test func startsWhenNoServerIsNamed() {
+        guard InProcessServer.isDefault else { return }
+        if case .failure(let failure) = InProcessServer.started { Issue.record("\(failure)") }
+        #expect(TestTarget.all.count == 2 && TestTarget.all.allSatisfy { $0.server == "mss" && $0.verifiesSignatures })
+        #if ImageService
+        #expect(!TestTarget.imageServer.isEmpty, "the in-process server runs no image service")
+        #endif
+    }
 }

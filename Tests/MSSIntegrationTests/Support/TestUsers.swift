@@ -5,11 +5,13 @@ import MSS
 ///
 /// The test script passes them in `MSS_TEST_MSS_USERS` as space-separated
 /// `accessKey|secretKey` pairs; they belong to the server named `mss` in `MSS_TEST_SERVERS`.
+/// Without `MSS_TEST_SERVERS`, they are the in-process server's (``InProcessServer/users``).
 struct TestUser: Sendable {
     var accessKey: String
     var secretKey: String
 
-    static let mss: [TestUser] = parse(ProcessInfo.processInfo.environment["MSS_TEST_MSS_USERS"] ?? "")
+    static let mss: [TestUser] =
+        InProcessServer.isDefault ? InProcessServer.users : parse(ProcessInfo.processInfo.environment["MSS_TEST_MSS_USERS"] ?? "")
 
     static func parse(_ text: String) -> [TestUser] {
         text.split(separator: " ").compactMap { entry in
