@@ -126,7 +126,16 @@ public struct ServerOptions: ParsableArguments {
             throw ValidationError("the port must be a number from 0 to 65535")
         }
         var imagePort: Int?
-        if !noImageService {
+        #if !ImageService
+        // Built without the ImageService trait: no image port unless one is asked for by name.
+        if self.imagePort != nil || environment["MSS_SERVER_IMAGE_PORT"] != nil {
+            throw ValidationError("this mss-server was built without the image service (the ImageService package trait): --image-port cannot be used")
+        }
+        let servesImages = false
+        #else
+        let servesImages = !noImageService
+        #endif
+        if servesImages {
             let imagePortText = environment["MSS_SERVER_IMAGE_PORT"]
             guard let chosen = self.imagePort ?? (imagePortText.map { Int($0) } ?? (port == 0 ? 0 : port + 1)), (0...65535).contains(chosen)
             else {
