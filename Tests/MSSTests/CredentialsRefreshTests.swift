@@ -138,12 +138,15 @@ final class HangingProvider: CredentialsProvider {
         // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
         let provider = CountingProvider(lifetime: 120)
         let cache = CredentialsCache(provider: provider, margin: 300)
+        #expect(try await cache.credentials()?.accessKey == "AK1")
+        // The clock starts once the credentials are held: on a busy machine the provider's own
+        // answer may take seconds, and the times below are counted from its issue.
         let start = Date()
         for offset: TimeInterval in [0, 1, 30] {
             #expect(try await cache.credentials(now: start.addingTimeInterval(offset))?.accessKey == "AK1")
         }
         #expect(provider.count == 1)
-        // 90 s on, 30 are left (plus however slow the provider was): past half-life.
+        // 90 s on, 30 are left: past half-life.
         #expect(try await cache.credentials(now: start.addingTimeInterval(90))?.accessKey == "AK2")
         #expect(provider.count == 2)
     }
