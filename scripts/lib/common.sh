@@ -20,39 +20,29 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# A Python virtual environment with the test peers, made once and reused while its requirements
-# file is unchanged.
-ensure_venv() {
-    local requirements="$root/scripts/requirements-test.txt"
-    local stamp="$venv/.requirements.sha256"
+# Makes the virtual environment DIR from REQUIREMENTS once, and again only when that file changes.
+ensure_venv_from() {
+    local dir=$1 requirements=$2
+    local stamp="$dir/.requirements.sha256"
     local wanted
     wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
-    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return 0; fi
+    if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return 0; fi
     if ! python3 -m venv --help >/dev/null 2>&1; then apt_install python3-venv; fi
-    log "creating the test virtualenv in $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --upgrade pip
-    "$venv/bin/pip" install -q -r "$requirements"
+    log "creating the virtualenv $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --upgrade pip
+    "$dir/bin/pip" install -q -r "$requirements"
     echo "$wanted" >"$stamp"
 }
+
+# The test peers (boto3, awscli, s3cmd, moto, Pillow...).
+ensure_venv() { ensure_venv_from "$venv" "$root/scripts/requirements-test.txt"; }
 
 # The benchmarks' own virtual environment (thumbor and its Pillow beside boto3), kept apart from
 # the test peers so CI never installs what only a benchmark runs.
 bench_venv="$root/.venv-bench"
-ensure_bench_venv() {
-    local requirements="$root/Benchmarks/requirements.txt"
-    local stamp="$bench_venv/.requirements.sha256"
-    local wanted
-    wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
-    if [ -x "$bench_venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then return 0; fi
-    log "creating the benchmark virtualenv in $bench_venv"
-    rm -rf "$bench_venv"
-    python3 -m venv "$bench_venv"
-    "$bench_venv/bin/pip" install -q --upgrade pip
-    "$bench_venv/bin/pip" install -q -r "$requirements"
-    echo "$wanted" >"$stamp"
-}
+ensure_bench_venv() { ensure_venv_from "$bench_venv" "$root/Benchmarks/requirements.txt"; }
 
 # Prints a TCP port on 127.0.0.1 that is free right now.
 free_port() {
