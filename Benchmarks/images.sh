@@ -6,6 +6,7 @@
 #  - the same work done by `vipsthumbnail` / `vips` in one process (median wall time of 20 runs)
 #  - peak RSS of mss-server and of thumbor (all its processes) over the run
 #  - PSNR of each server's resize against Pillow's Lanczos resize of the same source
+#  - a cached variant (the same `800w_600h_80Q` request again) beside nginx serving its bytes
 # Operations: `800w_600h_80Q` (thumbor: fit-in/800x600, quality 80), `100w_100h_1e_1c` (thumbor:
 # 100x100 centre crop, quality 85), `30r` and the seed's text watermark (thumbor has neither: its
 # rotation is quarter turns only and its watermarks are images).
@@ -15,7 +16,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 python3-venv pkg-config libvips-dev libvips-tools imagemagick fonts-wqy-zenhei wrk
+apt_install ca-certificates curl python3 python3-venv pkg-config libvips-dev libvips-tools imagemagick fonts-wqy-zenhei wrk nginx-light
 ensure_bench_venv
 # BENCH_SCRATCH: a build directory of its own, so a benchmark does not rebuild the debug tree.
 scratch=(${BENCH_SCRATCH:+--scratch-path "$BENCH_SCRATCH"})
@@ -25,9 +26,10 @@ seconds=${BENCH_SECONDS:-10}
 
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-image-bench.XXXXXX")
 # thumbor forks one worker per core; they are stopped with their parent.
-trap '[ -f "$work/thumbor.pid" ] && pkill -P "$(cat "$work/thumbor.pid")"; stop_pids_in "$work"; rm -rf "$work"' EXIT
+trap '[ -f "$work/thumbor.pid" ] && pkill -P "$(cat "$work/thumbor.pid")"; stop_pids_in "$work"; stop_pids_in "$work/cached"; rm -rf "$work"' EXIT
 
-endpoint=$(start_mss_server "$bin/mss-server" "$work")
+# Renders are measured with the cache of variants off; the cached figure has a server of its own.
+endpoint=$(start_mss_server "$bin/mss-server" "$work" --image-cache-size 0)
 image_endpoint=$(cat "$work/image-endpoint")
 server_pid=$(cat "$work/server.pid")
 # A fractal: detail at every scale, so resampling differences show in the PSNR.
@@ -141,6 +143,39 @@ for operation in "${operations[@]}"; do
     fi
 done
 
+log "measuring a cached variant beside nginx"
+mkdir -p "$work/cached" "$work/www"
+cached_endpoint=$(start_mss_server "$bin/mss-server" "$work/cached")
+cached_url=$("$bench_venv/bin/python" - "$cached_endpoint" "$(cat "$work/cached/image-endpoint")" "$work/photo.jpg" <<'PY'
+import sys, boto3
+from botocore.config import Config
+endpoint, image_endpoint, photo = sys.argv[1:4]
+def client(url):
+    return boto3.client("s3", endpoint_url=url, aws_access_key_id="BENCHKEY", aws_secret_access_key="bench-secret-key",
+                        region_name="us-east-1", config=Config(signature_version="s3", s3={"addressing_style": "path"}))
+client(endpoint).create_bucket(Bucket="bench")
+client(endpoint).upload_file(photo, "bench", "photo.jpg")
+print(client(image_endpoint).generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "photo.jpg@800w_600h_80Q"}, ExpiresIn=3600))
+PY
+)
+curl -sf -o "$work/www/variant.jpg" "$cached_url"  # renders once, fills the cache
+nginx_port=$(free_port)
+cat >"$work/nginx.conf" <<CONF
+worker_processes $(nproc);
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx-body;
+    server { listen 127.0.0.1:$nginx_port; root $work/www; }
+}
+CONF
+nginx -c "$work/nginx.conf"
+wait_for_http "http://127.0.0.1:$nginx_port/variant.jpg" 10
+cached_rps=$(wrk -t2 -c32 -d"${seconds}s" "$cached_url" | awk '/Requests\/sec/ {print $2}')
+nginx_rps=$(wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$nginx_port/variant.jpg" | awk '/Requests\/sec/ {print $2}')
+
 peak_kib() {  # VmHWM of the given pids, summed
     local total=0
     for pid in "$@"; do
@@ -186,6 +221,8 @@ for operation in "${operations[@]}"; do
         "${thumbor_rps[$operation]:--}" "$(ratio "${mss_rps[$operation]}" "${thumbor_rps[$operation]:-0}")" \
         "${mss_ms[$operation]}" "${thumbor_ms[$operation]:--}" "${cli_ms[$operation]}"
 done
+printf '\n%-26s %12s %12s %8s\n' "cached 800w_600h_80Q" "$cached_rps" "nginx $nginx_rps" "$(ratio "$cached_rps" "$nginx_rps")"
+printf '(wrk -t2 -c32: the same variant again from the cache of rendered variants, beside nginx serving its bytes)\n'
 printf '\npeak RSS: mss-server %s MiB, thumbor (%s processes) %s MiB\n' \
     "$((mss_peak / 1024))" "$(wc -w <<<"$thumbor_pids")" "$((thumbor_peak / 1024))"
 printf '\nPSNR against Pillow LANCZOS     mss-server | thumbor | vipsthumbnail\n'

@@ -45,6 +45,9 @@ public struct MSSServer: Sendable {
         public var renderQueueLimit = 16
         /// Longest one render may run; past it the render is stopped and answered 400.
         public var renderTimeout: Duration = .seconds(10)
+        /// Bytes the image service's cache of rendered variants may take under the data
+        /// directory (`.mss/image-cache`); 0 turns it off.
+        public var imageCacheSize: Int64 = 1 << 30
         /// Domains for virtual-host style addressing: a request to `photos.DOMAIN` (any port)
         /// addresses bucket `photos`, as most AWS SDKs send by default. Empty: path style only.
         public var virtualHostDomains: [String] = []
@@ -92,6 +95,12 @@ public struct MSSServer: Sendable {
         let users = configuration.credentials.map { ServerUser(credentials: $0) } + configuration.users
         var handler = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
         handler.virtualHostDomains = configuration.virtualHostDomains
+        #if ImageService
+        if configuration.imagePort != nil, configuration.imageCacheSize > 0 {
+            handler.imageCache = try await ImageVariantCache(
+                directory: store.root.appendingPathComponent(".mss/image-cache").path, capacity: configuration.imageCacheSize)
+        }
+        #endif
         let storage = handler
         var services: [any Service] = [application(storage, port: configuration.port, onListening: onListening)]
         #if ImageService

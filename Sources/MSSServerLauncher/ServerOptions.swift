@@ -27,6 +27,13 @@ public struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("render-queue"), help: "Renders that may wait for a render thread; past them the image port answers 503 SlowDown (default 16).")
     var renderQueue: Int?
 
+    @Option(
+        name: .customLong("image-cache-size"),
+        help: ArgumentHelp(
+            "How much disk the cache of rendered images may take under the data directory: bytes, or with K, M, G or T (powers of 1024); 0 turns it off (default 1G).",
+            valueName: "SIZE"))
+    var imageCacheSize: String?
+
     @Option(name: .customLong("render-timeout"), help: ArgumentHelp("How long one render may take before it is stopped and answered 400 (default 10).", valueName: "SECONDS"))
     var renderTimeout: Double?
 
@@ -173,6 +180,12 @@ public struct ServerOptions: ParsableArguments {
             configuration.maximumConnections = maxConnections
         }
         if let renderTimeout { configuration.renderTimeout = try Self.duration(renderTimeout, "--render-timeout", atMost: 3600) }
+        if let imageCacheSize {
+            guard let bytes = Self.size(imageCacheSize) else {
+                throw ValidationError("--image-cache-size must be a number of bytes, or one with K, M, G or T (such as 512M or 2G)")
+            }
+            configuration.imageCacheSize = bytes
+        }
         for domain in domains {
             let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
             guard !labels.isEmpty, labels.count <= 127, domain.utf8.count <= 253,
@@ -212,6 +225,22 @@ public struct ServerOptions: ParsableArguments {
                 state.record(imagePort: bound)
             })
         state.remove()
+    }
+
+    /// `1073741824`, `512M`, `1G`, `1GiB`: bytes, at most 1 PiB; nil for anything else.
+    static func size(_ text: String) -> Int64? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).uppercased())
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
+            digits = digits.dropLast(suffix.count)
+            break
+        }
+        var shift: Int64 = 0
+        if let unit = digits.last, let index = "KMGT".firstIndex(of: Character(unit.uppercased())) {
+            shift = Int64("KMGT".distance(from: "KMGT".startIndex, to: index) + 1) * 10
+            digits = digits.dropLast()
+        }
+        guard let value = S3Limits.decimal(digits), value <= (1 << 50) >> shift else { return nil }
+        return value << shift
     }
 
     /// Seconds given on the command line as a `Duration`, checked before converting (a Double

@@ -75,12 +75,13 @@ stop_pids_in() {
 }
 
 # Starts mss-server with the benchmark keys (BENCHKEY / bench-secret-key) on a free port, data and
-# pid file under DIR, and prints its endpoint.
+# pid file under DIR, and prints its endpoint. Arguments after DIR go to mss-server.
 start_mss_server() {
     local binary=$1 dir=$2 port image_port
+    shift 2
     port=$(free_port)
     image_port=$(free_port)
-    "$binary" --data "$dir/data" --port "$port" --image-port "$image_port" --access-key BENCHKEY --secret-key bench-secret-key \
+    "$binary" --data "$dir/data" --port "$port" --image-port "$image_port" --access-key BENCHKEY --secret-key bench-secret-key "$@" \
         >"$dir/server.log" 2>&1 &
     echo $! >"$dir/server.pid"
     wait_for_http "http://127.0.0.1:$port/" 30 || return 1

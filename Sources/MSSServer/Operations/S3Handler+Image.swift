@@ -42,13 +42,20 @@ extension S3Handler {
         }
 
         var watermarkFiles: [String: String] = [:]
+        var watermarkVersions: [String] = []
         for object in ImageRenderer.watermarkObjects(in: process) {
             // A watermark is read too: an anonymous caller cannot pull a private object into a public image.
             sourceRequest.key = object.key
             try await authorize(sourceRequest, operation: .getObject, identity: authentication.identity)
-            if let stored = try await store.object(bucket: bucket, key: object.key) {
-                watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored)
-            }
+            let stored = try await store.object(bucket: bucket, key: object.key)
+            if let stored { watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored) }
+            watermarkVersions.append("\(object.key)=\(stored?.version ?? "")")
+        }
+        // Everything that decides the pixels, asked only after every read was authorised.
+        let variantKey = ImageVariantCache.Key(
+            bucket: bucket, key: key, sourceVersion: source.version, process: process.rendered, watermarks: watermarkVersions.sorted())
+        if let imageCache, let cached = await imageCache.variant(for: variantKey) {
+            return Self.imageResponse(cached, request: request, source: source, cache: "hit")
         }
         let sourcePath = store.dataPath(bucket: bucket, object: source)
         let files = watermarkFiles
@@ -70,17 +77,32 @@ extension S3Handler {
             // the client must change it, not retry it.
             throw S3ServerError.invalidArgument("The image could not be processed: \(error.description).")
         }
-
-        let etag = Digests.md5Hex(rendered.bytes)
-        // The same conditional GET rules as objects, on the processed bytes' ETag and the source's date.
-        if let failure = Self.preconditionFailure(request, etag: etag, lastModified: source.lastModified) { return failure }
-        var headers = HTTPFields()
-        headers[.contentType] = rendered.contentType
-        headers[.contentLength] = String(rendered.bytes.count)
-        headers[.eTag] = "\"\(etag)\""
-        headers[.lastModified] = HTTPDate.rfc1123(source.lastModified)
-        if request.method == "HEAD" { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: rendered.bytes)))
+        let variant = ImageVariantCache.Variant(
+            bytes: ByteBuffer(bytes: rendered.bytes), contentType: rendered.contentType, etag: Digests.md5Hex(rendered.bytes))
+        await imageCache?.store(variant, for: variantKey)
+        return Self.imageResponse(variant, request: request, source: source, cache: imageCache == nil ? nil : "miss")
     }
+
+    /// The answer with a rendered variant: the same conditional GET rules as objects, on the
+    /// variant's ETag and the source's date; `x-mss-image-cache` says whether it was rendered now.
+    private static func imageResponse(
+        _ variant: ImageVariantCache.Variant, request: ServerRequest, source: StoredObject, cache: String?
+    ) -> Response {
+        if let failure = preconditionFailure(request, etag: variant.etag, lastModified: source.lastModified) { return failure }
+        var headers = HTTPFields()
+        headers[.contentType] = variant.contentType
+        headers[.contentLength] = String(variant.bytes.readableBytes)
+        headers[.eTag] = "\"\(variant.etag)\""
+        headers[.lastModified] = HTTPDate.rfc1123(source.lastModified)
+        if let cache { headers[.imageCache] = cache }
+        if request.method == "HEAD" { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: variant.bytes))
+    }
+}
+
+extension HTTPField.Name {
+    /// `hit` when the image service answered from its cache of rendered variants, `miss` when it
+    /// rendered the variant for this request.
+    static let imageCache = HTTPField.Name("x-mss-image-cache")!
 }
 #endif

@@ -31,6 +31,9 @@ struct S3Handler: HTTPResponder {
     var imageRenderer: ImageRenderer? = nil
     /// The image service's own threads and bounded queue, present with `imageRenderer`.
     var renderPool: RenderPool? = nil
+    /// Rendered variants, shared by both listeners: the image port reads and fills it, the S3
+    /// API drops the variants of a key it changes. Nil when the cache is off.
+    var imageCache: ImageVariantCache? = nil
     #endif
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -92,7 +95,13 @@ struct S3Handler: HTTPResponder {
         guard let key = request.key else {
             return try await bucketOperation(operation, request, bucket: bucket, authentication: authentication)
         }
-        return try await objectOperation(operation, request, bucket: bucket, key: key, authentication: authentication)
+        let response = try await objectOperation(operation, request, bucket: bucket, key: key, authentication: authentication)
+        #if ImageService
+        if let imageCache, operation.changesObject, response.status.code < 300 {
+            await imageCache.invalidate(bucket: bucket, key: key)
+        }
+        #endif
+        return response
     }
 
     private func bucketOperation(

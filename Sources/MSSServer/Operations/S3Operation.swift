@@ -70,4 +70,12 @@ enum S3Operation: Sendable, Hashable {
         default: return nil
         }
     }
+
+    /// Whether a successful answer means the key may now hold other bytes, or none.
+    var changesObject: Bool {
+        switch self {
+        case .putObject, .copyObject, .deleteObject, .completeUpload: true
+        default: false
+        }
+    }
 }
