@@ -61,7 +61,7 @@ public enum MSSMain {
     private static func exitForParseError(_ error: any Error) -> Never {
         let code = MSSCommand.exitCode(for: error)
         if code == .success { MSSCommand.exit(withError: error) }
-        FileHandle.standardError.write(Data((MSSCommand.fullMessage(for: error) + "\n").utf8))
+        StandardStream.error.write(MSSCommand.fullMessage(for: error) + "\n")
         exit(2)
     }
 }

@@ -29,7 +29,7 @@ struct ConfigCommand: AsyncParsableCommand {
             entry[key] = value
             file.profiles[name] = entry
             try file.save(to: home)
-            print("\(name): \(key) = \(key == "secret-key" ? "********" : value)")
+            StandardStream.output.write("\(name): \(key) = \(key == "secret-key" ? "********" : value)\n")
         }
     }
 
@@ -51,7 +51,7 @@ struct ConfigCommand: AsyncParsableCommand {
             entry[key] = nil
             file.profiles[name] = entry
             try file.save(to: home)
-            print("\(name): \(key) removed")
+            StandardStream.output.write("\(name): \(key) removed\n")
         }
     }
 
@@ -95,7 +95,7 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             file.current = profile
             try file.save(to: home)
-            print("now using profile \(profile)")
+            StandardStream.output.write("now using profile \(profile)\n")
         }
     }
 }

@@ -44,7 +44,7 @@ struct ImageCommand: AsyncParsableCommand, SessionCommand {
             }
             try await session.naming(location) {
                 if outputFile == "-" {
-                    FileHandle.standardOutput.write(try await image.data())
+                    StandardStream.output.write(try await image.data())
                     return
                 }
                 let target = outputFile ?? ""

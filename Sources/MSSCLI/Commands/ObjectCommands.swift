@@ -25,7 +25,7 @@ struct CatCommand: AsyncParsableCommand, SessionCommand {
                 try await session.naming(location, versionID: versionID) {
                     try await session.bucket(bucket).newKey(key).read(versionID: versionID) { _, bytes in
                         for try await chunk in bytes {
-                            FileHandle.standardOutput.write(Data(chunk.readableBytesView))
+                            chunk.withUnsafeReadableBytes { StandardStream.output.write($0.bindMemory(to: UInt8.self)) }
                         }
                     }
                 }

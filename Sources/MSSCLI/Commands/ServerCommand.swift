@@ -24,21 +24,21 @@ struct ServerCommand: AsyncParsableCommand {
         let embedded = EmbeddedServer(home: home)
         if stop {
             switch await embedded.stop() {
-            case .stopped: print("stopped the local mss-server")
-            case .notRunning: print("no local mss-server was running")
+            case .stopped: StandardStream.output.write("stopped the local mss-server\n")
+            case .notRunning: StandardStream.output.write("no local mss-server was running\n")
             case .stranger(let state):
-                print("no local mss-server was running: \(EmbeddedServer.strangerDescription(state)), so it was not signalled")
+                StandardStream.output.write("no local mss-server was running: \(EmbeddedServer.strangerDescription(state)), so it was not signalled\n")
             }
             return
         }
         if status {
             switch await embedded.probe() {
             case .ours(let state):
-                print("the local mss-server runs: http://127.0.0.1:\(state.port)" + (state.imagePort.map { ", image service http://127.0.0.1:\($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))")
+                StandardStream.output.write("the local mss-server runs: http://127.0.0.1:\(state.port)" + (state.imagePort.map { ", image service http://127.0.0.1:\($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))\n")
             case .stranger(let state):
-                print("no local mss-server runs: \(EmbeddedServer.strangerDescription(state))")
+                StandardStream.output.write("no local mss-server runs: \(EmbeddedServer.strangerDescription(state))\n")
             case .none:
-                print("no local mss-server runs")
+                StandardStream.output.write("no local mss-server runs\n")
             }
             return
         }

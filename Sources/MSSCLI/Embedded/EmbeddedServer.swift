@@ -60,7 +60,7 @@ struct EmbeddedServer {
             return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: false)
         case .stranger(let state):
             // Never reuse or signal it: start an own server, on another port when this one is taken.
-            FileHandle.standardError.write(Data("mss: \(Self.strangerDescription(state)); starting a new local mss-server\n".utf8))
+            StandardStream.error.write("mss: \(Self.strangerDescription(state)); starting a new local mss-server\n")
         case .none:
             break
         }

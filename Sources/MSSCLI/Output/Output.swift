@@ -10,31 +10,27 @@ struct Output: Sendable {
     /// A result: `text` for people, `fields` for scripts.
     func result(_ text: @autoclosure () -> String, _ fields: [String: JSONValue]) {
         if json {
-            write(JSONValue.object(fields).rendered + "\n", to: .standardOutput)
+            StandardStream.output.write(JSONValue.object(fields).rendered + "\n")
         } else if !quiet {
-            write(text() + "\n", to: .standardOutput)
+            StandardStream.output.write(text() + "\n")
         }
     }
 
     /// Something people may want to know that is not a result.
     func note(_ text: String) {
         guard !quiet && !json else { return }
-        write("mss: " + text + "\n", to: .standardError)
+        StandardStream.error.write("mss: " + text + "\n")
     }
 
     func error(_ text: String) {
         if json {
-            write(JSONValue.object(["error": .string(text)]).rendered + "\n", to: .standardOutput)
+            StandardStream.output.write(JSONValue.object(["error": .string(text)]).rendered + "\n")
         }
-        write("mss: error: " + text + "\n", to: .standardError)
+        StandardStream.error.write("mss: error: " + text + "\n")
     }
 
     /// Whether a progress bar should draw: only on a terminal, and only for people.
     var showsProgress: Bool { !quiet && !json && isatty(STDERR_FILENO) == 1 }
-
-    private func write(_ text: String, to handle: FileHandle) {
-        handle.write(Data(text.utf8))
-    }
 }
 
 /// A JSON value, rendered with sorted keys so output is stable.

@@ -34,7 +34,7 @@ final class ProgressBar: Sendable {
             state.lastDraw = now
             return render(progress)
         }
-        if let line { FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8)) }
+        if let line { StandardStream.error.write("\r" + line + "\u{1B}[K") }
     }
 
     func finish() {
@@ -43,7 +43,7 @@ final class ProgressBar: Sendable {
             state.finished = true
             return render(latest)
         }
-        if let line { FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K\n").utf8)) }
+        if let line { StandardStream.error.write("\r" + line + "\u{1B}[K\n") }
     }
 
     private func render(_ progress: TransferProgress) -> String {
