@@ -12,11 +12,16 @@ require_swift
 apt_install ca-certificates pkg-config libvips-dev fonts-wqy-zenhei fonts-wqy-microhei
 
 log "building the mss command line"
+build_start=$(date +%s)
 swift build --product mss
+build_seconds=$(($(date +%s) - build_start))
 mss="$(swift build --show-bin-path)/mss"
 output=${MSS_QUICKSTART_DIR:-$root/quickstart-output}
 
 log "running the quick start (mss quickstart --directory $output)"
+run_start=$(date +%s)
 "$mss" quickstart --directory "$output" "$@"
+run_seconds=$(($(date +%s) - run_start))
 log "done: $output/example_rotation.jpg and $output/example_water.jpg"
+log "build ${build_seconds}s, quick start ${run_seconds}s ($(nproc) cores)"
 log "the local mss-server keeps running for more: $mss ls, $mss cp FILE mss://BUCKET/, $mss server --stop"
