@@ -4,6 +4,7 @@ import S3Protocol
 import Testing
 
 @testable import MSSServer
+import HTTPTypes
 
 /// CompleteMultipartUpload joins exactly the parts it validated, whatever UploadPart does to the
 /// same part numbers meanwhile, and an upload that ended answers NoSuchUpload.

@@ -1,5 +1,6 @@
 import Foundation
 import S3Protocol
+import HTTPTypes
 
 /// Who sent a request, as far as its signature proves.
 enum Identity: Sendable, Hashable {
@@ -69,7 +70,7 @@ struct Authenticator: Sendable {
             if SigV2Authorization.isPresigned(request.query) { return .v2(try SigV2Authorization(parsingQuery: request.query)) }
             return .anonymous
         } catch {
-            throw S3ServerError(error.status, error.code, error.message)
+            throw S3ServerError(HTTPResponse.Status(code: error.status), error.code, error.message)
         }
     }
 
@@ -86,14 +87,14 @@ struct Authenticator: Sendable {
         let dateOrExpires: String
         if let expires = authorization.expires {
             if Double(expires) < now.timeIntervalSince1970 {
-                throw S3ServerError(403, .accessDenied, "Request has expired", details: ["Expires": String(expires)])
+                throw S3ServerError(.forbidden, .accessDenied, "Request has expired", details: ["Expires": String(expires)])
             }
             if let token = request.query.value(for: "x-amz-security-token") { headers.replace("x-amz-security-token", token) }
             dateOrExpires = request.query.value(for: "Expires") ?? String(expires)
         } else {
             let dateText = request.headers["x-amz-date"] ?? request.headers["date"]
             guard let dateText, let date = HTTPDate.parseRFC1123(dateText) ?? HTTPDate.parseISO8601Basic(dateText) else {
-                throw S3ServerError(403, .accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+                throw S3ServerError(.forbidden, .accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
             }
             try checkSkew(date, now: now)
             dateOrExpires = request.headers["x-amz-date"] == nil ? (request.headers["date"] ?? "") : ""
@@ -118,23 +119,23 @@ struct Authenticator: Sendable {
         guard let amzDate = request.headers[dateHeader],
             let date = HTTPDate.parseISO8601Basic(amzDate) ?? HTTPDate.parseRFC1123(amzDate)
         else {
-            throw S3ServerError(403, .accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
+            throw S3ServerError(.forbidden, .accessDenied, "AWS authentication requires a valid Date or x-amz-date header")
         }
         guard HTTPDate.yyyymmdd(date) == scope.day else {
-            throw S3ServerError(400, .authorizationHeaderMalformed, "The authorization header is malformed; the credential date \(scope.day) does not match the request date.")
+            throw S3ServerError(.badRequest, .authorizationHeaderMalformed, "The authorization header is malformed; the credential date \(scope.day) does not match the request date.")
         }
         try checkSkew(date, now: now)
         guard let payloadHash = request.headers["x-amz-content-sha256"] else {
-            throw S3ServerError(400, .invalidRequest, "Missing required header for this request: x-amz-content-sha256")
+            throw S3ServerError(.badRequest, .invalidRequest, "Missing required header for this request: x-amz-content-sha256")
         }
         let user = try lookUp(scope.accessKey)
         let credentials = user.credentials
         let names = authorization.signedHeaders
         guard names.contains("host") else {
-            throw S3ServerError(400, .authorizationHeaderMalformed, "The host header must be signed.")
+            throw S3ServerError(.badRequest, .authorizationHeaderMalformed, "The host header must be signed.")
         }
         guard names.contains(dateHeader) else {
-            throw S3ServerError(403, .accessDenied, "The \(dateHeader) header must be signed.")
+            throw S3ServerError(.forbidden, .accessDenied, "The \(dateHeader) header must be signed.")
         }
         try requireSigned(request.headers, names)
         let signer = SigV4Signer(credentials: credentials, region: scope.region)
@@ -155,10 +156,10 @@ struct Authenticator: Sendable {
     {
         let date = presigned.date
         if date.timeIntervalSince(now) > allowedSkew {
-            throw S3ServerError(403, .requestTimeTooSkewed, "The difference between the request time and the current time is too large.")
+            throw S3ServerError(.forbidden, .requestTimeTooSkewed, "The difference between the request time and the current time is too large.")
         }
         if date.addingTimeInterval(TimeInterval(presigned.expires)) < now {
-            throw S3ServerError(403, .accessDenied, "Request has expired", details: ["X-Amz-Expires": String(presigned.expires)])
+            throw S3ServerError(.forbidden, .accessDenied, "Request has expired", details: ["X-Amz-Expires": String(presigned.expires)])
         }
         let scope = presigned.authorization.scope
         let user = try lookUp(scope.accessKey)
@@ -186,11 +187,11 @@ struct Authenticator: Sendable {
         let unsigned = Set(headers.fields.map { $0.name.lowercased() }.filter { $0.hasPrefix("x-amz-") && !signedNames.contains($0) })
         if !unsigned.isEmpty {
             throw S3ServerError(
-                403, .accessDenied, "There were headers present in the request which were not signed",
+                .forbidden, .accessDenied, "There were headers present in the request which were not signed",
                 details: ["HeadersNotSigned": unsigned.sorted().joined(separator: ", ")])
         }
         for name in signed where headers[name] == nil {
-            throw S3ServerError(403, .accessDenied, "The signed header \(name.prefix(64)) is missing from the request.")
+            throw S3ServerError(.forbidden, .accessDenied, "The signed header \(name.prefix(64)) is missing from the request.")
         }
     }
 
@@ -198,7 +199,7 @@ struct Authenticator: Sendable {
 
     private func lookUp(_ accessKey: String) throws(S3ServerError) -> ServerUser {
         guard let user = keys.user(accessKey: accessKey) else {
-            throw S3ServerError(403, .invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.", details: ["AWSAccessKeyId": accessKey])
+            throw S3ServerError(.forbidden, .invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.", details: ["AWSAccessKeyId": accessKey])
         }
         return user
     }
@@ -206,7 +207,7 @@ struct Authenticator: Sendable {
     private func checkSkew(_ date: Date, now: Date) throws(S3ServerError) {
         guard abs(date.timeIntervalSince(now)) <= allowedSkew else {
             throw S3ServerError(
-                403, .requestTimeTooSkewed, "The difference between the request time and the current time is too large.",
+                .forbidden, .requestTimeTooSkewed, "The difference between the request time and the current time is too large.",
                 details: ["RequestTime": HTTPDate.rfc1123(date), "ServerTime": HTTPDate.rfc1123(now)])
         }
     }
@@ -220,7 +221,7 @@ struct Authenticator: Sendable {
             var details = ["AWSAccessKeyId": accessKey, "StringToSign": stringToSign]
             if let canonicalRequest { details["CanonicalRequest"] = canonicalRequest }
             throw S3ServerError(
-                403, .signatureDoesNotMatch,
+                .forbidden, .signatureDoesNotMatch,
                 "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
                 details: details)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import S3Protocol
+import HTTPTypes
 
 /// S3's canned ACLs, as `x-amz-acl` names them.
 enum CannedACL: String, Sendable, CaseIterable {
@@ -59,16 +60,16 @@ enum RequestedACL: Sendable, Hashable {
         }
         if let canned {
             guard !anyGrantHeader else {
-                throw S3ServerError(400, .invalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed")
+                throw S3ServerError(.badRequest, .invalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed")
             }
             guard let acl = CannedACL(rawValue: canned) else {
                 throw S3ServerError(
-                    400, .invalidArgument, "x-amz-acl names no canned ACL S3 knows.", details: ["ArgumentName": "x-amz-acl", "ArgumentValue": String(canned.prefix(64))])
+                    .badRequest, .invalidArgument, "x-amz-acl names no canned ACL S3 knows.", details: ["ArgumentName": "x-amz-acl", "ArgumentValue": String(canned.prefix(64))])
             }
             self = .canned(acl)
         } else if anyGrantHeader {
             guard grants.count <= StoredACL.maximumGrants else {
-                throw S3ServerError(400, .malformedACLError, "An ACL may hold at most \(StoredACL.maximumGrants) grants.")
+                throw S3ServerError(.badRequest, .malformedACLError, "An ACL may hold at most \(StoredACL.maximumGrants) grants.")
             }
             self = .grants(grants)
         } else {
@@ -112,7 +113,7 @@ enum RequestedACL: Sendable, Hashable {
     /// A grantee by canonical ID, which must be a user of this server.
     static func user(id: String, keys: AccessKeys) throws(S3ServerError) -> ACLGrantee {
         guard keys.user(id: id) != nil else {
-            throw S3ServerError(400, .invalidArgument, "Invalid id", details: ["ArgumentName": "CanonicalUser/ID", "ArgumentValue": String(id.prefix(128))])
+            throw S3ServerError(.badRequest, .invalidArgument, "Invalid id", details: ["ArgumentName": "CanonicalUser/ID", "ArgumentValue": String(id.prefix(128))])
         }
         return .user(id)
     }
@@ -120,12 +121,12 @@ enum RequestedACL: Sendable, Hashable {
     /// A grantee by group URI, which must be one of S3's groups.
     static func group(uri: String) throws(S3ServerError) -> ACLGrantee {
         guard let group = ACLGroup(uri: uri) else {
-            throw S3ServerError(400, .invalidArgument, "Invalid group uri", details: ["ArgumentName": "Group/URI", "ArgumentValue": String(uri.prefix(128))])
+            throw S3ServerError(.badRequest, .invalidArgument, "Invalid group uri", details: ["ArgumentName": "Group/URI", "ArgumentValue": String(uri.prefix(128))])
         }
         return .group(group)
     }
 
     /// Users here have no e-mail addresses; S3 answers an address it cannot match like this.
     static let unresolvableEmail = S3ServerError(
-        400, "UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.")
+        .badRequest, "UnresolvableGrantByEmailAddress", "The e-mail address you provided does not match any account on record.")
 }

@@ -1,8 +1,9 @@
+import HTTPTypes
 import S3Protocol
 
 /// An S3 error the server answers with: status, code and a message for the XML body.
 struct S3ServerError: Error, Sendable, Hashable {
-    var status: Int
+    var status: HTTPResponse.Status
     var code: S3ErrorCode
     var message: String
     var resource: String?
@@ -13,7 +14,7 @@ struct S3ServerError: Error, Sendable, Hashable {
     /// Headers the error answer carries, such as `x-amz-delete-marker` on a GET of a deleted key.
     var headers: [String: String] = [:]
 
-    init(_ status: Int, _ code: S3ErrorCode, _ message: String, resource: String? = nil, details: [String: String] = [:]) {
+    init(_ status: HTTPResponse.Status, _ code: S3ErrorCode, _ message: String, resource: String? = nil, details: [String: String] = [:]) {
         self.status = status
         self.code = code
         self.message = message
@@ -22,32 +23,32 @@ struct S3ServerError: Error, Sendable, Hashable {
     }
 
     static func noSuchBucket(_ bucket: String) -> S3ServerError {
-        S3ServerError(404, .noSuchBucket, "The specified bucket does not exist", resource: "/\(bucket)")
+        S3ServerError(.notFound, .noSuchBucket, "The specified bucket does not exist", resource: "/\(bucket)")
     }
 
     static func noSuchKey(_ key: String) -> S3ServerError {
-        S3ServerError(404, .noSuchKey, "The specified key does not exist.", resource: key)
+        S3ServerError(.notFound, .noSuchKey, "The specified key does not exist.", resource: key)
     }
 
     static func noSuchUpload(_ id: String) -> S3ServerError {
-        S3ServerError(404, .noSuchUpload, "The specified multipart upload does not exist.", resource: id)
+        S3ServerError(.notFound, .noSuchUpload, "The specified multipart upload does not exist.", resource: id)
     }
 
     static func invalidArgument(_ message: String) -> S3ServerError {
-        S3ServerError(400, .invalidArgument, message)
+        S3ServerError(.badRequest, .invalidArgument, message)
     }
 
     static func accessDenied(_ message: String = "Access Denied") -> S3ServerError {
-        S3ServerError(403, .accessDenied, message)
+        S3ServerError(.forbidden, .accessDenied, message)
     }
 
     static func malformedXML(_ detail: String) -> S3ServerError {
         S3ServerError(
-            400, .malformedXML,
+            .badRequest, .malformedXML,
             "The XML you provided was not well-formed or did not validate against our published schema: \(detail)")
     }
 
     static func internalError(_ message: String) -> S3ServerError {
-        S3ServerError(500, .internalError, "We encountered an internal error. Please try again. (\(message))")
+        S3ServerError(.internalServerError, .internalError, "We encountered an internal error. Please try again. (\(message))")
     }
 }

@@ -27,7 +27,7 @@ struct ServerRequest: Sendable {
         method = request.method.rawValue
         rawPath = request.uri.path
         guard let query = QueryItem.parse(Substring(request.uri.query ?? "")) else {
-            throw S3ServerError(400, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the query.")
+            throw S3ServerError(.badRequest, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the query.")
         }
         self.query = query
         var headers = SignableHeaders()
@@ -39,10 +39,10 @@ struct ServerRequest: Sendable {
 
         if let bucket = Self.virtualHostBucket(headers["host"], domains: domains) {
             guard let key = URIEncoding.decode(String(rawPath.dropFirst())) else {
-                throw S3ServerError(400, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the key.")
+                throw S3ServerError(.badRequest, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the key.")
             }
             if key.utf8.count > NameRules.maximumKeyBytes {
-                throw S3ServerError(400, .keyTooLong, "Your key is too long", resource: rawPath)
+                throw S3ServerError(.badRequest, .keyTooLong, "Your key is too long", resource: rawPath)
             }
             self.bucket = bucket
             self.key = key.isEmpty ? nil : key
@@ -58,15 +58,15 @@ struct ServerRequest: Sendable {
         let slash = trimmed.firstIndex(of: "/")
         let bucketPart = slash.map { trimmed[..<$0] } ?? trimmed
         guard let bucket = URIEncoding.decode(String(bucketPart)) else {
-            throw S3ServerError(400, .invalidURI, "Couldn't parse the specified URI.")
+            throw S3ServerError(.badRequest, .invalidURI, "Couldn't parse the specified URI.")
         }
         self.bucket = bucket
         if let slash, trimmed.index(after: slash) < trimmed.endIndex {
             guard let key = URIEncoding.decode(String(trimmed[trimmed.index(after: slash)...])) else {
-                throw S3ServerError(400, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the key.")
+                throw S3ServerError(.badRequest, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the key.")
             }
             if key.utf8.count > NameRules.maximumKeyBytes {
-                throw S3ServerError(400, .keyTooLong, "Your key is too long", resource: rawPath)
+                throw S3ServerError(.badRequest, .keyTooLong, "Your key is too long", resource: rawPath)
             }
             self.key = key
         } else {

@@ -29,7 +29,7 @@ enum ServerResponse {
         let document = ErrorDocument(
             code: error.code.rawValue, message: error.message, resource: error.resource, requestID: requestID,
             details: error.details)
-        var response = xml(text: document.serialized(), status: HTTPResponse.Status(code: error.status))
+        var response = xml(text: document.serialized(), status: error.status)
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         for (name, value) in error.headers {
             if let name = HTTPField.Name(name) { response.headers[name] = value }

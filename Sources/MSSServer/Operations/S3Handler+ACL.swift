@@ -44,7 +44,7 @@ extension S3Handler {
             return headers.acl(owner: owner, bucketOwner: bucketOwner)
         }
         guard !body.isEmpty else {
-            throw S3ServerError(400, .missingSecurityHeader, "Your request was missing a required header", details: ["MissingHeaderName": "x-amz-acl"])
+            throw S3ServerError(.badRequest, .missingSecurityHeader, "Your request was missing a required header", details: ["MissingHeaderName": "x-amz-acl"])
         }
         let policy: AccessControlPolicy
         do {
@@ -70,7 +70,7 @@ extension S3Handler {
     }
 
     static let malformedACL = S3ServerError(
-        400, "MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema")
+        .badRequest, "MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema")
 
     /// The AccessControlPolicy document of `acl`, with the display names of the users it names.
     func accessControlPolicy(_ acl: StoredACL) -> AccessControlPolicy {

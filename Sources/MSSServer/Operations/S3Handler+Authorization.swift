@@ -1,5 +1,6 @@
 import Foundation
 import S3Protocol
+import HTTPTypes
 
 /// Who may do what, decided in one place before any operation runs, with S3's ACL rules:
 ///
@@ -54,7 +55,7 @@ extension S3Handler {
         case .listParts: try require(bucketAllows(.write))
         case .getObject, .headObject, .objectAttributes:
             if user == nil, request.query.contains(where: { $0.name.hasPrefix("response-") }) {
-                throw S3ServerError(400, .invalidRequest, "Request specific response headers cannot be used for anonymous GET requests.")
+                throw S3ServerError(.badRequest, .invalidRequest, "Request specific response headers cannot be used for anonymous GET requests.")
             }
             try await requireObject { $0.grants(.read, to: user) }
         // A copy's source is checked by the copy itself, on the version it reads.
@@ -77,7 +78,7 @@ extension S3Handler {
         guard let user = request.user else { throw S3ServerError.accessDenied() }
         if let existing = try? await store.bucket(bucketName), effectiveACL(existing).owner != user.id {
             throw S3ServerError(
-                409, .bucketAlreadyExists,
+                .conflict, .bucketAlreadyExists,
                 "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
                 resource: "/\(bucketName)")
         }

@@ -122,7 +122,7 @@ extension S3Handler {
     static func collectDocument(_ request: ServerRequest, verifyingPayload authentication: Authentication? = nil) async throws -> [UInt8] {
         let limit = 2 << 20
         if let length = request.header("content-length").flatMap(Int.init), length > limit {
-            throw S3ServerError(400, .maxMessageLengthExceeded, "Your request was too big.")
+            throw S3ServerError(.badRequest, .maxMessageLengthExceeded, "Your request was too big.")
         }
         request.continueGate.open()
         var buffer = ByteBuffer()
@@ -130,23 +130,23 @@ extension S3Handler {
             for try await chunk in request.body {
                 var chunk = chunk
                 buffer.writeBuffer(&chunk)
-                if buffer.readableBytes > limit { throw S3ServerError(400, .maxMessageLengthExceeded, "Your request was too big.") }
+                if buffer.readableBytes > limit { throw S3ServerError(.badRequest, .maxMessageLengthExceeded, "Your request was too big.") }
             }
         } catch let error as S3ServerError {
             throw error
         } catch {
             // The HTTP layer failed to frame the body (bad chunk sizes, a connection that closed):
             // the client's fault, as for object bodies.
-            throw S3ServerError(400, .incompleteBody, "The request body could not be read completely.")
+            throw S3ServerError(.badRequest, .incompleteBody, "The request body could not be read completely.")
         }
         let bytes = Array(buffer.readableBytesView)
         if let contentMD5 = request.header("content-md5"), contentMD5 != Digests.md5Base64(bytes) {
-            throw S3ServerError(400, .badDigest, "The Content-MD5 you specified did not match what we received.")
+            throw S3ServerError(.badRequest, .badDigest, "The Content-MD5 you specified did not match what we received.")
         }
         if let hash = authentication?.payloadHash ?? request.header("x-amz-content-sha256"), hash.utf8.count == 64,
             hash != Digests.sha256Hex(bytes)
         {
-            throw S3ServerError(400, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            throw S3ServerError(.badRequest, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
         }
         return bytes
     }

@@ -56,13 +56,13 @@ extension S3Handler {
         guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
             guard effectiveACL(sourceBucket).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
             if let versionID {
-                throw S3ServerError(404, .noSuchVersion, "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
+                throw S3ServerError(.notFound, .noSuchVersion, "The specified version does not exist.", resource: key, details: ["Key": key, "VersionId": versionID])
             }
             throw S3ServerError.noSuchKey(key)
         }
         if object.isDeleteMarker {
             guard effectiveACL(sourceBucket).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
-            throw S3ServerError(400, .invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
+            throw S3ServerError(.badRequest, .invalidRequest, "The source of a copy request may not specifically refer to a delete marker by version id.")
         }
         guard effectiveACL(object).grants(.read, to: request.user) else { throw S3ServerError.accessDenied() }
         let conditions = Preconditions(
@@ -71,7 +71,7 @@ extension S3Handler {
             ifUnmodifiedSince: request.header("x-amz-copy-source-if-unmodified-since").flatMap(HTTPDate.parseRFC1123))
         // A copy has no 304: every condition that does not hold is a 412.
         guard conditions.evaluate(etag: object.etag, lastModified: object.lastModified) == .proceed else {
-            throw S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
+            throw S3ServerError(.preconditionFailed, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
         }
         return CopySource(bucket: bucket, object: object, versioned: versioned, namedVersion: versionID != nil)
     }
@@ -94,7 +94,7 @@ extension S3Handler {
                 && !copied.namedVersion
             {
                 throw S3ServerError(
-                    400, .invalidRequest,
+                    .badRequest, .invalidRequest,
                     "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
             }
             object = source
@@ -131,7 +131,7 @@ extension S3Handler {
             }
         } catch {
             try? FileManager.default.removeItem(atPath: destination)
-            throw S3ServerError(503, .slowDown, "The source changed while it was being copied; please retry.")
+            throw S3ServerError(.serviceUnavailable, .slowDown, "The source changed while it was being copied; please retry.")
         }
     }
 }

@@ -41,7 +41,7 @@ extension S3Handler {
             let credentials = authenticator.keys.credentials(for: accessKey)
         else { throw S3ServerError.accessDenied() }
         guard ServerIdentity.isWellFormed(nonce: nonce) else {
-            throw S3ServerError(400, .invalidArgument, "\(ServerIdentity.queryName) must be 64 lower-case hex digits.")
+            throw S3ServerError(.badRequest, .invalidArgument, "\(ServerIdentity.queryName) must be 64 lower-case hex digits.")
         }
         let pid = getpid()
         var headers = HTTPFields()

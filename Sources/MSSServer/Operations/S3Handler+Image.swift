@@ -14,7 +14,7 @@ extension S3Handler {
     func serveImage(_ request: ServerRequest, authentication: Authentication) async throws -> Response {
         guard request.method == "GET" || request.method == "HEAD" else { throw Self.methodNotAllowed(request) }
         guard let renderer = imageRenderer, let renderPool else {
-            throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
+            throw S3ServerError(.notImplemented, .notImplemented, "This server does not run the image service.")
         }
         guard let bucket = request.bucket, let path = request.key, let at = path.lastIndex(of: "@") else {
             throw S3ServerError.invalidArgument("The image service serves /{bucket}/{key}@{process}; this request names no process.")
@@ -68,7 +68,7 @@ extension S3Handler {
             }
         } catch is RenderPool.Full {
             var busy = S3ServerError(
-                503, .slowDown,
+                .serviceUnavailable, .slowDown,
                 "The image service is busy: \(renderPool.capacity) renders are running or waiting. Please retry shortly.")
             busy.retryAfter = 1
             throw busy

@@ -39,7 +39,7 @@ extension S3Handler {
             var range: Range<Int64> = 0..<source.size
             if let rangeHeader = request.header("x-amz-copy-source-range") {
                 guard let parsed = RangeHeader.resolveCopySourceRange(rangeHeader, size: source.size) else {
-                    throw S3ServerError(400, .invalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the source object of size \(source.size)")
+                    throw S3ServerError(.badRequest, .invalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the source object of size \(source.size)")
                 }
                 range = parsed
             }

@@ -30,7 +30,7 @@ extension S3Handler {
             metadataBytes += name.utf8.count + field.value.utf8.count
         }
         guard metadataBytes <= 2048 else {
-            throw S3ServerError(400, .metadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.")
+            throw S3ServerError(.badRequest, .metadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.")
         }
         return StoredObject(
             key: key, size: 0, etag: "", lastModified: Date(), contentType: request.header("content-type"),
@@ -120,7 +120,7 @@ extension S3Handler {
                 headers[.contentRange] = "bytes \(wanted.lowerBound)-\(wanted.upperBound - 1)/\(object.size)"
             case .unsatisfiable:
                 throw S3ServerError(
-                    416, .invalidRange, "The requested range is not satisfiable", details: ["ActualObjectSize": String(object.size)])
+                    .rangeNotSatisfiable, .invalidRange, "The requested range is not satisfiable", details: ["ActualObjectSize": String(object.size)])
             }
         }
         headers[.contentLength] = String(range.count)
@@ -162,7 +162,7 @@ extension S3Handler {
 
     private static func precondition() -> Response {
         ServerResponse.error(
-            S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
+            S3ServerError(.preconditionFailed, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
             requestID: "", isHead: false)
     }
 }

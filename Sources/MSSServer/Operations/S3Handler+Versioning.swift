@@ -19,7 +19,7 @@ extension S3Handler {
         let document = try Self.parse(
             VersioningConfiguration.self, from: try await Self.collectDocument(request, verifyingPayload: authentication))
         if document.mfaDelete == .enabled {
-            throw S3ServerError(501, .notImplemented, "MFA Delete is not implemented by mss-server.")
+            throw S3ServerError(.notImplemented, .notImplemented, "MFA Delete is not implemented by mss-server.")
         }
         guard let status = document.status, let state = VersioningState(rawValue: status.rawValue) else {
             throw S3ServerError.malformedXML("<Status> must be Enabled or Suspended")
@@ -51,11 +51,11 @@ extension S3Handler {
         }
         guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
             throw S3ServerError(
-                404, "NoSuchVersion", "The specified version does not exist.", resource: key,
+                .notFound, "NoSuchVersion", "The specified version does not exist.", resource: key,
                 details: ["Key": key, "VersionId": versionID])
         }
         guard !object.isDeleteMarker else {
-            var error = S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: key)
+            var error = S3ServerError(.methodNotAllowed, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: key)
             error.headers = [
                 "x-amz-delete-marker": "true", "x-amz-version-id": object.versionIDText, "Allow": "DELETE",
                 "Last-Modified": HTTPDate.rfc1123(object.lastModified),

@@ -49,13 +49,13 @@ struct S3Handler: HTTPResponder {
                 #if ImageService
                 response = try await serveImage(s3, authentication: authentication)
                 #else
-                throw S3ServerError(501, .notImplemented, "This server does not run the image service.")
+                throw S3ServerError(.notImplemented, .notImplemented, "This server does not run the image service.")
                 #endif
             }
         } catch var error as S3ServerError {
             // Every error names what it is about; by default the resource requested.
             if error.resource == nil { error.resource = request.uri.path }
-            if error.status >= 500 { logger.error("request failed", metadata: ["code": "\(error.code)", "message": "\(error.message)", "request-id": "\(requestID)"]) }
+            if error.status.kind == .serverError { logger.error("request failed", metadata: ["code": "\(error.code)", "message": "\(error.message)", "request-id": "\(requestID)"]) }
             response = ServerResponse.error(error, requestID: requestID, isHead: request.method == .head)
         } catch {
             logger.error("unexpected failure", metadata: ["error": "\(error)", "request-id": "\(requestID)"])
@@ -84,7 +84,7 @@ struct S3Handler: HTTPResponder {
     private func dispatch(_ incoming: ServerRequest, authentication: Authentication) async throws -> Response {
         if let proof = try identityProof(incoming) { return proof }
         if let name = incoming.query.first(where: { Self.unsupported.contains($0.name) })?.name {
-            throw S3ServerError(501, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
+            throw S3ServerError(.notImplemented, .notImplemented, "The '\(name)' sub-resource is not implemented by mss-server.")
         }
         let operation = try S3Operation(incoming)
         let request = try await authorize(incoming, operation: operation, identity: authentication.identity)
@@ -147,6 +147,6 @@ struct S3Handler: HTTPResponder {
     }
 
     static func methodNotAllowed(_ request: ServerRequest) -> S3ServerError {
-        S3ServerError(405, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: request.rawPath)
+        S3ServerError(.methodNotAllowed, .methodNotAllowed, "The specified method is not allowed against this resource.", resource: request.rawPath)
     }
 }

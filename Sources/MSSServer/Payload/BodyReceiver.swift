@@ -27,13 +27,13 @@ enum BodyReceiver {
         let isChunked = !mode.isPlain || request.header("content-encoding")?.contains("aws-chunked") == true
         let declared = try declaredLength(request, header: isChunked ? "x-amz-decoded-content-length" : "content-length")
         guard isChunked || declared != nil || request.header("transfer-encoding") != nil else {
-            throw S3ServerError(411, .missingContentLength, "You must provide the Content-Length HTTP header.")
+            throw S3ServerError(.lengthRequired, .missingContentLength, "You must provide the Content-Length HTTP header.")
         }
         var decoder: AWSChunkedDecoder?
         switch mode {
         case .signedChunks(let trailer):
             guard let verification = authentication.v4 else {
-                throw S3ServerError(400, .invalidRequest, "A signed streaming payload needs SigV4 header authentication.")
+                throw S3ServerError(.badRequest, .invalidRequest, "A signed streaming payload needs SigV4 header authentication.")
             }
             decoder = AWSChunkedDecoder(verifying: verification, signedTrailer: trailer)
         case .unsignedChunks, .plain:
@@ -60,8 +60,8 @@ enum BodyReceiver {
                                 return try active.feed(bytes)
                             } catch {
                                 throw error.kind == .signatureMismatch
-                                    ? S3ServerError(403, .signatureDoesNotMatch, error.detail)
-                                    : S3ServerError(400, .incompleteBody, error.detail)
+                                    ? S3ServerError(.forbidden, .signatureDoesNotMatch, error.detail)
+                                    : S3ServerError(.badRequest, .incompleteBody, error.detail)
                             }
                         }
                         decoder = active
@@ -78,7 +78,7 @@ enum BodyReceiver {
                         }
                         size += Int64(piece.readableBytes)
                         if size > maximumObjectSize {
-                            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+                            throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
                         }
                         try await writer.write(contentsOf: piece)
                     }
@@ -89,29 +89,29 @@ enum BodyReceiver {
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             if let error = error as? S3ServerError { throw error }
-            throw S3ServerError(400, .incompleteBody, "The request body could not be read completely.")
+            throw S3ServerError(.badRequest, .incompleteBody, "The request body could not be read completely.")
         }
 
         do {
             if let decoder, !decoder.isFinished {
-                throw S3ServerError(400, .incompleteBody, "The aws-chunked body ended before its final chunk.")
+                throw S3ServerError(.badRequest, .incompleteBody, "The aws-chunked body ended before its final chunk.")
             }
             if let declared, declared != size {
-                throw S3ServerError(400, .incompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+                throw S3ServerError(.badRequest, .incompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
             }
             let md5Digest = Data(md5.finalize())
             if let contentMD5 = request.header("content-md5") {
                 guard let given = Data(base64Encoded: contentMD5), given.count == 16 else {
-                    throw S3ServerError(400, .invalidDigest, "The Content-MD5 you specified was invalid.")
+                    throw S3ServerError(.badRequest, .invalidDigest, "The Content-MD5 you specified was invalid.")
                 }
                 guard given == md5Digest else {
-                    throw S3ServerError(400, .badDigest, "The Content-MD5 you specified did not match what we received.")
+                    throw S3ServerError(.badRequest, .badDigest, "The Content-MD5 you specified did not match what we received.")
                 }
             }
             var sha256Digest: [UInt8]?
             if let sha256 { sha256Digest = Array(sha256.finalize()) }
             if let signedHash, let sha256Digest, Digests.hex(sha256Digest) != signedHash {
-                throw S3ServerError(400, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+                throw S3ServerError(.badRequest, .xAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
             }
             var computed: [String: String] = [:]
             if let crc32 { computed["crc32"] = crc32.base64 }
@@ -125,10 +125,10 @@ enum BodyReceiver {
                 case .trailer: given = decoder?.trailers["x-amz-checksum-\(algorithm)"]
                 }
                 guard let given else {
-                    throw S3ServerError(400, .invalidRequest, "The x-amz-checksum-\(algorithm) trailer was announced but not sent.")
+                    throw S3ServerError(.badRequest, .invalidRequest, "The x-amz-checksum-\(algorithm) trailer was announced but not sent.")
                 }
                 guard given == computed[algorithm] else {
-                    throw S3ServerError(400, .badDigest, "The \(algorithm.uppercased()) you specified did not match the calculated checksum.")
+                    throw S3ServerError(.badRequest, .badDigest, "The \(algorithm.uppercased()) you specified did not match the calculated checksum.")
                 }
                 verified[algorithm] = given
             }
@@ -148,7 +148,7 @@ enum BodyReceiver {
         }
         // Digits only by now, so nil means more than 18 significant digits: far too large too.
         guard let value = S3Limits.decimal(text), value <= maximumObjectSize else {
-            throw S3ServerError(400, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+            throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
         }
         return value
     }

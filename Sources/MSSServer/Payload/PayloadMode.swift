@@ -1,4 +1,5 @@
 import S3Protocol
+import HTTPTypes
 
 /// How a request body is framed and what its integrity rests on, from `x-amz-content-sha256`.
 enum PayloadMode: Sendable, Equatable {
@@ -22,7 +23,7 @@ enum PayloadMode: Sendable, Equatable {
             self = .unsignedChunks
         case let value?:
             guard Digests.isSHA256Hex(value) else {
-                throw S3ServerError(400, .invalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.")
+                throw S3ServerError(.badRequest, .invalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value.")
             }
             self = .plain(sha256Hex: value)
         }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOFileSystem
 import S3Protocol
+import HTTPTypes
 
 extension ObjectStore {
     /// S3's smallest part, except for the last one.
@@ -136,13 +137,13 @@ extension ObjectStore {
         var previous = 0
         for part in requested {
             guard part.partNumber > previous else {
-                throw S3ServerError(400, .invalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+                throw S3ServerError(.badRequest, .invalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
             }
             previous = part.partNumber
             let etag = part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             guard let record = stored[part.partNumber], record.etag == etag else {
                 throw S3ServerError(
-                    400, .invalidPart,
+                    .badRequest, .invalidPart,
                     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
                     resource: "part \(part.partNumber)")
             }
@@ -150,7 +151,7 @@ extension ObjectStore {
         }
         for record in chosen.dropLast() where record.size < Self.minimumPartSize {
             throw S3ServerError(
-                400, .entityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.",
+                .badRequest, .entityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.",
                 details: ["PartNumber": String(record.number), "ProposedSize": String(record.size), "MinSizeAllowed": String(Self.minimumPartSize)])
         }
         completionsInProgress[id, default: 0] += 1

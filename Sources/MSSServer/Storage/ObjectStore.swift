@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import S3Protocol
+import HTTPTypes
 
 /// The objects and buckets under the data directory, and the in-memory index that answers
 /// listings.
@@ -117,11 +118,11 @@ actor ObjectStore {
 
     func createBucket(_ name: String, acl: StoredACL) throws(S3ServerError) {
         if let problem = NameRules.bucketNameProblem(name) {
-            throw S3ServerError(400, .invalidBucketName, "The specified bucket is not valid: \(problem)", resource: "/\(name)")
+            throw S3ServerError(.badRequest, .invalidBucketName, "The specified bucket is not valid: \(problem)", resource: "/\(name)")
         }
         guard buckets[name] == nil else {
             throw S3ServerError(
-                409, .bucketAlreadyOwnedByYou,
+                .conflict, .bucketAlreadyOwnedByYou,
                 "Your previous request to create the named bucket succeeded and you already own it.", resource: "/\(name)")
         }
         let bucket = StoredBucket(name: name, created: Self.now(), acl: acl)
@@ -153,11 +154,11 @@ actor ObjectStore {
     func deleteBucket(_ name: String) throws(S3ServerError) {
         _ = try bucket(name)
         guard objects[name]?.isEmpty ?? true else {
-            throw S3ServerError(409, .bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
+            throw S3ServerError(.conflict, .bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
         }
         guard keptFiles[name] == nil else {
             throw S3ServerError(
-                409, .bucketNotEmpty,
+                .conflict, .bucketNotEmpty,
                 "The bucket you tried to delete holds data files without readable metadata; see mss-server --check",
                 resource: "/\(name)")
         }
@@ -310,7 +311,7 @@ actor ObjectStore {
     /// Replaces the metadata of an existing version without touching its bytes.
     func updateMetadata(bucket: String, object: StoredObject) throws(S3ServerError) {
         guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
-            throw S3ServerError(409, .operationAborted, "The object changed while its metadata was being updated.")
+            throw S3ServerError(.conflict, .operationAborted, "The object changed while its metadata was being updated.")
         }
         do {
             try writeKey(stored, bucket: bucket)

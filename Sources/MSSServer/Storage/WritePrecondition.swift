@@ -1,5 +1,6 @@
 import S3Protocol
 import Foundation
+import HTTPTypes
 
 /// `If-Match` / `If-None-Match: *` on a write (PutObject, CopyObject, CompleteMultipartUpload):
 /// the write happens only while the key's current object is what the client last saw.
@@ -23,7 +24,7 @@ struct WritePrecondition: Sendable, Hashable {
         if let value = headers["if-none-match"] {
             guard value.trimmingCharacters(in: .whitespaces) == "*" else {
                 throw S3ServerError(
-                    501, .notImplemented, "A header you provided implies functionality that is not implemented",
+                    .notImplemented, .notImplemented, "A header you provided implies functionality that is not implemented",
                     details: ["Header": "If-None-Match"])
             }
             ifNoneMatch = true
@@ -56,11 +57,11 @@ struct WritePrecondition: Sendable, Hashable {
         }
         guard !holds else { return }
         if whileWriting { throw Self.conflict }
-        throw S3ServerError(412, .preconditionFailed, "At least one of the pre-conditions you specified did not hold", details: ["Condition": ifNoneMatch ? "If-None-Match" : "If-Match"])
+        throw S3ServerError(.preconditionFailed, .preconditionFailed, "At least one of the pre-conditions you specified did not hold", details: ["Condition": ifNoneMatch ? "If-None-Match" : "If-Match"])
     }
 
     static let conflict = S3ServerError(
-        409, "ConditionalRequestConflict",
+        .conflict, "ConditionalRequestConflict",
         "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.")
 
     private static func unquoted(_ tag: Substring) -> String {
