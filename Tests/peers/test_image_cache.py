@@ -206,3 +206,60 @@ def test_a_bad_cache_size_is_refused_at_start(tmp_path):
 
     answer = subprocess.run([BINARY, "--data", str(tmp_path / "data"), "--image-cache-size", "lots"], capture_output=True, text=True)
     assert answer.returncode != 0 and "--image-cache-size" in answer.stderr
+
+
+def test_hostile_conditions_on_cached_variants_and_copies(s3v4, bucket, images):
+    """Malformed, huge and duplicated condition headers on the paths this change touched: a
+    cached image variant and a copy source. Each answer is a clean status; the server stays up."""
+    s3v4.put_object(Bucket=bucket, Key="a.jpg", Body=jpeg((400, 200)), ACL="public-read")
+    get(images, bucket, "a.jpg", "100w")
+    host, port = IMAGE_ENDPOINT.split("//")[1].split(":")
+    for headers, allowed in [
+        ({"If-None-Match": ",,,,"}, {200}),
+        ({"If-None-Match": "*"}, {304}),
+        ({"If-Match": "W/"}, {412}),
+        ({"If-Modified-Since": "Mon, 31 Dec 99999999999 23:59:59 GMT"}, {200}),
+        ({"If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"}, {412}),
+        ({"If-Modified-Since": "x" * 5000}, {200}),
+    ]:
+        request = urllib.request.Request(f"{IMAGE_ENDPOINT}/{bucket}/a.jpg@100w", headers=headers)
+        try:
+            with urllib.request.urlopen(request) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        assert status in allowed, (headers, status)
+    # Duplicated conditions over a raw socket: still an answer, not a dropped connection.
+    raw = (f"GET /{bucket}/a.jpg@100w HTTP/1.1\r\nHost: {host}:{port}\r\nIf-None-Match: \"x\"\r\n"
+           f"If-None-Match: *\r\nConnection: close\r\n\r\n").encode()
+    import socket
+
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(raw)
+        first = sock.recv(64)
+    assert first.startswith(b"HTTP/1.1 ") and int(first[9:12]) < 500, first
+    # Copy-source conditions as raw signed headers (boto3 would refuse to send bad dates).
+    cases = [
+        ({"x-amz-copy-source-if-modified-since": "not a date"}, 200),
+        ({"x-amz-copy-source-if-unmodified-since": "Mon, 31 Dec 99999999999 23:59:59 GMT"}, 200),
+        ({"x-amz-copy-source-if-modified-since": "9" * 400}, 200),
+        ({"x-amz-copy-source-if-match": ",,,"}, 412),
+        ({"x-amz-copy-source-if-none-match": "*"}, 412),
+        ({"x-amz-copy-source-if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}, 412),
+    ]
+    for headers, expected in cases:
+        def add(request, headers=headers, **_):
+            for name, value in headers.items():
+                request.headers[name] = value
+        s3v4.meta.events.register("before-sign.s3.CopyObject", add)
+        try:
+            s3v4.copy_object(Bucket=bucket, Key="copy.jpg", CopySource={"Bucket": bucket, "Key": "a.jpg"})
+            status = 200
+        except s3v4.exceptions.ClientError as error:
+            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert error.response["Error"]["Code"] == "PreconditionFailed", error.response["Error"]
+        finally:
+            s3v4.meta.events.unregister("before-sign.s3.CopyObject", add)
+        assert status == expected, (headers, status)
+    # And the server is still answering.
+    assert get(images, bucket, "a.jpg", "100w")[0] == "hit"
