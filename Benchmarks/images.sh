@@ -159,20 +159,7 @@ print(client(image_endpoint).generate_presigned_url("get_object", Params={"Bucke
 PY
 )
 curl -sf -o "$work/www/variant.jpg" "$cached_url"  # renders once, fills the cache
-nginx_port=$(free_port)
-cat >"$work/nginx.conf" <<CONF
-worker_processes $(nproc);
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx-body;
-    server { listen 127.0.0.1:$nginx_port; root $work/www; }
-}
-CONF
-nginx -c "$work/nginx.conf"
-wait_for_http "http://127.0.0.1:$nginx_port/variant.jpg" 10
+nginx_port=$(start_nginx "$work" variant.jpg)
 cached_rps=$(wrk -t2 -c32 -d"${seconds}s" "$cached_url" | awk '/Requests\/sec/ {print $2}')
 nginx_rps=$(wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$nginx_port/variant.jpg" | awk '/Requests\/sec/ {print $2}')
 

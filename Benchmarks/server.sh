@@ -34,20 +34,7 @@ PY
 
 mkdir -p "$work/www"
 cp "$work/small.bin" "$work/www/small.bin"
-nginx_port=$(free_port)
-cat >"$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx-body;
-    server { listen 127.0.0.1:$nginx_port; root $work/www; }
-}
-CONF
-nginx -c "$work/nginx.conf"
-wait_for_http "http://127.0.0.1:$nginx_port/small.bin" 10
+nginx_port=$(start_nginx "$work" small.bin)
 
 rps() { wrk -t2 -c32 -d10s "$1" | awk '/Requests\/sec/ {print $2}'; }
 mss_rps=$(rps "$endpoint/bench/small.bin")

@@ -91,6 +91,31 @@ start_mss_server() {
     echo "http://127.0.0.1:$port"
 }
 
+# Starts nginx (one worker per core, no access log) serving DIR/www on a free port, its pid file
+# in DIR so stop_pids_in stops it, waits until it serves FILE, and prints its port.
+start_nginx() {
+    local dir=$1 file=$2 port
+    port=$(free_port)
+    # nginx's workers run as another user: they must reach DIR/www (mktemp makes DIR 0700).
+    chmod o+x "$dir"
+    chmod -R o+rX "$dir/www"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes $(nproc);
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/nginx-body;
+    server { listen 127.0.0.1:$port; root $dir/www; }
+}
+CONF
+    nginx -c "$dir/nginx.conf"
+    wait_for_http "http://127.0.0.1:$port/$file" 10 || return 1
+    curl -sf -o /dev/null "http://127.0.0.1:$port/$file" || { log "nginx does not serve $file"; return 1; }
+    echo "$port"
+}
+
 require_swift() {
     if ! command -v swift >/dev/null 2>&1; then
         for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
