@@ -56,9 +56,8 @@ def targets():
     return found
 
 
-@pytest.fixture(params=targets(), ids=lambda t: f"{t[0]}-{t[2]}")
-def mss(request, tmp_path):
-    name, prefix, signature = request.param
+def runner_for(target, tmp_path):
+    name, prefix, signature = target
     env = clean_env(tmp_path / "home")
     env.update(
         MSS_ENDPOINT=os.environ[f"{prefix}_ENDPOINT"],
@@ -69,6 +68,27 @@ def mss(request, tmp_path):
     if name == "mss" and os.environ.get("MSS_SERVER_IMAGE_ENDPOINT"):
         env["MSS_IMAGE_ENDPOINT"] = os.environ["MSS_SERVER_IMAGE_ENDPOINT"]
     return Runner(env, name)
+
+
+@pytest.fixture(params=targets(), ids=lambda t: f"{t[0]}-{t[2]}")
+def mss(request, tmp_path):
+    """mss against every server with both signature versions: for what signing can change."""
+    return runner_for(request.param, tmp_path)
+
+
+@pytest.fixture(params=[t for t in targets() if t[2] == "v4"], ids=lambda t: t[0])
+def cli(request, tmp_path):
+    """mss against every server once (SigV4): for command behaviour that signing does not change,
+    which keeps the suite's time in check."""
+    return runner_for(request.param, tmp_path)
+
+
+@pytest.fixture
+def cli_bucket(cli):
+    name = f"cli-{uuid.uuid4().hex[:16]}"
+    cli("mb", f"mss://{name}")
+    yield name
+    cli("rb", "--force", f"mss://{name}", check=False)
 
 
 @pytest.fixture
