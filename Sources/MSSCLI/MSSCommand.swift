@@ -9,9 +9,9 @@ struct MSSCommand: AsyncParsableCommand {
         commandName: "mss",
         abstract: "Buckets, objects, transfers and the image service on MSS and any S3-compatible store.",
         discussion: """
-            Remote paths look like mss://bucket/key (s3:// works too). Where to connect comes from flags, then
-            the environment (MSS_ENDPOINT, MSS_ACCESS_KEY, MSS_SECRET_KEY, MSS_SIGNATURE, or the AWS_* names),
-            then the profile (`mss config`), and with nothing configured a local mss-server over ~/.mss/data,
+            Remote paths look like mss://bucket/key (s3:// works too). Where to connect comes from flags, then \
+            the environment (MSS_ENDPOINT, MSS_ACCESS_KEY, MSS_SECRET_KEY, MSS_SIGNATURE, or the AWS_* names), \
+            then the profile (`mss config`), and with nothing configured a local mss-server over ~/.mss/data, \
             started on first use.
 
             Exit status: 0 success, 1 failure, 2 usage error.
@@ -34,7 +34,7 @@ public enum MSSMain {
         } catch {
             exitForParseError(error)
         }
-        let output = (command as? any SessionCommand)?.global.output ?? Output(json: false, quiet: false, debug: false)
+        let output = (command as? any ReportingCommand)?.output ?? Output(json: false, quiet: false, debug: false)
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -8,7 +8,7 @@ struct ConfigCommand: AsyncParsableCommand {
         discussion: "Settings: \(Profile.keys.joined(separator: ", ")).",
         subcommands: [Set.self, Unset.self, List.self, Use.self])
 
-    struct Set: AsyncParsableCommand {
+    struct Set: AsyncParsableCommand, ReportingCommand {
         static let configuration = CommandConfiguration(abstract: "Set a setting of a profile (the current one unless --profile).")
 
         @Argument(help: "endpoint, access-key, secret-key, signature, region, image-endpoint or addressing")
@@ -20,6 +20,9 @@ struct ConfigCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The profile to change.")
         var profile: String?
 
+        @Flag(name: .long, help: "Say what changed as one JSON object.")
+        var json = false
+
         func run() async throws {
             try Profile.validate(key: key, value: value)
             let home = MSSHome()
@@ -29,11 +32,13 @@ struct ConfigCommand: AsyncParsableCommand {
             entry[key] = value
             file.profiles[name] = entry
             try file.save(to: home)
-            StandardStream.output.write("\(name): \(key) = \(key == "secret-key" ? "********" : value)\n")
+            let shown = key == "secret-key" ? "********" : value
+            output.result(
+                "\(name): \(key) = \(shown)", ["profile": .string(name), "setting": .string(key), "value": .string(shown)])
         }
     }
 
-    struct Unset: AsyncParsableCommand {
+    struct Unset: AsyncParsableCommand, ReportingCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a setting from a profile.")
 
         @Argument(help: "The setting.")
@@ -41,6 +46,9 @@ struct ConfigCommand: AsyncParsableCommand {
 
         @Option(name: .long, help: "The profile to change.")
         var profile: String?
+
+        @Flag(name: .long, help: "Say what changed as one JSON object.")
+        var json = false
 
         func run() async throws {
             guard Profile.keys.contains(key) else { throw CLIError.usage("unknown setting '\(key)'; known: \(Profile.keys.joined(separator: ", "))") }
@@ -51,11 +59,12 @@ struct ConfigCommand: AsyncParsableCommand {
             entry[key] = nil
             file.profiles[name] = entry
             try file.save(to: home)
-            StandardStream.output.write("\(name): \(key) removed\n")
+            output.result(
+                "\(name): \(key) removed", ["profile": .string(name), "setting": .string(key), "removed": .bool(true)])
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: AsyncParsableCommand, ReportingCommand {
         static let configuration = CommandConfiguration(abstract: "Show the profiles (secret keys masked); * marks the current one.")
 
         @Flag(name: .long, help: "One JSON object per profile.")
@@ -63,7 +72,6 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             let file = try ProfileFile.load(from: MSSHome())
-            let output = Output(json: json, quiet: false, debug: false)
             if file.profiles.isEmpty {
                 output.note("no profiles: with nothing configured, mss uses the local mss-server (`mss config set endpoint URL` adds one)")
             }
@@ -81,11 +89,14 @@ struct ConfigCommand: AsyncParsableCommand {
         }
     }
 
-    struct Use: AsyncParsableCommand {
+    struct Use: AsyncParsableCommand, ReportingCommand {
         static let configuration = CommandConfiguration(abstract: "Make a profile the current one.")
 
         @Argument(help: "The profile's name.")
         var profile: String
+
+        @Flag(name: .long, help: "Say what changed as one JSON object.")
+        var json = false
 
         func run() async throws {
             let home = MSSHome()
@@ -95,7 +106,12 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             file.current = profile
             try file.save(to: home)
-            StandardStream.output.write("now using profile \(profile)\n")
+            output.result("now using profile \(profile)", ["profile": .string(profile), "current": .bool(true)])
         }
     }
 }
+
+extension ConfigCommand.Set { var output: Output { Output(json: json, quiet: false, debug: false) } }
+extension ConfigCommand.Unset { var output: Output { Output(json: json, quiet: false, debug: false) } }
+extension ConfigCommand.List { var output: Output { Output(json: json, quiet: false, debug: false) } }
+extension ConfigCommand.Use { var output: Output { Output(json: json, quiet: false, debug: false) } }

@@ -11,8 +11,8 @@ struct QuickstartCommand: AsyncParsableCommand, SessionCommand {
         commandName: "quickstart",
         abstract: "Run every step of the mssapi README in Swift, printing each call and its result.",
         discussion: """
-            With nothing configured it runs against the local mss-server. It writes example.jpg (unless one is
-            there already), example_rotation.jpg and example_water.jpg to the directory, and removes the buckets
+            With nothing configured it runs against the local mss-server. It writes example.jpg (unless one is \
+            there already), example_rotation.jpg and example_water.jpg to the directory, and removes the buckets \
             it made when it ends.
             """)
 

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import MSSServerLauncher
 
-struct ServerCommand: AsyncParsableCommand {
+struct ServerCommand: AsyncParsableCommand, ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
         abstract: "Run mss-server in the foreground (by default the embedded one: ~/.mss/data, its keys, ports 9000/9001).",
         discussion: """
-            While it runs, other mss commands with nothing configured use it. --stop stops an embedded server that
+            While it runs, other mss commands with nothing configured use it. --stop stops an embedded server that \
             mss started in the background; --status says whether one runs.
             """)
 
@@ -19,26 +19,39 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Say whether the embedded server runs, and where.")
     var status = false
 
+    @Flag(name: .long, help: "With --stop or --status: the answer as one JSON object.")
+    var json = false
+
+    var output: Output { Output(json: json, quiet: false, debug: false) }
+
     func run() async throws {
         let home = MSSHome()
         let embedded = EmbeddedServer(home: home)
         if stop {
             switch await embedded.stop() {
-            case .stopped: StandardStream.output.write("stopped the local mss-server\n")
-            case .notRunning: StandardStream.output.write("no local mss-server was running\n")
+            case .stopped: output.result("stopped the local mss-server", ["stopped": .bool(true)])
+            case .notRunning: output.result("no local mss-server was running", ["stopped": .bool(false)])
             case .stranger(let state):
-                StandardStream.output.write("no local mss-server was running: \(EmbeddedServer.strangerDescription(state)), so it was not signalled\n")
+                let reason = EmbeddedServer.strangerDescription(state)
+                output.result("no local mss-server was running: \(reason), so it was not signalled", ["stopped": .bool(false), "reason": .string(reason)])
             }
             return
         }
         if status {
             switch await embedded.probe() {
             case .ours(let state):
-                StandardStream.output.write("the local mss-server runs: http://127.0.0.1:\(state.port)" + (state.imagePort.map { ", image service http://127.0.0.1:\($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))\n")
+                let endpoint = "http://127.0.0.1:\(state.port)"
+                let imageEndpoint = state.imagePort.map { "http://127.0.0.1:\($0)" }
+                output.result(
+                    "the local mss-server runs: \(endpoint)" + (imageEndpoint.map { ", image service \($0)" } ?? "")
+                        + " (pid \(state.pid), data \(home.dataDirectory.path))",
+                    ["running": .bool(true), "endpoint": .string(endpoint), "imageEndpoint": .optional(imageEndpoint),
+                     "pid": .int(Int64(state.pid)), "data": .string(home.dataDirectory.path)])
             case .stranger(let state):
-                StandardStream.output.write("no local mss-server runs: \(EmbeddedServer.strangerDescription(state))\n")
+                let reason = EmbeddedServer.strangerDescription(state)
+                output.result("no local mss-server runs: \(reason)", ["running": .bool(false), "reason": .string(reason)])
             case .none:
-                StandardStream.output.write("no local mss-server runs\n")
+                output.result("no local mss-server runs", ["running": .bool(false)])
             }
             return
         }
@@ -51,7 +64,8 @@ struct ServerCommand: AsyncParsableCommand {
         }
         try home.ensurePrivateDirectory(home.embeddedDirectory)
         try await options.run(defaults: .init(
-            dataDirectory: home.dataDirectory.path, credentials: try embedded.credentials(), stateFile: home.embeddedState.path))
+            dataDirectory: home.dataDirectory.path, credentials: try embedded.credentials(), stateFile: home.embeddedState.path,
+            credentialsFile: home.embeddedCredentials.path))
     }
 }
 

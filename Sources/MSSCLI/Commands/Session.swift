@@ -62,7 +62,11 @@ struct Session {
     }
 }
 
-/// Commands whose output options decide how errors are reported.
-protocol SessionCommand {
+/// Commands that talk to a server: their global options decide how errors are reported.
+protocol SessionCommand: ReportingCommand {
     var global: GlobalOptions { get }
+}
+
+extension SessionCommand {
+    var output: Output { global.output }
 }
