@@ -48,6 +48,13 @@ struct S3ServerError: Error, Sendable, Hashable {
             "The XML you provided was not well-formed or did not validate against our published schema: \(detail)")
     }
 
+    /// AWS's answer to a copy whose source (or source range) is over 5 GiB.
+    static func copySourceTooLarge() -> S3ServerError {
+        S3ServerError(
+            .badRequest, .invalidRequest,
+            "The specified copy source is larger than the maximum allowable size for a copy source: \(S3Limits.maximumPutSize)")
+    }
+
     static func internalError(_ message: String) -> S3ServerError {
         S3ServerError(.internalServerError, .internalError, "We encountered an internal error. Please try again. (\(message))")
     }

@@ -102,6 +102,9 @@ extension S3Handler {
             // A copy gets the ACL the request asks for, not the source's.
             object.acl = request.newACL ?? .private
         }
+        // CopyObject is one PUT on the server's side, so its 5 GiB limit holds (larger objects are
+        // copied with UploadPartCopy); the check comes before any byte is read.
+        guard source.size <= S3Limits.maximumPutSize else { throw S3ServerError.copySourceTooLarge() }
         object.size = source.size
         object.etag = source.etag
         object.checksums = source.checksums
@@ -131,7 +134,13 @@ extension S3Handler {
             }
         } catch {
             try? FileManager.default.removeItem(atPath: destination)
-            throw S3ServerError(.serviceUnavailable, .slowDown, "The source changed while it was being copied; please retry.")
+            // Version files are never rewritten, so a source file that is gone was deleted while
+            // it was being copied; anything else (a full disk, an I/O error) is the server's fault,
+            // not a reason for the client to slow down.
+            if let error = error as? FileSystemError, error.code == .notFound {
+                throw S3ServerError(.notFound, .noSuchKey, "The specified key does not exist.")
+            }
+            throw S3ServerError.internalError("cannot copy the source")
         }
     }
 }

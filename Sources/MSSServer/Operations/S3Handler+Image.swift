@@ -55,7 +55,7 @@ extension S3Handler {
         let variantKey = ImageVariantCache.Key(
             bucket: bucket, key: key, sourceVersion: source.version, process: process.rendered, watermarks: watermarkVersions.sorted())
         if let imageCache, let cached = await imageCache.variant(for: variantKey) {
-            return Self.imageResponse(cached, request: request, source: source, cache: "hit")
+            return try Self.imageResponse(cached, request: request, source: source, cache: "hit")
         }
         let sourcePath = store.dataPath(bucket: bucket, object: source)
         let files = watermarkFiles
@@ -80,15 +80,15 @@ extension S3Handler {
         let variant = ImageVariantCache.Variant(
             bytes: ByteBuffer(bytes: rendered.bytes), contentType: rendered.contentType, etag: Digests.md5Hex(rendered.bytes))
         await imageCache?.store(variant, for: variantKey)
-        return Self.imageResponse(variant, request: request, source: source, cache: imageCache == nil ? nil : "miss")
+        return try Self.imageResponse(variant, request: request, source: source, cache: imageCache == nil ? nil : "miss")
     }
 
     /// The answer with a rendered variant: the same conditional GET rules as objects, on the
     /// variant's ETag and the source's date; `x-mss-image-cache` says whether it was rendered now.
     private static func imageResponse(
         _ variant: ImageVariantCache.Variant, request: ServerRequest, source: StoredObject, cache: String?
-    ) -> Response {
-        if let failure = preconditionFailure(request, etag: variant.etag, lastModified: source.lastModified) { return failure }
+    ) throws(S3ServerError) -> Response {
+        if let failure = try preconditionFailure(request, etag: variant.etag, lastModified: source.lastModified) { return failure }
         var headers = HTTPFields()
         headers[.contentType] = variant.contentType
         headers[.contentLength] = String(variant.bytes.readableBytes)

@@ -43,6 +43,8 @@ extension S3Handler {
                 }
                 range = parsed
             }
+            // A part is at most 5 GiB, whichever way it arrives.
+            guard range.upperBound - range.lowerBound <= S3Limits.maximumPutSize else { throw S3ServerError.copySourceTooLarge() }
             try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: range, to: temporary)
             let md5: String
             do {
@@ -121,19 +123,22 @@ extension S3Handler {
         let temporary = store.temporaryPath()
         let stored: StoredObject
         do {
+            var object = record.template
+            object.size = 0
+            for part in parts {
+                let (sum, overflow) = object.size.addingReportingOverflow(part.size)
+                // Checked before any byte is joined: S3 objects end at 5 TiB.
+                guard !overflow, sum <= S3Limits.maximumObjectSize else {
+                    throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+                }
+                object.size = sum
+            }
             do {
                 try await store.joinParts(parts, upload: id, into: temporary)
             } catch {
                 // Mostly an abort or another completion removing the parts meanwhile.
                 guard await store.uploadExists(id) else { throw S3ServerError.noSuchUpload(id) }
                 throw S3ServerError.internalError("cannot join the parts: \(error)")
-            }
-            var object = record.template
-            object.size = 0
-            for part in parts {
-                let (sum, overflow) = object.size.addingReportingOverflow(part.size)
-                guard !overflow else { throw S3ServerError.internalError("the parts' sizes overflow") }
-                object.size = sum
             }
             object.etag = ObjectStore.multipartETag(parts)
             object.checksums = [:]

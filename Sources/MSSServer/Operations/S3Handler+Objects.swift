@@ -97,7 +97,7 @@ extension S3Handler {
     func getObject(_ request: ServerRequest, bucket: String, key: String, isHead: Bool) async throws -> Response {
         let (object, versioned) = try await readableObject(
             bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
-        if let failure = Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
+        if let failure = try Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
         let rangeHeader = request.header("range")
         // A checksum describes the whole object, so a ranged answer carries none (as in S3).
         var headers = Self.objectHeaders(
@@ -142,7 +142,9 @@ extension S3Handler {
 
     /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since
     /// for a representation with this (unquoted) ETag and date, or nil when the request may go on.
-    static func preconditionFailure(_ request: ServerRequest, etag: String, lastModified: Date) -> Response? {
+    /// A 412 is thrown, so it is answered like every other error: with the request's id, and
+    /// without a body for HEAD.
+    static func preconditionFailure(_ request: ServerRequest, etag: String, lastModified: Date) throws(S3ServerError) -> Response? {
         let conditions = Preconditions(
             ifMatch: request.header("if-match"), ifNoneMatch: request.header("if-none-match"),
             ifModifiedSince: request.header("if-modified-since").flatMap(HTTPDate.parseRFC1123),
@@ -151,18 +153,12 @@ extension S3Handler {
         case .proceed:
             return nil
         case .failed:
-            return precondition()
+            throw S3ServerError(.preconditionFailed, .preconditionFailed, "At least one of the pre-conditions you specified did not hold")
         case .notModified:
             var headers = HTTPFields()
             headers[.eTag] = "\"\(etag)\""
             headers[.lastModified] = HTTPDate.rfc1123(lastModified)
             return Response(status: .notModified, headers: headers)
         }
-    }
-
-    private static func precondition() -> Response {
-        ServerResponse.error(
-            S3ServerError(.preconditionFailed, .preconditionFailed, "At least one of the pre-conditions you specified did not hold"),
-            requestID: "", isHead: false)
     }
 }
