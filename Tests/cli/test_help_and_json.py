@@ -111,3 +111,15 @@ def test_sizes_are_human_unless_bytes_is_asked(cli, cli_bucket, tmp_path):
     assert re.match(r"^\s*3000\s+1 object\s", du_raw), du_raw
     # Scripts get exact numbers either way.
     assert [entry["size"] for entry in cli.json("ls", f"mss://{cli_bucket}/dir/")] == [3000]
+
+
+def test_transfer_numbers_out_of_range_are_usage_errors(tmp_path):
+    env = clean_env(tmp_path / "home")
+    source = tmp_path / "f"
+    source.write_bytes(b"x")
+    for flag, value in [("--part-size", "4"), ("--part-size", "5121"), ("--part-size", "9223372036854775807"),
+                        ("--part-size", "99999999999999999999"), ("--concurrency", "0"), ("--concurrency", "-3")]:
+        result = subprocess.run([CLI, "cp", str(source), "mss://bucket-x/k", flag, value, "--endpoint", "http://127.0.0.1:9"],
+                                capture_output=True, env=env, timeout=60)
+        assert result.returncode == 2, (flag, value, result.returncode, result.stderr.decode())
+        assert b"Fatal error" not in result.stderr and flag.encode() in result.stderr, result.stderr.decode()

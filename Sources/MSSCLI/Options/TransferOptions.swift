@@ -8,8 +8,18 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .long, help: "Parts or files in flight at once (default 8).")
     var concurrency: Int?
 
-    @Option(name: .customLong("part-size"), help: "Multipart part size in MiB (at least 5; default 8).")
+    @Option(name: .customLong("part-size"), help: "Multipart part size in MiB (5 to 5120, S3's part limits; default 8).")
     var partSize: Int?
+
+    /// Out-of-range numbers are usage errors here, before they reach byte arithmetic.
+    func validate() throws {
+        if let partSize, !(5...5120).contains(partSize) {
+            throw ValidationError("--part-size must be 5 to 5120 (MiB): S3 parts are 5 MiB to 5 GiB")
+        }
+        if let concurrency, !(1...1024).contains(concurrency) {
+            throw ValidationError("--concurrency must be 1 to 1024")
+        }
+    }
 }
 
 /// The source and destination of `cp` and `mv`.
