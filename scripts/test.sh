@@ -10,7 +10,7 @@ cd "$root"
 
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev fonts-wqy-zenhei fonts-wqy-microhei imagemagick \
-    radosgw ceph-mon ceph-osd ceph-common rclone
+    radosgw ceph-mon ceph-osd ceph-common rclone chromium chromium-driver
 ensure_venv
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/mss-test-servers.XXXXXX")
@@ -87,7 +87,7 @@ MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http
     MSS_SERVER_USERS="$mss_users" \
     MSS_SERVER_PID="$(cat "$state/mss-server.pid")" MSS_SERVER_BINARY="$bin/mss-server" \
     MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
-    MSS_CLI="$bin/mss" PATH="$venv/bin:$PATH" bash -c '
+    MSS_CLI="$bin/mss" MSS_REQUIRE_BROWSER=1 PATH="$venv/bin:$PATH" bash -c '
         # Two runs: each folder has its own conftest module. Both run even when the first fails.
         "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/peers"; peers=$?
         "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/cli"; cli=$?

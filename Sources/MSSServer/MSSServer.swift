@@ -51,6 +51,8 @@ public struct MSSServer: Sendable {
         /// Domains for virtual-host style addressing: a request to `photos.DOMAIN` (any port)
         /// addresses bucket `photos`, as most AWS SDKs send by default. Empty: path style only.
         public var virtualHostDomains: [String] = []
+        /// The web console at `/_console/` on the S3 port (``ConsoleSettings``); nil turns it off.
+        public var console: ConsoleSettings? = ConsoleSettings()
 
         /// Keys for local development, used when none are given; documented, so never for data
         /// that matters.
@@ -102,7 +104,17 @@ public struct MSSServer: Sendable {
         }
         #endif
         let storage = handler
-        var services: [any Service] = [application(storage, port: configuration.port, onListening: onListening)]
+        // The console answers `/_console/` on the S3 port only; it learns the image port once bound.
+        var storageHandler = storage
+        let console = configuration.console.map {
+            Console(settings: $0, users: users, imagePort: configuration.imagePort, logger: logger)
+        }
+        storageHandler.console = console
+        let onImageListening: @Sendable (Int) async -> Void = { port in
+            console?.imageServiceListening(on: port)
+            await onImageListening(port)
+        }
+        var services: [any Service] = [application(storageHandler, port: configuration.port, onListening: onListening)]
         #if ImageService
         var renderPool: RenderPool?
         if let imagePort = configuration.imagePort {

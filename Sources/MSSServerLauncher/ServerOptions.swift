@@ -63,6 +63,13 @@ public struct ServerOptions: ParsableArguments {
             valueName: "DOMAIN"))
     var domains: [String] = []
 
+    @Flag(name: .customLong("no-console"), help: "Serve no web console (by default it is at http://ADDRESS:PORT/_console/, behind the server's keys).")
+    var noConsole = false
+
+    /// How long a console sign-in lasts; short values are for tests.
+    @Option(name: .customLong("console-session-lifetime"), help: .hidden)
+    var consoleSessionLifetime: Double?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -84,12 +91,18 @@ public struct ServerOptions: ParsableArguments {
         public var credentials: Credentials?
         public var port = 9000
         public var stateFile: String?
+        /// Where `credentials` are kept, named in the banner so the console can be signed in to.
+        public var credentialsFile: String?
 
-        public init(dataDirectory: String? = nil, credentials: Credentials? = nil, port: Int = 9000, stateFile: String? = nil) {
+        public init(
+            dataDirectory: String? = nil, credentials: Credentials? = nil, port: Int = 9000, stateFile: String? = nil,
+            credentialsFile: String? = nil
+        ) {
             self.dataDirectory = dataDirectory
             self.credentials = credentials
             self.port = port
             self.stateFile = stateFile
+            self.credentialsFile = credentialsFile
         }
     }
 
@@ -193,6 +206,16 @@ public struct ServerOptions: ParsableArguments {
             else { throw ValidationError("--domain \(domain.debugDescription) is not a host name") }
         }
         configuration.virtualHostDomains = domains
+        if noConsole {
+            configuration.console = nil
+        } else {
+            if let consoleSessionLifetime {
+                configuration.console?.sessionLifetime = try Self.duration(consoleSessionLifetime, "--console-session-lifetime", atMost: 7 * 86_400)
+            }
+            // Recording a state file is what makes it the server `mss` finds with nothing configured.
+            configuration.console?.isEmbeddedServer = (stateFile ?? defaults.stateFile) != nil
+        }
+        let consoleRuns = configuration.console != nil
         let userCount = configuration.users.count
         let moreUsers = userCount == 0 ? "" : "  (and \(userCount) more user\(userCount == 1 ? "" : "s") from --users)"
         let server = try await MSSServer(configuration: configuration, logger: logger)
@@ -213,8 +236,13 @@ public struct ServerOptions: ParsableArguments {
                           (development keys: set --access-key and --secret-key for anything that matters)
 
                         """
+                } else if accessKey == nil, let file = defaults.credentialsFile {
+                    banner += "  SecretKey:  (in \(file))\n"
                 } else {
                     banner += "  SecretKey:  (as given)\n"
+                }
+                if consoleRuns {
+                    banner += "  Console:    http://\(host):\(bound)/_console/  (sign in with these keys)\n"
                 }
                 // Written straight to the descriptor so a pipe reader sees it at once.
                 FileHandle.standardOutput.write(Data(banner.utf8))

@@ -26,6 +26,8 @@ struct S3Handler: HTTPResponder {
     var service: Service = .storage
     /// Domains under which `bucket.DOMAIN` hosts address buckets virtual-host style.
     var virtualHostDomains: [String] = []
+    /// The web console, answering `/_console/...` before S3 sees the request (S3 port only).
+    var console: Console? = nil
     #if ImageService
     /// Present when the image service runs.
     var imageRenderer: ImageRenderer? = nil
@@ -37,6 +39,7 @@ struct S3Handler: HTTPResponder {
     #endif
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let console, let answer = await console.respond(to: request, context: context, domains: virtualHostDomains) { return answer }
         let requestID = Self.makeRequestID()
         var response: Response
         do {
