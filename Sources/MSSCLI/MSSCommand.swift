@@ -22,6 +22,7 @@ struct MSSCommand: AsyncParsableCommand {
             ListCommand.self, MakeBucketCommand.self, RemoveBucketCommand.self, CopyCommand.self, MoveCommand.self,
             RemoveCommand.self, CatCommand.self, StatCommand.self, PresignCommand.self, SyncCommand.self, ImageCommand.self,
             DiskUsageCommand.self, VersionCommand.self, ServerCommand.self, ConfigCommand.self, QuickstartCommand.self,
+            FindCommand.self, TreeCommand.self, RunCommand.self,
         ])
 }
 

@@ -19,6 +19,13 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
     @Flag(name: .long, help: "Every version and delete marker, not only the current objects.")
     var versions = false
 
+    @Flag(name: .long, help: "Sizes in bytes instead of B/KiB/MiB/GiB.")
+    var bytes = false
+
+    @Flag(name: [.short, .customLong("long")], help: "The long form (date, size, key): the only form; accepted for people used to ls -l.")
+    var long = false
+
+    @OptionGroup var filters: SelectionOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -33,20 +40,24 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
             }
             let location = try Location(path)
             let (bucketName, prefix) = try location.remote("ls")
+            let scope = try RemoteScope(bucket: bucketName, key: prefix, selection: try filters.selection())
             try await session.naming(location) {
                 if versions {
                     try await listVersions(session.bucket(bucketName), prefix: prefix, output: session.output)
                     return
                 }
-                let listing = session.bucket(bucketName).keys(prefix: prefix.isEmpty ? nil : prefix, delimiter: recursive ? nil : "/")
+                let listing = session.bucket(bucketName).keys(
+                    prefix: scope.listPrefix.isEmpty ? nil : scope.listPrefix, delimiter: recursive || scope.isWildcard ? nil : "/")
                 for try await entry in listing {
                     switch entry {
                     case .commonPrefix(let name):
+                        guard scope.selectsPrefix(name) else { continue }
                         session.output.result(
                             "\(String(repeating: " ", count: 16))  \("PRE".padding(toLength: 9, withPad: " ", startingAt: 0))  \(name)",
                             ["type": .string("prefix"), "key": .string(name)])
                     case .object(let object):
-                        let size = HumanFormat.size(object.size)
+                        guard scope.selects(object.key) else { continue }
+                        let size = bytes ? String(object.size) : HumanFormat.size(object.size)
                         session.output.result(
                             "\(HumanFormat.date(object.lastModified))  \(String(repeating: " ", count: max(0, 9 - size.count)) + size)  \(object.key)",
                             ["type": .string("object"), "key": .string(object.key), "size": .int(object.size),
@@ -67,7 +78,7 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
                         + "\(String(repeating: " ", count: 6))  \(String(repeating: " ", count: 32))  \(name)",
                     ["type": .string("prefix"), "key": .string(name)])
             case .version(let version):
-                let size = version.isDeleteMarker ? "(deleted)" : HumanFormat.size(version.size ?? 0)
+                let size = version.isDeleteMarker ? "(deleted)" : bytes ? String(version.size ?? 0) : HumanFormat.size(version.size ?? 0)
                 let id = version.versionID.count < 32 ? version.versionID.padding(toLength: 32, withPad: " ", startingAt: 0) : version.versionID
                 output.result(
                     "\(HumanFormat.date(version.lastModified))  \(String(repeating: " ", count: max(0, 9 - size.count)) + size)  "

@@ -127,9 +127,9 @@ struct PresignCommand: AsyncParsableCommand, SessionCommand {
 }
 
 struct DiskUsageCommand: AsyncParsableCommand, SessionCommand {
-    static func line(_ bytes: Int64, _ count: Int, _ label: String) -> String {
+    static func line(_ bytes: Int64, _ count: Int, _ label: String, inBytes: Bool = false) -> String {
         func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        return "\(right(HumanFormat.size(bytes), 9))  \(right(String(count), 7)) object\(count == 1 ? " " : "s")  \(label)"
+        return "\(right(inBytes ? String(bytes) : HumanFormat.size(bytes), 9))  \(right(String(count), 7)) object\(count == 1 ? " " : "s")  \(label)"
     }
 
     static let configuration = CommandConfiguration(commandName: "du", abstract: "Total size and object count under a bucket or prefix, or of every bucket.")
@@ -137,9 +137,14 @@ struct DiskUsageCommand: AsyncParsableCommand, SessionCommand {
     @Argument(help: "mss://bucket[/prefix]; without it, every bucket.")
     var path: String?
 
+    @Flag(name: .long, help: "Sizes in bytes instead of B/KiB/MiB/GiB.")
+    var bytes = false
+
+    @OptionGroup var filters: SelectionOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        let selection = try filters.selection()
         try await Session.run(global) { session in
             var targets: [(bucket: String, prefix: String)] = []
             if let path {
@@ -152,9 +157,10 @@ struct DiskUsageCommand: AsyncParsableCommand, SessionCommand {
             for target in targets {
                 let location = Location.remote(bucket: target.bucket, key: target.prefix)
                 var bytes: Int64 = 0, count = 0
+                let scope = try RemoteScope(bucket: target.bucket, key: target.prefix, selection: selection)
                 try await session.naming(location) {
-                    for try await entry in session.bucket(target.bucket).keys(prefix: target.prefix.isEmpty ? nil : target.prefix) {
-                        if case .object(let object) = entry {
+                    for try await entry in session.bucket(target.bucket).keys(prefix: scope.listPrefix.isEmpty ? nil : scope.listPrefix) {
+                        if case .object(let object) = entry, scope.selects(object.key) {
                             bytes += object.size
                             count += 1
                         }
@@ -162,10 +168,10 @@ struct DiskUsageCommand: AsyncParsableCommand, SessionCommand {
                 }
                 totalBytes += bytes
                 totalCount += count
-                session.output.result(Self.line(bytes, count, location.description), ["path": .string(location.description), "bytes": .int(bytes), "objects": .int(count)])
+                session.output.result(Self.line(bytes, count, location.description, inBytes: self.bytes), ["path": .string(location.description), "bytes": .int(bytes), "objects": .int(count)])
             }
             if targets.count > 1 {
-                session.output.result(Self.line(totalBytes, totalCount, "total"), ["path": .string("total"), "bytes": .int(totalBytes), "objects": .int(totalCount)])
+                session.output.result(Self.line(totalBytes, totalCount, "total", inBytes: self.bytes), ["path": .string("total"), "bytes": .int(totalBytes), "objects": .int(totalCount)])
             }
         }
     }

@@ -30,6 +30,8 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
     @Flag(name: .customLong("dry-run"), help: "Say what would be removed, remove nothing.")
     var dryRun = false
 
+    @OptionGroup var filters: SelectionOptions
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -38,6 +40,10 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
         try Session.validate(versionID: versionID)
         if versionID != nil, recursive || allVersions {
             throw CLIError.usage("--version-id removes one version of one key; it does not go with --recursive or --all-versions")
+        }
+        let scope = try RemoteScope(bucket: bucketName, key: key, selection: try filters.selection())
+        if scope.narrows, versionID != nil || allVersions {
+            throw CLIError.usage("--version-id and --all-versions do not go with wildcards or --include/--exclude")
         }
         if key.isEmpty, !recursive { throw CLIError.usage("rm takes mss://bucket/key; to remove a bucket use `mss rb`") }
         try await Session.run(global) { session in
@@ -51,8 +57,17 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
                     }
                     return
                 }
+                if scope.isWildcard {
+                    let count = try await Self.deleteAll(in: bucket, prefix: scope.listPrefix, output: session.output, dryRun: dryRun, selecting: scope.selects)
+                    if count == 0 { throw CLIError("nothing matches \(location)") }
+                    return
+                }
+                if !recursive, !scope.selection.includes(Location.baseName(key)) {
+                    session.output.note("\(location) is left out by --include/--exclude")
+                    return
+                }
                 if recursive {
-                    let count = try await Self.deleteAll(in: bucket, prefix: key, output: session.output, dryRun: dryRun)
+                    let count = try await Self.deleteAll(in: bucket, prefix: key, output: session.output, dryRun: dryRun, selecting: scope.selects)
                     if count == 0 { session.output.note("nothing under \(location)") }
                     return
                 }
@@ -97,7 +112,9 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
 
     /// Deletes every key under `prefix` in batches of 1,000 as the listing goes; returns how many.
     /// In a versioned bucket each gets a delete marker, as S3 does.
-    static func deleteAll(in bucket: Bucket, prefix: String, output: Output, dryRun: Bool) async throws -> Int {
+    static func deleteAll(
+        in bucket: Bucket, prefix: String, output: Output, dryRun: Bool, selecting: (String) -> Bool = { _ in true }
+    ) async throws -> Int {
         var batch: [String] = []
         var count = 0
         var failures: [(item: String, error: any Error)] = []
@@ -113,7 +130,7 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
             batch.removeAll(keepingCapacity: true)
         }
         for try await entry in bucket.keys(prefix: prefix.isEmpty ? nil : prefix) {
-            guard case .object(let object) = entry else { continue }
+            guard case .object(let object) = entry, selecting(object.key) else { continue }
             batch.append(object.key)
             if batch.count == 1000 { try await flush() }
         }

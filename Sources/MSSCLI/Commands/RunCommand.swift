@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+
+struct RunCommand: AsyncParsableCommand, SessionCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run mss commands from a file (or - for standard input), one a line, several at once.",
+        discussion: """
+            Each line is an mss command without the leading `mss` (`cp a.jpg mss://b/`); blank lines and lines \
+            starting with # are skipped. Words split as in sh: '...' and "..." quote, \\ escapes; there are no \
+            variables, globs or pipes. Every line is checked before any runs: a line mss cannot parse (an unclosed \
+            quote, an unknown command or option) stops the run with exit status 2 and nothing done.
+
+            Lines run as separate mss processes, --concurrency at a time; each line's output is shown whole once it \
+            ends, in the order lines finish. --endpoint, the keys, --signature, --region, --profile, --json, --quiet \
+            and --debug given to run apply to every line. At the end a summary on standard error (with --json, \
+            {"type":"summary",...} on standard output); exit status 1 when any line failed, naming the lines.
+            """)
+
+    @Argument(help: "A file of mss commands, one a line; - reads standard input.")
+    var file: String
+
+    @Option(name: .long, help: "Lines running at once (default 8, at most 256).")
+    var concurrency = 8
+
+    @OptionGroup var global: GlobalOptions
+
+    /// One line's command, numbered as in the file.
+    private struct Line: Sendable {
+        var number: Int
+        var arguments: [String]
+    }
+
+    private struct Finished: Sendable {
+        var number: Int
+        var status: Int32
+        var problem: String?
+        var output: FileHandle?
+        var error: FileHandle?
+    }
+
+    func run() async throws {
+        guard (1...256).contains(concurrency) else { throw CLIError.usage("--concurrency must be from 1 to 256") }
+        let input = try openInput()
+        let count = try check(input)
+        let output = global.output
+        guard count > 0 else {
+            output.note("run: \(file == "-" ? "standard input" : file) holds no commands")
+            if output.json { output.result("", ["type": .string("summary"), "ok": .int(0), "failed": .int(0), "failedLines": .array([])]) }
+            return
+        }
+        input.seek(toFileOffset: 0)
+        let executable = try EmbeddedServer.ownExecutable()
+        let environment = childEnvironment()
+        var reader = LineReader(input)
+        var ok = 0
+        var failedLines: [Int] = []
+        try await withThrowingTaskGroup(of: Finished.self) { group in
+            var running = 0
+            func show(_ done: Finished) {
+                if let handle = done.output { ChildProcess.replay(handle, to: .output) }
+                if let handle = done.error { ChildProcess.replay(handle, to: .error) }
+                if done.status == 0 {
+                    ok += 1
+                } else {
+                    failedLines.append(done.number)
+                    if let problem = done.problem { output.error("line \(done.number): \(problem)") }
+                    if !output.quiet { StandardStream.error.write("mss: run: line \(done.number) failed (exit status \(done.status))\n") }
+                }
+            }
+            var number = 0
+            while let text = try Self.read(&reader, file: file) {
+                number += 1
+                guard let words = try Self.words(text, number: number) else { continue }
+                if running >= concurrency, let done = try await group.next() {
+                    show(done)
+                    running -= 1
+                }
+                let line = Line(number: number, arguments: childArguments(words))
+                group.addTask { await Self.execute(line, executable: executable, environment: environment) }
+                running += 1
+            }
+            for try await done in group { show(done) }
+        }
+        let failed = failedLines.count
+        if output.json {
+            output.result(
+                "", ["type": .string("summary"), "ok": .int(ok), "failed": .int(failed), "failedLines": .array(failedLines.sorted().map { .int($0) })])
+        }
+        guard failed == 0 else {
+            let shown = failedLines.sorted().prefix(20).map(String.init).joined(separator: ", ") + (failed > 20 ? ", ..." : "")
+            throw CLIError("run: \(ok) ok, \(failed) failed (line\(failed == 1 ? "" : "s") \(shown))")
+        }
+        output.note("run: \(ok) ok, 0 failed")
+    }
+
+    /// The commands, as a file to read twice: a named file as it is, standard input copied to a
+    /// scratch file as it is checked.
+    private func openInput() throws -> FileHandle {
+        if file == "-" { return try ChildProcess.scratchFile() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { throw CLIError("\(file) does not exist") }
+        guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read \(file)") }
+        return handle
+    }
+
+    /// Parses every line as mss would, before anything runs; returns how many commands there are.
+    /// From standard input, lines are copied into `input` on the way.
+    private func check(_ input: FileHandle) throws -> Int {
+        var reader = LineReader(file == "-" ? FileHandle.standardInput : input)
+        var number = 0
+        var commands = 0
+        while let text = try Self.read(&reader, file: file) {
+            number += 1
+            if file == "-" { input.write(Data((text + "\n").utf8)) }
+            guard let words = try Self.words(text, number: number) else { continue }
+            do {
+                let parsed = try MSSCommand.parseAsRoot(childArguments(words))
+                if parsed is RunCommand { throw CLIError.usage("line \(number): run does not run itself") }
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                if MSSCommand.exitCode(for: error) != .success {
+                    throw CLIError.usage("line \(number): \(MSSCommand.message(for: error)) (\(text.trimmingCharacters(in: .whitespaces)))")
+                }
+            }
+            commands += 1
+        }
+        return commands
+    }
+
+    private static func read(_ reader: inout LineReader, file: String) throws -> String? {
+        do {
+            return try reader.next()
+        } catch .tooLong {
+            throw CLIError.usage("\(file == "-" ? "standard input" : file) has a line longer than \(LineReader.maximumLength) bytes")
+        } catch .notText {
+            throw CLIError.usage("\(file == "-" ? "standard input" : file) is not UTF-8 text")
+        }
+    }
+
+    /// A line's words; nil for a blank line or a comment.
+    private static func words(_ text: String, number: Int) throws -> [String]? {
+        let words: [String]
+        do {
+            words = try ShellWords.split(text)
+        } catch {
+            throw CLIError.usage("line \(number): \(error.description)")
+        }
+        guard let first = words.first else { return nil }
+        if first == "mss" { throw CLIError.usage("line \(number): leave out the leading `mss`") }
+        return words
+    }
+
+    /// A line's words with the output flags given to `run` (before a `--`, which ends options).
+    private func childArguments(_ words: [String]) -> [String] {
+        var extra: [String] = []
+        if global.json, !words.contains("--json") { extra.append("--json") }
+        if global.quiet, !words.contains("--quiet"), !words.contains("-q") { extra.append("--quiet") }
+        if global.debug, !words.contains("--debug") { extra.append("--debug") }
+        var arguments = words
+        arguments.insert(contentsOf: extra, at: words.firstIndex(of: "--") ?? words.endIndex)
+        return arguments
+    }
+
+    /// The connection options given to `run`, passed on as the environment variables they stand
+    /// for, so a line's own flags still win.
+    private func childEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        let given: [(String, String?)] = [
+            ("MSS_ENDPOINT", global.endpoint), ("MSS_ACCESS_KEY", global.accessKey), ("MSS_SECRET_KEY", global.secretKey),
+            ("MSS_SIGNATURE", global.signature), ("MSS_REGION", global.region), ("MSS_IMAGE_ENDPOINT", global.imageEndpoint),
+            ("MSS_PROFILE", global.profile),
+        ]
+        for case let (name, value?) in given { environment[name] = value }
+        return environment
+    }
+
+    private static func execute(_ line: Line, executable: String, environment: [String: String]) async -> Finished {
+        do {
+            let output = try ChildProcess.scratchFile(), error = try ChildProcess.scratchFile()
+            let status = try await ChildProcess.run(executable, line.arguments, environment: environment, output: output, error: error)
+            return Finished(number: line.number, status: status, output: output, error: error)
+        } catch {
+            return Finished(number: line.number, status: 1, problem: ErrorDescription.describe(error, debug: false))
+        }
+    }
+}
