@@ -4,10 +4,14 @@ public import S3Protocol
 import NIOHTTP1
 
 extension MultipartUpload {
-    /// Uploads the bytes of `buffer` as part `partNumber`.
+    /// Uploads the bytes of `buffer` as part `partNumber` (with Content-MD5). The buffer is sent as
+    /// it is, not copied, so a streaming upload holds each part in memory once.
     @discardableResult
     public func uploadPart(partNumber: Int, buffer: ByteBuffer) async throws -> CompletedPart {
-        try await uploadPart(partNumber: partNumber, data: Data(buffer.readableBytesView))
+        var request = try partRequest("PUT", partNumber: partNumber)
+        request.headers.add("Content-MD5", buffer.withUnsafeReadableBytes { Digests.md5Base64($0) })
+        request.body = .bytes(buffer)
+        return try await send(request, partNumber: partNumber)
     }
 
     /// Collects `bytes` (at most 5 GiB, S3's part limit) and uploads them as part `partNumber`.

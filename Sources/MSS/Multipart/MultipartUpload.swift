@@ -26,7 +26,7 @@ public struct MultipartUpload: Sendable, Hashable {
     /// S3's part numbers run from 1 to 10,000.
     public static let partNumbers = S3Limits.partNumbers
 
-    private func partRequest(_ method: String, partNumber: Int) throws -> S3Request {
+    func partRequest(_ method: String, partNumber: Int) throws -> S3Request {
         guard Self.partNumbers.contains(partNumber) else {
             throw MSSClientError.invalidArgument("part number \(partNumber) is outside 1...10000")
         }
@@ -58,7 +58,7 @@ public struct MultipartUpload: Sendable, Hashable {
         return try await uploadPart(partNumber: partNumber, fromFile: path, offset: offset, length: count, onBytesSent: nil)
     }
 
-    private func send(_ request: S3Request, partNumber: Int) async throws -> CompletedPart {
+    func send(_ request: S3Request, partNumber: Int) async throws -> CompletedPart {
         let response = try await bucket.connection.send(request)
         guard let etag = response.headers.first(name: "ETag") else {
             throw MSSClientError(.invalidResponse, "part \(partNumber) of \(key) was stored without an ETag")

@@ -9,12 +9,26 @@ struct Copier {
     let options: TransferOptions
     /// The version of a remote source object to copy; its current one when nil.
     var versionID: String? = nil
+    /// What `--include`/`--exclude` take, and whether paths may hold wildcards.
+    var selection = Selection()
+    /// Content headers, metadata, ACL and `--preserve` for what is written.
+    var settings: ObjectSettings = .none
+    /// Where remote sources are read when `--source-profile` names another connection.
+    var source: SourceConnection? = nil
 
     private var output: Output { session.output }
     private var transfers: TransferManager { session.transfers(concurrency: options.concurrency, partSize: options.partSize) }
 
     /// Copies and returns the sources that were copied in full.
     func copy(_ source: Location, to destination: Location) async throws -> [Location] {
+        if let selected = try await copySelected(source, to: destination) { return selected }
+        if self.source != nil, !(source.isRemote && destination.isRemote) {
+            throw CLIError.usage("--source-profile is for copies from one remote path to another (mss://bucket/key)")
+        }
+        if source == .local(StandardStreamTransfers.marker) || destination == .local(StandardStreamTransfers.marker) {
+            return try await StandardStreamTransfers(session: session, options: options, settings: settings, versionID: versionID)
+                .copy(source, to: destination)
+        }
         switch (source, destination) {
         case (.local(let path), .remote(let bucket, let key)):
             return try await upload(path, bucket: bucket, key: key)
@@ -49,7 +63,7 @@ struct Copier {
             let bar = ProgressBar(label: path, output: output)
             let result = try await session.naming(.remote(bucket: bucket, key: prefix)) {
                 try await transfers.uploadDirectory(
-                    path, to: session.bucket(bucket), prefix: prefix, options: { PutOptions(contentType: ContentType.guess($0)) }, progress: bar.handler)
+                    path, to: session.bucket(bucket), prefix: prefix, options: { [settings] in settings.putOptions(forFile: $0) }, progress: bar.handler)
             }
             bar.finish()
             for key in result.transferred {
@@ -66,7 +80,7 @@ struct Copier {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         let result = try await session.naming(destination) {
             try await transfers.upload(
-                file: path, to: session.bucket(bucket).newKey(target), options: PutOptions(contentType: ContentType.guess(path)),
+                file: path, to: session.bucket(bucket).newKey(target), options: settings.putOptions(forFile: path),
                 resumeFile: resume, progress: bar.handler)
         }
         bar.finish()
@@ -87,6 +101,14 @@ struct Copier {
             let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
             let result = try await transfers.downloadPrefix(prefix, from: session.bucket(bucket), to: path, progress: bar.handler)
             bar.finish()
+            if settings.preserve {
+                let keys = sources.compactMap { object in TransferManager.localPath(forKey: object.key, prefix: prefix, in: path).map { ($0, object.key) } }
+                let keyOf = Dictionary(keys, uniquingKeysWith: { first, _ in first })
+                for file in result.transferred {
+                    guard let key = keyOf[file] else { continue }
+                    restoreAttributes(of: file, from: try await session.bucket(bucket).newKey(key).info()?.metadata ?? [:])
+                }
+            }
             for file in result.transferred {
                 output.result("downloaded \(file)", ["action": .string("download"), "destination": .string(file)])
             }
@@ -106,6 +128,7 @@ struct Copier {
         let info = try await transfers.download(
             session.bucket(bucket).newKey(key), toFile: target, versionID: versionID, resumeFile: resume, progress: bar.handler)
         bar.finish()
+        if settings.preserve { restoreAttributes(of: target, from: info.metadata) }
         output.result(
             "downloaded \(source)\(versionID.map { " (version \($0))" } ?? "") → \(target) (\(HumanFormat.size(info.size)))",
             ["action": .string("download"), "source": .string(source.description), "destination": .string(target), "size": .int(info.size),
@@ -113,7 +136,18 @@ struct Copier {
         return [source]
     }
 
+    /// With `--preserve`: the mode and time an upload with `--preserve` recorded, when there are any.
+    private func restoreAttributes(of path: String, from metadata: [String: String]) {
+        guard let attributes = PreservedAttributes(metadata: metadata) else { return }
+        if let problem = attributes.apply(to: path) { output.note(problem) }
+    }
+
     private func copyRemote(bucket: String, key: String, toBucket: String, key destinationKey: String) async throws -> [Location] {
+        let remote = RemoteCopy(connection: session.connection, source: source, settings: settings, configuration: transfers.configuration)
+        if !remote.isPlain || source != nil {
+            return try await RemoteTreeCopy(copier: remote, output: output, recursive: options.recursive, versionID: versionID)
+                .copy(bucket: bucket, key: key, toBucket: toBucket, key: destinationKey)
+        }
         if options.recursive {
             let prefix = Self.treePrefix(key)
             let targetPrefix = Self.treePrefix(destinationKey)

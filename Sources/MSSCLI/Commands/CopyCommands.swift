@@ -17,10 +17,13 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
 
     @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var filters: SelectionOptions
 
     @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Copy this version of the source object, not its current one.")
     var versionID: String?
 
+    @OptionGroup var objectSettings: ObjectSettingsOptions
+    @OptionGroup var sourceProfile: SourceProfileOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -30,8 +33,12 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
             guard from.isRemote else { throw CLIError.usage("--version-id names a version of a remote source (mss://bucket/key)") }
             guard !transfer.recursive else { throw CLIError.usage("--version-id copies one object; it does not go with --recursive") }
         }
+        let settings = try objectSettings.settings()
+        let selection = try filters.selection()
         try await Session.run(global) { session in
-            _ = try await Copier(session: session, options: transfer, versionID: versionID).copy(from, to: to)
+            try await SourceConnection.run(profile: sourceProfile.sourceProfile, session: session) { source in
+                _ = try await Copier(session: session, options: transfer, versionID: versionID, selection: selection, settings: settings, source: source).copy(from, to: to)
+            }
         }
     }
 }
@@ -42,28 +49,41 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
 
     @OptionGroup var paths: TransferPaths
     @OptionGroup var transfer: TransferOptions
+    @OptionGroup var filters: SelectionOptions
+    @OptionGroup var objectSettings: ObjectSettingsOptions
+    @OptionGroup var sourceProfile: SourceProfileOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let (from, to) = try paths.locations()
+        if from == .local(StandardStreamTransfers.marker) || to == .local(StandardStreamTransfers.marker) {
+            throw CLIError.usage("mv does not take '-'; use cp for standard input and output")
+        }
+        // A copy onto itself with new settings rewrites the object; removing the source then would lose it.
+        if from == to, sourceProfile.sourceProfile == nil { throw CLIError.usage("source and destination are the same") }
+        let settings = try objectSettings.settings()
+        let selection = try filters.selection()
         try await Session.run(global) { session in
-            // Copier throws before returning when anything failed, so nothing is removed then.
-            let copied = try await Copier(session: session, options: transfer).copy(from, to: to)
-            var remote: [String: [String]] = [:]
-            for item in copied {
-                switch item {
-                case .local(let path): try FileManager.default.removeItem(atPath: path)
-                case .remote(let bucket, let key): remote[bucket, default: []].append(key)
+            try await SourceConnection.run(profile: sourceProfile.sourceProfile, session: session) { source in
+                // Copier throws before returning when anything failed, so nothing is removed then.
+                let copied = try await Copier(session: session, options: transfer, selection: selection, settings: settings, source: source).copy(from, to: to)
+                var remote: [String: [String]] = [:]
+                for item in copied {
+                    switch item {
+                    case .local(let path): try FileManager.default.removeItem(atPath: path)
+                    case .remote(let bucket, let key): remote[bucket, default: []].append(key)
+                    }
                 }
-            }
-            for (bucket, keys) in remote {
-                let failures = try await session.bucket(bucket).deleteKeys(keys)
-                if !failures.isEmpty {
-                    throw DirectoryFailures(failures: failures.map { ("mss://\(bucket)/\($0.key)", CLIError("copied but not removed: \($0.code)")) })
+                for (bucket, keys) in remote {
+                    // Sources read through --source-profile are removed there, not on the destination.
+                    let failures = try await (source?.bucket(bucket) ?? session.bucket(bucket)).deleteKeys(keys)
+                    if !failures.isEmpty {
+                        throw DirectoryFailures(failures: failures.map { ("mss://\(bucket)/\($0.key)", CLIError("copied but not removed: \($0.code)")) })
+                    }
                 }
-            }
-            if case .local(let path) = from, transfer.recursive, LocalTree.files(under: path).isEmpty {
-                try? FileManager.default.removeItem(atPath: path)
+                if case .local(let path) = from, transfer.recursive, LocalTree.files(under: path).isEmpty {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
             }
         }
     }
