@@ -220,7 +220,7 @@ public struct ServerOptions: ParsableArguments {
         let moreUsers = userCount == 0 ? "" : "  (and \(userCount) more user\(userCount == 1 ? "" : "s") from --users)"
         let server = try await MSSServer(configuration: configuration, logger: logger)
         let host = address.contains(":") ? "[\(address)]" : address
-        let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil)
+        let state = ServerStateRecorder(path: stateFile ?? defaults.stateFile, expectsImagePort: imagePort != nil, console: consoleRuns)
         try await server.run(
             onListening: { bound in
                 var banner = """

@@ -6,11 +6,14 @@ public struct ServerState: Codable, Sendable, Equatable {
     public var pid: Int32
     public var port: Int
     public var imagePort: Int?
+    /// Whether the web console answers at `/_console/` on the S3 port (absent in older records).
+    public var console: Bool?
 
-    public init(pid: Int32, port: Int, imagePort: Int?) {
+    public init(pid: Int32, port: Int, imagePort: Int?, console: Bool? = nil) {
         self.pid = pid
         self.port = port
         self.imagePort = imagePort
+        self.console = console
     }
 }
 
@@ -18,11 +21,13 @@ public struct ServerState: Codable, Sendable, Equatable {
 final class ServerStateRecorder: Sendable {
     private let path: String?
     private let expectsImagePort: Bool
+    private let console: Bool
     private let ports = Mutex<(port: Int?, imagePort: Int?)>((nil, nil))
 
-    init(path: String?, expectsImagePort: Bool) {
+    init(path: String?, expectsImagePort: Bool, console: Bool = false) {
         self.path = path
         self.expectsImagePort = expectsImagePort
+        self.console = console
     }
 
     func record(port: Int) {
@@ -39,7 +44,7 @@ final class ServerStateRecorder: Sendable {
         guard let path else { return }
         let state: ServerState? = ports.withLock { ports in
             guard let port = ports.port, !expectsImagePort || ports.imagePort != nil else { return nil }
-            return ServerState(pid: getpid(), port: port, imagePort: ports.imagePort)
+            return ServerState(pid: getpid(), port: port, imagePort: ports.imagePort, console: console)
         }
         guard let state, let data = try? JSONEncoder().encode(state) else { return }
         // Written whole then renamed, so a reader never sees half a record.

@@ -65,16 +65,14 @@ import Testing
         settings.failureWindow = .seconds(60)
         let limiter = ConsoleLoginLimiter(settings: settings)
         let start = ContinuousClock.now
-        for _ in 0..<3 {
-            #expect(limiter.retryAfter("10.0.0.1", now: start) == nil)
-            limiter.recordFailure("10.0.0.1", now: start)
-        }
-        #expect(limiter.retryAfter("10.0.0.1", now: start.advanced(by: .seconds(1))) == .seconds(59))
-        #expect(limiter.retryAfter("10.0.0.2", now: start) == nil, "other addresses are not affected")
-        #expect(limiter.retryAfter("10.0.0.1", now: start.advanced(by: .seconds(61))) == nil, "the window passed")
-        for _ in 0..<3 { limiter.recordFailure("10.0.0.3", now: start) }
+        // Admitted attempts count until they succeed: three in parallel, then no fourth.
+        for _ in 0..<3 { #expect(limiter.admit("10.0.0.1", now: start) == nil) }
+        #expect(limiter.admit("10.0.0.1", now: start.advanced(by: .seconds(1))) == .seconds(59))
+        #expect(limiter.admit("10.0.0.2", now: start) == nil, "other addresses are not affected")
+        #expect(limiter.admit("10.0.0.1", now: start.advanced(by: .seconds(61))) == nil, "the window passed")
+        for _ in 0..<3 { _ = limiter.admit("10.0.0.3", now: start) }
         limiter.recordSuccess("10.0.0.3")
-        #expect(limiter.retryAfter("10.0.0.3", now: start) == nil)
+        #expect(limiter.admit("10.0.0.3", now: start) == nil)
     }
 
     @Test func linesShownAreQuoted() {

@@ -5,8 +5,10 @@ the console, hostile sign-in bodies, the sign-in rate limit, and `--no-console`.
 The browser tests (Selenium, headless Chromium) are in test_console.py and import the helpers
 here."""
 import concurrent.futures
+import json
 import os
 import re
+import subprocess
 import time
 import urllib.parse
 
@@ -460,3 +462,33 @@ def test_the_banner_names_the_console(own_server):
     server = own_server()
     with open(server.log_path) as log:
         assert f"Console:    http://127.0.0.1:{server.port}/_console/" in log.read()
+
+
+def test_the_embedded_server_of_mss_serves_the_console(tmp_path):
+    """`mss` with nothing configured starts its local server, which serves the console;
+    `mss server --status` names it, and the keys in the embedded credentials file sign in."""
+    cli = os.environ.get("MSS_CLI", "")
+    if not cli:
+        pytest.skip("MSS_CLI is not set")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSS_", "AWS_"))}
+    env["MSS_HOME"] = str(tmp_path / "home")
+
+    def mss(*args):
+        return subprocess.run([cli, *args], env=env, capture_output=True, timeout=120, check=True).stdout.decode()
+
+    try:
+        mss("ls")
+        status = json.loads(mss("server", "--status", "--json"))
+        console = status["console"]
+        assert console == status["endpoint"] + "/_console/"
+        assert "web console " + console in mss("server", "--status")
+        assert 'action="/_console/login"' in requests.get(console, timeout=30).text
+        with open(tmp_path / "home" / "embedded" / "credentials.json") as file:
+            keys = json.load(file)
+        session, token = sign_in(status["endpoint"], keys["accessKey"], keys["secretKey"])
+        assert session.get(console + "api/session", timeout=30).json()["accessKey"] == keys["accessKey"]
+        # Its command lines need no endpoint: with nothing configured, mss uses this server.
+        answer = api(session, token, "image", {"bucket": "b", "key": "k.jpg", "process": "30r"}, endpoint=status["endpoint"])
+        assert answer.json()["cli"] == "mss image mss://b/k.jpg --process 30r -o rendered.jpg"
+    finally:
+        subprocess.run([cli, "server", "--stop"], env=env, capture_output=True, timeout=60)

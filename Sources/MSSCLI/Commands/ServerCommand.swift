@@ -42,11 +42,12 @@ struct ServerCommand: AsyncParsableCommand, ReportingCommand {
             case .ours(let state):
                 let endpoint = "http://127.0.0.1:\(state.port)"
                 let imageEndpoint = state.imagePort.map { "http://127.0.0.1:\($0)" }
+                let console = state.console == true ? endpoint + "/_console/" : nil
                 output.result(
                     "the local mss-server runs: \(endpoint)" + (imageEndpoint.map { ", image service \($0)" } ?? "")
-                        + " (pid \(state.pid), data \(home.dataDirectory.path))",
+                        + (console.map { ", web console \($0)" } ?? "") + " (pid \(state.pid), data \(home.dataDirectory.path))",
                     ["running": .bool(true), "endpoint": .string(endpoint), "imageEndpoint": .optional(imageEndpoint),
-                     "pid": .int(Int64(state.pid)), "data": .string(home.dataDirectory.path)])
+                     "console": .optional(console), "pid": .int(Int64(state.pid)), "data": .string(home.dataDirectory.path)])
             case .stranger(let state):
                 let reason = EmbeddedServer.strangerDescription(state)
                 output.result("no local mss-server runs: \(reason)", ["running": .bool(false), "reason": .string(reason)])

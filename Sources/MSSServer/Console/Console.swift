@@ -199,22 +199,22 @@ final class Console: Sendable {
 
     private func login(_ request: Request, context: S3RequestContext, host: ConsoleHost?) async throws -> Response {
         try checkSameOrigin(request, host: host, form: .page)
-        let address = Self.clientAddress(context)
-        if let wait = limiter.retryAfter(address) {
-            let seconds = max(1, Int(wait.components.seconds) + 1)
-            logger.notice("console sign-in refused: too many failures", metadata: ["address": "\(address)"])
-            throw ConsoleFailure(
-                status: .tooManyRequests, message: "Too many failed sign-ins from this address. Try again in \(seconds) seconds.",
-                form: .page, retryAfter: seconds)
-        }
         let text = try await Self.readBody(request, context: context, limit: Self.maximumLoginBody, form: .page)
         guard let fields = ConsoleHTTP.form(text), let accessKey = fields["access_key"], let secretKey = fields["secret_key"],
             !accessKey.isEmpty, !secretKey.isEmpty, accessKey.utf8.count <= 256, secretKey.utf8.count <= 1024
         else {
             throw ConsoleFailure(status: .badRequest, message: "Give the access key and the secret key.", form: .page)
         }
+        // Only attempts that would reach the keys count; a malformed form guesses nothing.
+        let address = Self.clientAddress(context)
+        if let wait = limiter.admit(address) {
+            let seconds = max(1, Int(wait.components.seconds) + 1)
+            logger.notice("console sign-in refused: too many failures", metadata: ["address": "\(address)"])
+            throw ConsoleFailure(
+                status: .tooManyRequests, message: "Too many failed sign-ins from this address. Try again in \(seconds) seconds.",
+                form: .page, retryAfter: seconds)
+        }
         guard let user = user(accessKey: accessKey, secretKey: secretKey) else {
-            limiter.recordFailure(address)
             logger.notice("console sign-in failed", metadata: ["address": "\(address)"])
             try? await Task.sleep(for: settings.failedLoginDelay)
             throw ConsoleFailure(status: .unauthorized, message: "Wrong access key or secret key.", form: .page)

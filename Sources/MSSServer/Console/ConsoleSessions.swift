@@ -102,9 +102,11 @@ final class ConsoleSessions: Sendable {
     private static func digest(_ id: String) -> String { Digests.sha256Hex(Array(id.utf8)) }
 }
 
-/// Counts failed sign-ins per client address, so the login form is no fast oracle for keys:
+/// Counts sign-in attempts per client address, so the login form is no fast oracle for keys:
 /// every failure is answered late, and an address past its allowance is refused without a look
-/// at what it sent. The table is bounded; when full, new addresses share one bucket.
+/// at what it sent. An attempt counts as a failure from the moment it is admitted (a success
+/// then clears the count), so a burst of parallel guesses cannot all slip in before the first
+/// one fails. The table is bounded; when full, new addresses share one bucket.
 final class ConsoleLoginLimiter: Sendable {
     private struct Record {
         var failures: Int
@@ -121,35 +123,29 @@ final class ConsoleLoginLimiter: Sendable {
         self.settings = settings
     }
 
-    /// How long `address` must still wait, or nil when it may try.
-    func retryAfter(_ address: String, now: ContinuousClock.Instant = .now) -> Duration? {
-        table.withLock { table in
-            let key = table[address] == nil && table.count >= Self.maximumAddresses ? Self.sharedBucket : address
-            guard let record = table[key] else { return nil }
-            let end = record.windowStart.advanced(by: settings.failureWindow)
-            if end <= now {
-                table[key] = nil
-                return nil
-            }
-            return record.failures >= settings.failuresPerWindow ? now.duration(to: end) : nil
-        }
-    }
-
-    /// A sign-in from `address` worked: its failures are forgotten.
-    func recordSuccess(_ address: String) {
-        _ = table.withLock { $0.removeValue(forKey: address) }
-    }
-
-    func recordFailure(_ address: String, now: ContinuousClock.Instant = .now) {
+    /// Lets one attempt from `address` through, counted as a failure until it succeeds; or, past
+    /// the allowance, how long the address must still wait.
+    func admit(_ address: String, now: ContinuousClock.Instant = .now) -> Duration? {
         table.withLock { table in
             if table[address] == nil, table.count >= Self.maximumAddresses {
                 table = table.filter { $0.value.windowStart.advanced(by: settings.failureWindow) > now }
             }
             let key = table[address] == nil && table.count >= Self.maximumAddresses ? Self.sharedBucket : address
             var record = table[key] ?? Record(failures: 0, windowStart: now)
-            if record.windowStart.advanced(by: settings.failureWindow) <= now { record = Record(failures: 0, windowStart: now) }
+            let end = record.windowStart.advanced(by: settings.failureWindow)
+            if end <= now {
+                record = Record(failures: 0, windowStart: now)
+            } else if record.failures >= settings.failuresPerWindow {
+                return now.duration(to: end)
+            }
             record.failures += 1
             table[key] = record
+            return nil
         }
+    }
+
+    /// A sign-in from `address` worked: its failures are forgotten.
+    func recordSuccess(_ address: String) {
+        _ = table.withLock { $0.removeValue(forKey: address) }
     }
 }
