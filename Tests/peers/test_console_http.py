@@ -142,8 +142,14 @@ def test_sign_in_sets_a_strict_http_only_cookie_scoped_to_the_console():
     assert "httponly" in attributes and "samesite=strict" in attributes and "path=/_console" in attributes
     max_age = [a for a in attributes if a.startswith("max-age=")]
     assert max_age and 0 < int(max_age[0].split("=")[1]) <= 7 * 86400
-    assert SECRET_KEY not in cookie
+    assert SECRET_KEY not in cookie and "secure" not in attributes  # plain HTTP: a Secure cookie would be dropped
     assert_secure_headers(response)
+    # Reached through an HTTPS proxy (the page's Origin says so): the cookie is Secure too.
+    proxied = requests.post(
+        CONSOLE + "login", data={"access_key": ACCESS_KEY, "secret_key": SECRET_KEY},
+        headers={"Origin": ENDPOINT.replace("http://", "https://")}, allow_redirects=False, timeout=30)
+    assert proxied.status_code == 303
+    assert "secure" in [part.strip().lower() for part in proxied.headers["set-cookie"].split(";")]
 
 
 def test_two_sign_ins_get_different_sessions_and_tokens():

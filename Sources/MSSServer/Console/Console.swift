@@ -198,7 +198,7 @@ final class Console: Sendable {
     static let maximumLoginBody = 8 * 1024
 
     private func login(_ request: Request, context: S3RequestContext, host: ConsoleHost?) async throws -> Response {
-        try checkSameOrigin(request, host: host, form: .page)
+        let scheme = try checkSameOrigin(request, host: host, form: .page)
         let text = try await Self.readBody(request, context: context, limit: Self.maximumLoginBody, form: .page)
         guard let fields = ConsoleHTTP.form(text), let accessKey = fields["access_key"], let secretKey = fields["secret_key"],
             !accessKey.isEmpty, !secretKey.isEmpty, accessKey.utf8.count <= 256, secretKey.utf8.count <= 1024
@@ -223,7 +223,8 @@ final class Console: Sendable {
         let (id, _) = sessions.create(for: user)
         logger.info("console sign-in", metadata: ["access-key": "\(user.accessKey)", "address": "\(address)"])
         var response = ConsoleHTTP.redirect(Self.root + "/")
-        response.headers[.setCookie] = ConsoleHTTP.sessionCookie(id, maxAge: Int(settings.sessionLifetime.components.seconds))
+        response.headers[.setCookie] = ConsoleHTTP.sessionCookie(
+            id, maxAge: Int(settings.sessionLifetime.components.seconds), secure: scheme == "https")
         return response
     }
 

@@ -77,9 +77,10 @@ enum ConsoleHTTP {
     }
 
     /// The session cookie: readable by no script, sent by the browser only on same-site requests
-    /// and only to the console's paths.
-    static func sessionCookie(_ id: String, maxAge: Int) -> String {
-        "\(cookieName)=\(id); Path=/_console; Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
+    /// and only to the console's paths; `Secure` when the page was reached over HTTPS (through a
+    /// proxy: mss-server itself speaks plain HTTP, where browsers would drop a Secure cookie).
+    static func sessionCookie(_ id: String, maxAge: Int, secure: Bool = false) -> String {
+        "\(cookieName)=\(id); Path=/_console; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     static var clearedCookie: String {
