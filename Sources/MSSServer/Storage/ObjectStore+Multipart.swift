@@ -197,12 +197,15 @@ extension ObjectStore {
     /// Commits the joined body of upload `id` and forgets the upload.
     func finishUpload(
         _ id: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none
-    ) throws(S3ServerError) -> StoredObject {
-        guard let record = uploadsByID[id] else {
+    ) async throws(S3ServerError) -> StoredObject {
+        // One completion publishes: a second one running at the same time finds the upload gone,
+        // as it would after the first had ended.
+        guard let record = uploadsByID[id], finishing.insert(id).inserted else {
             try? FileManager.default.removeItem(atPath: temporaryPath)
             throw .noSuchUpload(id)
         }
-        let stored = try commit(bucket: record.bucket, object: object, temporaryPath: temporaryPath, precondition: precondition)
+        defer { finishing.remove(id) }
+        let stored = try await commit(bucket: record.bucket, object: object, temporaryPath: temporaryPath, precondition: precondition)
         abortUpload(id)
         return stored
     }

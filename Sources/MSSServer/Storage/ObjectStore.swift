@@ -17,8 +17,10 @@ import HTTPTypes
 ///
 /// A write lands in `.mss/tmp`, is fsynced, renamed to its version file, and becomes visible when
 /// its metadata file is renamed into place: a crash leaves either the old object or the new one,
-/// and the folder is fsynced before the write is acknowledged. Commits go through this actor one
-/// at a time, so the last complete write of a key wins. Folders are 0700 and files 0600.
+/// and the folder is fsynced before the write is acknowledged. Changes of one key take turns
+/// (``KeyLocks``), so the last complete write of a key wins; their disk work runs on ``StoreIO``'s
+/// threads while the actor serves everything else, so writes of different keys never wait on
+/// each other's fsyncs. Folders are 0700 and files 0600.
 actor ObjectStore {
     nonisolated let root: URL
     let logger: Logger
@@ -31,6 +33,8 @@ actor ObjectStore {
     private var allKeys: [String: SortedKeys] = [:]
     /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
     private var keptFiles: [String: Int] = [:]
+    /// Whose turn it is to change each key being changed.
+    private var keyLocks = KeyLocks()
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
@@ -153,6 +157,12 @@ actor ObjectStore {
     /// does, the multipart uploads still in progress in it.
     func deleteBucket(_ name: String) throws(S3ServerError) {
         _ = try bucket(name)
+        // A write still on its way to disk may be about to add the bucket's first key.
+        guard !keyLocks.isBusy(bucket: name) else {
+            throw S3ServerError(
+                .conflict, .operationAborted, "A conflicting conditional operation is currently in progress against this resource. Please try again.",
+                resource: "/\(name)")
+        }
         guard objects[name]?.isEmpty ?? true else {
             throw S3ServerError(.conflict, .bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
         }
@@ -221,38 +231,43 @@ actor ObjectStore {
     @discardableResult
     func commit(
         bucket: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none
-    ) throws(S3ServerError) -> StoredObject {
-        let versioning: VersioningState?
-        do {
-            versioning = try self.bucket(bucket).versioning
-            try precondition.check(objects[bucket]?[object.key]?.current, key: object.key, whileWriting: true)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            throw error
+    ) async throws(S3ServerError) -> StoredObject {
+        try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> StoredObject in
+            let versioning: VersioningState?
+            do throws(S3ServerError) {
+                versioning = try self.bucket(bucket).versioning
+                try precondition.check(objects[bucket]?[object.key]?.current, key: object.key, whileWriting: true)
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporaryPath)
+                throw error
+            }
+            var object = object
+            object.version = UUID().uuidString.lowercased()
+            object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
+            object.isDeleteMarker = false
+            object.lastModified = Self.now()
+            do {
+                // Once the metadata is in place its data file is the object, acknowledged or not;
+                // before, a failure takes the new bytes away again (KeyDocumentOutcome).
+                try await addVersion(object, bucket: bucket, versioning: versioning, data: (temporaryPath, dataPath(bucket: bucket, object: object)))
+            } catch {
+                throw .internalError("cannot store the object: \(error)")
+            }
+            return object
         }
-        var object = object
-        object.version = UUID().uuidString.lowercased()
-        object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
-        object.isDeleteMarker = false
-        object.lastModified = Self.now()
-        let shard = shardDirectory(bucket: bucket, key: object.key)
-        let path = dataPath(bucket: bucket, object: object)
-        var visible = false
-        do {
-            try DurableFiles.ensureDirectory(shard.path)
-            DurableFiles.makePrivate(temporaryPath)
-            try DurableFiles.rename(temporaryPath, to: path)
-            // The data's name must be on disk before the metadata naming it: otherwise a crash
-            // could keep metadata that points at a file still in .mss/tmp, which a start removes.
-            try DurableFiles.fsyncDirectory(shard.path)
-            try addVersion(object, bucket: bucket, versioning: versioning) { visible = true }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            // Once the metadata is in place its data file is the object, acknowledged or not.
-            if !visible { try? FileManager.default.removeItem(atPath: path) }
-            throw .internalError("cannot store the object: \(error)")
+    }
+
+    /// Runs `body`, which changes `key`, once every earlier change of the key has ended. The
+    /// actor is free for other work whenever `body` waits on the disk.
+    func withKeyLock<Result>(
+        bucket: String, key: String, _ body: () async throws(S3ServerError) -> Result
+    ) async throws(S3ServerError) -> Result {
+        let name = KeyLocks.Name(bucket: bucket, key: key)
+        if !keyLocks.take(name) {
+            await withCheckedContinuation { keyLocks.wait(name, $0) }
         }
-        return object
+        defer { keyLocks.release(name) }
+        return try await body()
     }
 
     /// A fresh S3 version id: the data file's unique name without dashes, so ids are opaque,
@@ -262,10 +277,11 @@ actor ObjectStore {
     }
 
     /// Puts `object` in front of the key's versions, dropping what it replaces under the
-    /// bucket's versioning, and writes the key's document. `visible` runs once it is on disk.
+    /// bucket's versioning, and writes the key's document (after moving the new version's bytes,
+    /// `data`, into place). The caller holds the key's turn.
     private func addVersion(
-        _ object: StoredObject, bucket: String, versioning: VersioningState?, visible: () -> Void = {}
-    ) throws {
+        _ object: StoredObject, bucket: String, versioning: VersioningState?, data: (from: String, to: String)? = nil
+    ) async throws {
         let previous = objects[bucket]?[object.key]?.versions ?? []
         let kept: [StoredObject]
         switch versioning {
@@ -274,19 +290,27 @@ actor ObjectStore {
         case .suspended: kept = previous.filter { $0.versionID != nil }
         }
         let replaced = previous.filter { old in !kept.contains { $0.version == old.version } }
-        try writeKey(StoredKey(object, noncurrent: kept), bucket: bucket) {
-            visible()
+        try await writeKey(StoredKey(object, noncurrent: kept), bucket: bucket, data: data) {
             for old in replaced where !old.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: old)) }
         }
     }
 
     /// Writes (or with nil, removes) the document of `key` and updates the index to match.
-    /// `replaced` runs as soon as the new document is what is on disk.
-    private func writeKey(_ stored: StoredKey?, key: String? = nil, bucket: String, replaced: () -> Void = {}) throws {
+    /// `replaced` runs as soon as the new document is what is on disk. The disk work runs on
+    /// ``StoreIO``; the caller holds the key's turn, so the key's entry in the index cannot
+    /// change while this waits for it.
+    private func writeKey(
+        _ stored: StoredKey?, key: String? = nil, bucket: String, data: (from: String, to: String)? = nil, replaced: () -> Void = {}
+    ) async throws {
         let key = stored?.key ?? key ?? ""
-        let shard = shardDirectory(bucket: bucket, key: key)
-        let metadataURL = shard.appendingPathComponent("\(Self.keyHash(key)).json")
-        func update() {
+        let shard = shardDirectory(bucket: bucket, key: key).path
+        let metadataPath = shard + "/\(Self.keyHash(key)).json"
+        let document = try stored.map { try encoder.encode($0) }
+        let temporary = temporaryPath()
+        let outcome = try await StoreIO.run {
+            KeyDocumentOutcome.publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data)
+        }
+        if outcome.visible {
             objects[bucket, default: [:]][key] = stored
             let bytes = Array(key.utf8)
             if stored?.current != nil {
@@ -299,24 +323,20 @@ actor ObjectStore {
             }
             replaced()
         }
-        if let stored {
-            try writeJSON(stored, to: metadataURL, replaced: update)
-        } else {
-            try FileManager.default.removeItem(at: metadataURL)
-            update()
-            try DurableFiles.fsyncDirectory(shard.path)
-        }
+        if let failure = outcome.failure { throw StoreWriteFailure(description: failure) }
     }
 
     /// Replaces the metadata of an existing version without touching its bytes.
-    func updateMetadata(bucket: String, object: StoredObject) throws(S3ServerError) {
-        guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
-            throw S3ServerError(.conflict, .operationAborted, "The object changed while its metadata was being updated.")
-        }
-        do {
-            try writeKey(stored, bucket: bucket)
-        } catch {
-            throw .internalError("cannot write metadata: \(error)")
+    func updateMetadata(bucket: String, object: StoredObject) async throws(S3ServerError) {
+        try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) in
+            guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
+                throw S3ServerError(.conflict, .operationAborted, "The object changed while its metadata was being updated.")
+            }
+            do {
+                try await writeKey(stored, bucket: bucket)
+            } catch {
+                throw .internalError("cannot write metadata: \(error)")
+            }
         }
     }
 
@@ -335,31 +355,33 @@ actor ObjectStore {
     @discardableResult
     func deleteObject(
         bucket: String, key: String, versionID: String? = nil, deleter: String? = nil
-    ) throws(S3ServerError) -> DeleteOutcome {
-        let versioning = try self.bucket(bucket).versioning
-        let stored = objects[bucket]?[key]
-        do {
-            if let versionID {
-                let id = versionID == "null" ? nil : versionID
-                guard let stored, let removed = stored.version(id) else { return DeleteOutcome() }
-                try writeKey(StoredKey(versions: stored.versions.filter { $0.version != removed.version }), key: key, bucket: bucket) {
-                    if !removed.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: removed)) }
+    ) async throws(S3ServerError) -> DeleteOutcome {
+        try await withKeyLock(bucket: bucket, key: key) { () async throws(S3ServerError) -> DeleteOutcome in
+            let versioning = try self.bucket(bucket).versioning
+            let stored = objects[bucket]?[key]
+            do {
+                if let versionID {
+                    let id = versionID == "null" ? nil : versionID
+                    guard let stored, let removed = stored.version(id) else { return DeleteOutcome() }
+                    try await writeKey(StoredKey(versions: stored.versions.filter { $0.version != removed.version }), key: key, bucket: bucket) {
+                        if !removed.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: removed)) }
+                    }
+                    return DeleteOutcome(deleteMarker: removed.isDeleteMarker, versionID: versionID)
                 }
-                return DeleteOutcome(deleteMarker: removed.isDeleteMarker, versionID: versionID)
-            }
-            guard let versioning else {
-                guard let stored else { return DeleteOutcome() }
-                try writeKey(nil, key: key, bucket: bucket) {
-                    for old in stored.versions { removeLater(dataPath(bucket: bucket, object: old)) }
+                guard let versioning else {
+                    guard let stored else { return DeleteOutcome() }
+                    try await writeKey(nil, key: key, bucket: bucket) {
+                        for old in stored.versions { removeLater(dataPath(bucket: bucket, object: old)) }
+                    }
+                    return DeleteOutcome()
                 }
-                return DeleteOutcome()
+                var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now(), owner: deleter)
+                marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
+                try await addVersion(marker, bucket: bucket, versioning: versioning)
+                return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
+            } catch {
+                throw .internalError("cannot delete the object: \(error)")
             }
-            var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now(), owner: deleter)
-            marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
-            try addVersion(marker, bucket: bucket, versioning: versioning)
-            return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
-        } catch {
-            throw .internalError("cannot delete the object: \(error)")
         }
     }
 
@@ -410,6 +432,8 @@ actor ObjectStore {
     var partsByUpload: [String: [Int: PartRecord]] = [:]
     /// Completions reading parts of an upload, by upload id.
     var completionsInProgress: [String: Int] = [:]
+    /// Uploads whose joined body is being published as the object.
+    var finishing: Set<String> = []
     /// Bytes of replaced parts a running completion may still be reading.
     var retiredPartFiles: [String: [String]] = [:]
 
