@@ -69,7 +69,7 @@ final class Console: Sendable {
         do {
             response = try await route(path, request: request, context: context, host: host)
         } catch let failure as ConsoleFailure {
-            response = answer(failure, host: host)
+            response = answer(failure)
         } catch {
             logger.error("console request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             response = ConsoleHTTP.text("Internal error", status: .internalServerError)
@@ -79,7 +79,7 @@ final class Console: Sendable {
         return response
     }
 
-    private func answer(_ failure: ConsoleFailure, host: ConsoleHost?) -> Response {
+    private func answer(_ failure: ConsoleFailure) -> Response {
         var response: Response
         switch failure.form {
         case .page: response = ConsoleHTTP.html(ConsolePages.login(message: failure.message), status: failure.status)

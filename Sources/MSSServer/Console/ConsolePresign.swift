@@ -118,8 +118,8 @@ extension Console {
             guard !bucket.isEmpty, bucket.utf8.count <= 255, !bucket.contains("/") else { throw Self.invalid("bad bucket name") }
         }
         if let key {
-            guard bucket != nil, !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes + 1024 else {
-                throw Self.invalid("a key needs a bucket and at most \(NameRules.maximumKeyBytes) bytes")
+            guard bucket != nil, !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes else {
+                throw Self.invalid("a key needs a bucket and at most \(NameRules.maximumKeyBytes) bytes (with an image process, key@process)")
             }
         }
         let authority: String
