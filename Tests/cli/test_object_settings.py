@@ -128,6 +128,13 @@ def test_bad_settings_are_usage_errors(cli, cli_bucket, tmp_path):
     # Every canned ACL is accepted.
     for acl in ["private", "public-read", "public-read-write", "authenticated-read", "bucket-owner-read", "bucket-owner-full-control"]:
         cli("cp", "--acl", acl, str(source), f"mss://{cli_bucket}/{acl}")
+    # Settings of stored objects mean nothing for local files: refused, not ignored.
+    for args in (["cp", "--acl", "private", f"mss://{cli_bucket}/private", str(tmp_path / "down")],
+                 ["cp", "--content-type", "text/plain", f"mss://{cli_bucket}/private", "-"],
+                 ["sync", "--metadata", "a=b", f"mss://{cli_bucket}/", str(tmp_path / "mirror")]):
+        result = cli(*args, check=False)
+        assert result.returncode == 2 and b"writes local files" in result.stderr, (args, result.stderr)
+    assert not (tmp_path / "down").exists() and not (tmp_path / "mirror").exists()
 
 
 def test_preserve_keeps_mode_and_times(cli, cli_bucket, tmp_path):

@@ -25,6 +25,9 @@ struct Copier {
         if self.source != nil, !(source.isRemote && destination.isRemote) {
             throw CLIError.usage("--source-profile is for copies from one remote path to another (mss://bucket/key)")
         }
+        if !destination.isRemote, let flag = settings.serverSideFlag {
+            throw CLIError.usage("\(flag) sets what is stored on a server; this copy writes local files")
+        }
         if source == .local(StandardStreamTransfers.marker) || destination == .local(StandardStreamTransfers.marker) {
             return try await StandardStreamTransfers(session: session, options: options, settings: settings, versionID: versionID)
                 .copy(source, to: destination)

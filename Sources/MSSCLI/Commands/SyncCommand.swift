@@ -56,6 +56,9 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
             guard !dryRun else { throw CLIError.usage("--watch makes changes as they come; it does not go with --dry-run") }
         }
         let settings = try objectSettings.settings()
+        if !to.isRemote, let flag = settings.serverSideFlag {
+            throw CLIError.usage("\(flag) sets what is stored on a server; this sync writes local files")
+        }
         let selection = try filters.selection()
         let planner = try comparison.planner()
         try await Session.run(global) { session in

@@ -93,6 +93,17 @@ struct ObjectSettings: Sendable {
         contentType != nil || metadata != nil || cacheControl != nil || contentDisposition != nil
     }
 
+    /// The first flag given that only means something for objects written to a server, for
+    /// refusing it on downloads rather than ignoring it.
+    var serverSideFlag: String? {
+        if contentType != nil { return "--content-type" }
+        if metadata != nil { return "--metadata" }
+        if cacheControl != nil { return "--cache-control" }
+        if contentDisposition != nil { return "--content-disposition" }
+        if acl != nil { return "--acl" }
+        return nil
+    }
+
     /// For uploading the file at `path`: its guessed type unless one was given, and with
     /// `--preserve` its mode and times.
     func putOptions(forFile path: String) -> PutOptions {
