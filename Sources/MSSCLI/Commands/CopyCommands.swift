@@ -13,6 +13,13 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
 
             --version-id copies an older version of one object (`mss ls --versions` lists them), the same way: \
             parallel parts, progress and resume for downloads, multipart server-side copies above 5 GiB.
+
+            `-` is standard input (cp - mss://bucket/key: one PUT when it ends within a part, else a multipart \
+            upload with a few parts in memory, aborted on failure or Ctrl-C) or standard output (cp mss://bucket/key -).
+
+            --content-type, --metadata, --cache-control, --content-disposition and --acl set what uploads and remote \
+            copies store; --preserve keeps file modes and times (x-amz-meta-mss-attrs). --source-profile reads a \
+            remote source through another profile, for copies between two servers.
             """)
 
     @OptionGroup var paths: TransferPaths

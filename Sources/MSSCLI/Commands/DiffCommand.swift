@@ -9,13 +9,14 @@ struct DiffCommand: AsyncParsableCommand, SessionCommand {
         commandName: "diff",
         abstract: "Show how a target differs from a source: what `mss sync SOURCE TARGET` would change.",
         discussion: """
-            Each side is a directory or mss://bucket/prefix (both may be remote, also on two servers with \\
+            Each side is a directory or mss://bucket/prefix (both may be remote, also on two servers with \
             --source-profile). One line per difference, paths below the two roots:
               + PATH (only in source)             sync copies it
               - PATH (only in target)             sync --delete removes it
               ~ PATH (size 10 → 12)               sync copies it (target's size → source's)
               ~ PATH (newer in source)            sync copies it
-            --size-only, --exact-timestamps and --include/--exclude compare as they do for sync. --json prints one \\
+              ~ PATH (time differs)               sync --exact-timestamps copies it
+            --size-only, --exact-timestamps and --include/--exclude compare as they do for sync. --json prints one \
             object per difference: change, path, source, target, sizes, times and what sync would do.
 
             Exit status, as for diff(1): 0 no differences, 1 differences, 2 trouble (usage, network, access).

@@ -39,7 +39,7 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
     @Flag(name: .long, help: "After the first pass, keep the remote side mirrored as files in the local source change.")
     var watch = false
 
-    @Option(name: .long, help: "With --watch: milliseconds of quiet after a change before syncing (default 500).")
+    @Option(name: .long, help: "With --watch: milliseconds of quiet after a change before syncing.")
     var debounce: Int = 500
 
     @OptionGroup var objectSettings: ObjectSettingsOptions

@@ -3,7 +3,7 @@ import ArgumentParser
 /// How `sync` and `diff` compare the two sides; `diff` takes the same flags so it shows exactly what
 /// `sync` would do.
 struct SyncComparisonOptions: ParsableArguments {
-    @Flag(name: .long, help: "Remove destination items the source does not have.")
+    @Flag(name: .long, help: "Remove destination items the source does not have (diff: says sync would).")
     var delete = false
 
     @Flag(name: .customLong("size-only"), help: "Compare sizes only: same size, same item.")
