@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSS
+import NIOCore
 import S3Protocol
 
 /// `mss head`: the start of an object, as `head(1)` shows the start of a file, read with ranged GETs
@@ -68,16 +69,33 @@ struct HeadCommand: AsyncParsableCommand, SessionCommand {
         }
     }
 
+    /// The first `count` bytes, streamed (a large --bytes never sits in memory, except for --json).
     private func byteCount(_ object: Key, count: Int64, emit: (Data) -> Void) async throws -> Int64 {
         guard count > 0 else {
             // Nothing to show, but a missing object is still an error.
             guard try await object.info(versionID: versionID) != nil else { throw S3Error(status: 404, code: .noSuchKey, message: nil, resource: nil) }
             return 0
         }
-        let data = try await range(object, from: 0, count: count)
-        // A server that ignores Range sends everything: show only what was asked.
-        emit(data.prefix(Int(clamping: count)))
-        return Int64(data.count)
+        let keep = global.output.json
+        let (kept, fetched): (Data, Int64)
+        do {
+            (kept, fetched) = try await object.read(range: .bounded(0...(count - 1)), versionID: versionID) { _, bytes in
+                var kept = Data()
+                var fetched: Int64 = 0
+                for try await chunk in bytes {
+                    // A server that ignores Range sends everything: show only what was asked.
+                    let shown = chunk.readableBytesView.prefix(Int(clamping: count - fetched))
+                    fetched += Int64(chunk.readableBytes)
+                    if keep { kept.append(contentsOf: shown) } else { shown.withUnsafeBytes { StandardStream.output.write($0.bindMemory(to: UInt8.self)) } }
+                    if fetched >= count { break }
+                }
+                return (kept, fetched)
+            }
+        } catch let error as S3Error where error.status == 416 {
+            return 0  // an empty object: no byte to start from
+        }
+        emit(kept)
+        return fetched
     }
 
     private func lineCount(_ object: Key, count: Int, emit: (Data) -> Void) async throws -> Int64 {
