@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Prints the rate of 4 KiB PUTs to distinct keys from 32 connections (wrk over presigned URLs,
+# not this project's client) against mss-server (release build), beside a single-threaded loop
+# that writes, fsyncs and renames one 4 KiB file at a time in the same folder the server writes to
+# (the issue's reference; the goal is 2x it). The loop runs before and after wrk, since a VM's
+# fsync rate drifts. Not a test: it asserts nothing and is not run by CI.
+#   BENCH_SECONDS (10) sets each run's length; BENCH_CONNECTIONS (32) wrk's connections; BENCH_BIN a
+#   folder with a release mss-server already built.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib/common.sh"
+cd "$root"
+
+require_swift
+apt_install ca-certificates curl python3 pkg-config libvips-dev wrk
+ensure_venv
+if [ -z "${BENCH_BIN:-}" ]; then
+    swift build -c release --product mss-server >/dev/null
+fi
+bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-32}
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-writes-bench.XXXXXX")
+trap 'stop_pids_in "$work"; rm -rf "$work"' EXIT
+endpoint=$(start_mss_server "$bin/mss-server" "$work")
+
+# Enough distinct keys that no key is written twice in the run.
+"$venv/bin/python" - "$endpoint" "$work/paths" <<'PY'
+import sys
+from urllib.parse import urlsplit
+import boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="BENCHKEY", aws_secret_access_key="bench-secret-key",
+                  region_name="us-east-1")
+s3.create_bucket(Bucket="writes")
+with open(sys.argv[2], "w") as out:
+    for i in range(200000):
+        url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": "writes", "Key": f"w/{i:07d}"}, ExpiresIn=7200))
+        out.write(f"{url.path}?{url.query}\n")
+PY
+
+fsync_loop() {
+    python3 - "$work/data/.mss/tmp" "$seconds" <<'PY'
+import os, sys, time
+folder, seconds = sys.argv[1], float(sys.argv[2])
+data = os.urandom(4096)
+count, start = 0, time.monotonic()
+while time.monotonic() - start < seconds:
+    temporary = f"{folder}/bench-loop-{count}"
+    descriptor = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.write(descriptor, data)
+    os.fsync(descriptor)
+    os.close(descriptor)
+    os.rename(temporary, f"{folder}/bench-loop-done-{count}")
+    count += 1
+print(f"{count / (time.monotonic() - start):.0f}")
+for name in os.listdir(folder):
+    if name.startswith("bench-loop-"):
+        os.unlink(os.path.join(folder, name))
+PY
+}
+
+loop_before=$(fsync_loop)
+wrk_out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
+loop_after=$(fsync_loop)
+puts=$(echo "$wrk_out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+refused=$(echo "$wrk_out" | awk '/non-2xx/ {print $2}')
+echo "$(nproc) cores, $connections connections, ${seconds}s runs"
+printf '%-52s %8s /s\n' "4 KiB PUTs, distinct keys (wrk, presigned)" "$puts"
+printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (before)" "$loop_before"
+printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (after)" "$loop_after"
+printf '%-52s %8s\n' "non-2xx answers" "${refused:-?}"
+awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
