@@ -175,7 +175,7 @@ import S3Protocol
         #expect(!FileManager.default.fileExists(atPath: root + "/.mss/damaged"))
     }
 
-    @Test func onlySupersededDataIsDeletedAndDataWithoutMetadataIsKept() async throws {
+    @Test func onlySupersededDataIsDeletedAndDataWithoutMetadataIsKeptOrSetAside() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let firstPath: String
@@ -204,14 +204,58 @@ import S3Protocol
         let reopened = try await ObjectStore(path: root)
         #expect(!FileManager.default.fileExists(atPath: firstPath))
         #expect(FileManager.default.fileExists(atPath: secondPath))
-        #expect(FileManager.default.fileExists(atPath: orphanPath))
         #expect(FileManager.default.fileExists(atPath: misplacedPath))
         #expect(try await StoreFixture.read(reopened, bucket: "bucket", key: "k") == "second")
-        // Deleting the bucket would take the kept file with it.
+        // The cut write's bytes leave the bucket for .mss/damaged, whole.
+        #expect(!FileManager.default.fileExists(atPath: orphanPath))
+        let relative = String(orphanPath.dropFirst(reopened.root.path.count + 1))
+        let setAside = root + "/.mss/damaged/" + ObjectStore.setAsideName(relativePath: relative)
+        #expect(try String(contentsOfFile: setAside, encoding: .utf8) == "only copy")
+        // Deleting the bucket would take the stray file, which is not provably anyone's, with it.
         try await reopened.deleteObject(bucket: "bucket", key: "k")
         let refused = await #expect(throws: S3ServerError.self) { try await reopened.deleteBucket("bucket") }
         #expect(refused?.code == .bucketNotEmpty)
-        #expect(FileManager.default.fileExists(atPath: orphanPath))
+        #expect(FileManager.default.fileExists(atPath: misplacedPath))
+    }
+
+    @Test func aWriteCutBeforeItsFirstMetadataLeavesTheBucketDeletable() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let orphanPath: String
+        let damagedDataPath: String
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("bucket", acl: .private)
+            // The state a kill between the data's rename and the first metadata leaves.
+            var cut = StoreFixture.object("first write")
+            cut.version = "5a3c"
+            orphanPath = store.dataPath(bucket: "bucket", object: cut)
+            try FileManager.default.createDirectory(
+                atPath: (orphanPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: orphanPath, contents: Data("cut".utf8)))
+            // And an object whose metadata is damaged: its data must stay where it is.
+            let victim = try await StoreFixture.put(store, bucket: "bucket", key: "victim", body: "kept in place")
+            damagedDataPath = store.dataPath(bucket: "bucket", object: victim)
+            try Data("{".utf8).write(to: URL(fileURLWithPath: StoreFixture.metadataPath(store, bucket: "bucket", key: "victim")))
+        }
+        let report = try StoreCheckReport(dataDirectory: root)
+        #expect(report.scan.interruptedWrites == [orphanPath])
+        #expect(report.scan.unreferencedData == [damagedDataPath])
+        #expect(report.description.contains("move 1 data file(s) of interrupted writes to .mss/damaged/"))
+
+        let reopened = try await ObjectStore(path: root)
+        #expect(!FileManager.default.fileExists(atPath: orphanPath))
+        #expect(FileManager.default.fileExists(atPath: damagedDataPath))
+        // A second start: the damaged object's data is still not taken for a cut write, since its
+        // metadata now lies in .mss/damaged.
+        let again = try StoreCheckReport(dataDirectory: root)
+        #expect(again.scan.interruptedWrites.isEmpty)
+        #expect(again.scan.unreferencedData == [damagedDataPath])
+        _ = reopened
+        try FileManager.default.removeItem(atPath: damagedDataPath)
+        let third = try await ObjectStore(path: root)
+        try await third.deleteBucket("bucket")
+        await #expect(throws: S3ServerError.self) { try await third.bucket("bucket") }
     }
 
     @Test func metadataPointingOutsideItsShardIsDamage() async throws {

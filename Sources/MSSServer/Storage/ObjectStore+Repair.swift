@@ -25,6 +25,11 @@ extension ObjectStore {
                 logger.debug("removed the data of a replaced version", metadata: ["path": "\(path)"])
             }
         }
+        for path in scan.interruptedWrites {
+            let destination = try setAside(path)
+            logger.warning(
+                "data of a write cut before its metadata moved aside", metadata: ["path": "\(path)", "movedTo": "\(destination)"])
+        }
         for path in scan.unreferencedData {
             logger.warning("data file without readable metadata kept; see mss-server --check", metadata: ["path": "\(path)"])
         }

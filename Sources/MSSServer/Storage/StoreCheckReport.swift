@@ -31,6 +31,7 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         section(&lines, "damaged metadata files", scan.damaged.map { "\(relative($0.path)): \($0.reason)" })
         section(&lines, "bucket folders with objects but no bucket.json", scan.bucketsWithoutMetadata.map(relative))
         section(&lines, "data files without metadata (kept)", scan.unreferencedData.map(relative))
+        section(&lines, "data of writes cut before their metadata (moved aside)", scan.interruptedWrites.map(relative))
         section(&lines, "object metadata whose data file is missing", scan.missingData.map(relative))
         section(&lines, "superseded data files (garbage)", scan.superseded.map(relative))
         section(&lines, "leftover temporary files", scan.temporary.map(relative))
@@ -51,6 +52,9 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         }
         var actions: [String] = []
         if !scan.damaged.isEmpty { actions.append("move \(scan.damaged.count) damaged metadata file(s) to .mss/damaged/") }
+        if !scan.interruptedWrites.isEmpty {
+            actions.append("move \(scan.interruptedWrites.count) data file(s) of interrupted writes to .mss/damaged/")
+        }
         let rebuilt = scan.buckets.values.filter { $0.rebuildReason != nil }.count
         if rebuilt > 0 { actions.append("write a fresh private bucket.json for \(rebuilt) bucket(s)") }
         if !scan.superseded.isEmpty { actions.append("delete \(scan.superseded.count) superseded data file(s)") }

@@ -7,7 +7,9 @@ import S3Protocol
 /// Both the server's start (which then repairs) and `mss-server --check` (which only reports) go
 /// through this, so the report says exactly what a start would do. Garbage is only what is
 /// provably garbage: files in `.mss/tmp`, and data files whose own key's metadata is readable and
-/// names another version. Anything else that cannot be explained is kept.
+/// names another version. The data of a write cut between its bytes and its first metadata (a
+/// key with no metadata file at all, now or set aside) is moved to `.mss/damaged`, kept but out of
+/// the bucket. Anything else that cannot be explained is kept in place.
 struct StoreScan: Sendable {
     /// A metadata file that does not decode or contradicts where it lies.
     struct DamagedFile: Sendable, Hashable {
@@ -37,6 +39,9 @@ struct StoreScan: Sendable {
     /// Data files no readable metadata accounts for: kept, since they may be all that is left of
     /// an object whose metadata was damaged.
     var unreferencedData: [String] = []
+    /// Data files named for a key that has no metadata file, damaged or set aside: what a write
+    /// cut before its first metadata leaves. A start moves them to `.mss/damaged`.
+    var interruptedWrites: [String] = []
     /// Data files of versions replaced by a later write, and parts replaced by a later upload of
     /// the same number: safe to delete.
     var superseded: [String] = []
@@ -73,7 +78,7 @@ struct StoreScan: Sendable {
 
     /// Problems a start would repair or an operator should look at; zero for a clean directory.
     var problemCount: Int {
-        damaged.count + unreferencedData.count + superseded.count + temporary.count + uploadsWithoutRecord.count
+        damaged.count + unreferencedData.count + interruptedWrites.count + superseded.count + temporary.count + uploadsWithoutRecord.count
             + bucketsWithoutMetadata.count + bucketFoldersWithoutMetadata.count + missingData.count + futureFormat.count
     }
 
@@ -85,7 +90,7 @@ struct StoreScan: Sendable {
         var objects: [String: StoredKey] = [:]
         var keptFiles = 0
         for shard in Self.entries(directory.appendingPathComponent("objects")) where Self.isDirectory(shard) {
-            let (found, kept) = scanShard(shard)
+            let (found, kept) = scanShard(shard, relativePath: "buckets/\(name)/objects/\(shard.lastPathComponent)")
             objects.merge(found) { first, _ in first }
             keptFiles += kept
         }
@@ -128,8 +133,9 @@ struct StoreScan: Sendable {
     }
 
     /// The objects of one shard folder, and how many data files were kept without metadata.
-    private mutating func scanShard(_ shard: URL) -> (objects: [String: StoredKey], kept: Int) {
+    private mutating func scanShard(_ shard: URL, relativePath: String) -> (objects: [String: StoredKey], kept: Int) {
         let files = Self.entries(shard)
+        let metadataHashes = Set(files.map(\.lastPathComponent).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) })
         var byHash: [String: StoredKey] = [:]
         var objects: [String: StoredKey] = [:]
         for file in files where file.lastPathComponent.hasSuffix(".json") {
@@ -150,6 +156,12 @@ struct StoreScan: Sendable {
                 }
                 continue
             }
+            if let dot = name.firstIndex(of: "."), Self.isKeyHash(name[..<dot]), !metadataHashes.contains(String(name[..<dot])),
+                !wasSetAside(relativePath + "/" + name[..<dot] + ".json")
+            {
+                interruptedWrites.append(file.path)
+                continue
+            }
             unreferencedData.append(file.path)
             kept += 1
         }
@@ -159,6 +171,20 @@ struct StoreScan: Sendable {
             }
         }
         return (objects, kept)
+    }
+
+    /// A SHA-256 in lowercase hex, as ``ObjectStore/keyHash(_:)`` names keys.
+    static func isKeyHash(_ text: Substring) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// Whether an earlier start moved the file at `relativePath` to `.mss/damaged`.
+    private func wasSetAside(_ relativePath: String) -> Bool {
+        let base = ObjectStore.setAsideName(relativePath: relativePath)
+        return setAside.contains { path in
+            let name = (path as NSString).lastPathComponent
+            return name == base || name.hasPrefix(base + ".")
+        }
     }
 
     /// The metadata at `url` when it decodes and `problem` finds nothing wrong with it; otherwise
