@@ -85,6 +85,14 @@ def test_diff_shows_the_sync_plan_both_ways(cli, cli_bucket, tmp_path):
     assert cli("diff", remote, f"mss://{cli_bucket}/copy").returncode == 0
     assert cli("cat", f"mss://{cli_bucket}/copy/index.html").stdout == b"<h1>hello again</h1>"
 
+    # A missing bucket on either side is named, whichever side it is (RGW's answer does not say).
+    ghost = "no-such-bucket-" + os.urandom(4).hex()
+    for args in ([f"mss://{ghost}/p", remote], [remote, f"mss://{ghost}/p"]):
+        result = cli("sync", *args, check=False)
+        assert result.returncode == 1 and f"bucket '{ghost}' does not exist".encode() in result.stderr, result.stderr
+        result = cli("diff", *args, check=False)
+        assert result.returncode == 2 and f"bucket '{ghost}' does not exist".encode() in result.stderr, result.stderr
+
     # Trouble is 2: a missing bucket, a missing local source, two local sides, a bad flag pair.
     for args in ([str(local), "mss://no-such-bucket-" + os.urandom(4).hex()], [str(tmp_path / "absent"), remote],
                  [str(local), str(mirror)], ["--size-only", "--exact-timestamps", str(local), remote]):

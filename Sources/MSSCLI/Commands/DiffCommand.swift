@@ -55,8 +55,7 @@ struct DiffCommand: AsyncParsableCommand, SessionCommand {
         return try await Session.run(global) { session in
             try await SourceConnection.run(profile: sourceProfile.sourceProfile, session: session) { sourceConnection in
                 let (fromPlace, toPlace) = try SyncSide.Place.pair(from, to, session: session, source: sourceConnection)
-                let named = from.isRemote && !to.isRemote ? from : to
-                let (mine, theirs) = try await session.naming(named) {
+                let (mine, theirs) = try await session.naming(sideOf: from, to) {
                     (try await SyncSide.list(fromPlace, selection: selection, isSource: true),
                      try await SyncSide.list(toPlace, selection: selection, isSource: false))
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import MSS
+import S3Protocol
 
 /// One side of a sync or diff, listed: a local directory or a remote prefix, with the items below
 /// it that the `--include`/`--exclude` selection takes.
@@ -27,7 +28,13 @@ struct SyncSide: Sendable {
                 place: place, items: tree.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) },
                 paths: Dictionary(tree.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first }))
         case .remote(let bucket, let prefix):
-            let objects = try await bucket.allKeys(prefix: prefix.isEmpty ? nil : prefix)
+            let objects: [ObjectSummary]
+            do {
+                objects = try await bucket.allKeys(prefix: prefix.isEmpty ? nil : prefix)
+            } catch let error as S3Error where error.code == .noSuchBucket {
+                // Not every server names the bucket in its answer (Ceph RGW does not); this side knows it.
+                throw CLIError("bucket '\(bucket.name)' does not exist")
+            }
             let items = objects.compactMap { object -> SyncPlan.Item? in
                 let relative = String(object.key.dropFirst(prefix.count))
                 guard !relative.isEmpty, !relative.hasSuffix("/"), selection.includes(relative) else { return nil }

@@ -21,8 +21,11 @@ struct RemoteCopy: Sendable {
     /// Whether the SDK's plain server-side copy (which keeps every header) does the job.
     var isPlain: Bool { !crossesServers && !settings.replacesHeaders && settings.acl == nil }
 
+    /// A source bucket: on the source's connection between two servers, else on the destination's
+    /// (the same server, reached with keys known to work for the copy).
     func sourceBucket(_ name: String) -> Bucket {
-        crossesServers ? source?.bucket(name) ?? Bucket(connection: connection, name: name) : Bucket(connection: connection, name: name)
+        if crossesServers, let source { return source.bucket(name) }
+        return Bucket(connection: connection, name: name)
     }
 
     /// Copies one object; returns the new object's ETag and the size copied.
