@@ -171,7 +171,7 @@ def test_sync_watch_follows_new_and_changed_files(cli, cli_bucket, tmp_path):
             return None
 
     process = subprocess.Popen(
-        [CLI, "sync", "--watch", "--debounce", "200", "--json", str(local), f"mss://{cli_bucket}/w"],
+        [CLI, "sync", "--watch", "--delete", "--debounce", "200", "--json", str(local), f"mss://{cli_bucket}/w"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env)
     try:
         assert wait_for(lambda: body("w/first.txt") == b"first"), "the first pass did not upload"
@@ -185,6 +185,9 @@ def test_sync_watch_follows_new_and_changed_files(cli, cli_bucket, tmp_path):
         assert wait_for(lambda: body("w/sub/deeper/file.txt") == b"deep"), "a file in a new directory was not picked up"
         write(local / "sub/deeper/second.txt", b"second")
         assert wait_for(lambda: body("w/sub/deeper/second.txt") == b"second"), "a later file in the new directory was missed"
+        # With --delete, a file removed here goes there too.
+        (local / "first.txt").unlink()
+        assert wait_for(lambda: body("w/first.txt") is None), "a removed file was not removed remotely"
         assert process.poll() is None
     finally:
         process.send_signal(signal.SIGTERM)
