@@ -44,6 +44,8 @@ struct RemoteScope: Sendable {
 
     /// Whether the object `key` is taken.
     func selects(_ key: String) -> Bool {
+        // Plain listings pay nothing for this.
+        guard narrows else { return true }
         let relative = relative(key)
         if let pattern, !pattern.matches(relative) { return false }
         return selection.includes(relative)
@@ -52,7 +54,7 @@ struct RemoteScope: Sendable {
     /// Whether a common prefix (`photos/2020/`) of a listing one level deep is shown: filters see
     /// it as its relative path with the trailing `/`.
     func selectsPrefix(_ prefix: String) -> Bool {
-        pattern == nil && selection.includes(relative(prefix))
+        pattern == nil && (selection.isEmpty || selection.includes(relative(prefix)))
     }
 
     /// Every selected object, in key order; a listing error ends it.

@@ -22,7 +22,15 @@ struct SelectionOptions: ParsableArguments {
             """, valueName: "pattern"))
     var exclude: [String] = []
 
-    @Flag(name: .long, help: "Take the source path literally: *, ? and [ in it are not wildcards.")
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            Take the source path literally. Without --raw, *, ? and [...] in a source path (quoted: 'mss://b/photos/*.jpg') \
+            are wildcards, as in a shell: * and ? stay within one level, ** crosses levels, and in such a path \\ takes \
+            the next character literally. The listing starts at the part before the first wildcard; copies keep each path below the last / \
+            of that part. A wildcard that matches nothing is an error.
+            """))
     var raw = false
 
     /// The filters in command-line order, read from `arguments` (this process's by default).
