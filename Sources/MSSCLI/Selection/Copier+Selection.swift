@@ -7,6 +7,8 @@ extension Copier {
     func copySelected(_ source: Location, to destination: Location) async throws -> [Location]? {
         // Leaves the refusal of --source-profile for other directions to the plain copy.
         if self.source != nil, !(source.isRemote && destination.isRemote) { return nil }
+        // Likewise the refusal of server-side settings on a copy that writes local files.
+        if !destination.isRemote, settings.serverSideFlag != nil { return nil }
         switch (source, destination) {
         case (.local(let path), .remote(let bucket, let key)):
             return try await uploadSelected(path, bucket: bucket, key: key)
@@ -89,6 +91,14 @@ extension Copier {
         let bar = ProgressBar(label: scope.location.description, output: session.output)
         let result = try await transferManager.download(files, from: remoteCopy.sourceBucket(scope.bucket), progress: bar.handler)
         bar.finish()
+        if settings.preserve {
+            for path in result.transferred {
+                guard let key = keys[path], let info = try await remoteCopy.sourceBucket(scope.bucket).newKey(key).info(),
+                    let attributes = PreservedAttributes(metadata: info.metadata)
+                else { continue }
+                if let problem = attributes.apply(to: path) { session.output.note(problem) }
+            }
+        }
         for path in result.transferred {
             session.output.result(
                 "downloaded mss://\(scope.bucket)/\(keys[path] ?? "") → \(path)",
