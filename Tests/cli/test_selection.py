@@ -159,3 +159,20 @@ def test_json_output_of_filtered_commands_is_one_object_per_line(cli, cli_bucket
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert sorted(e["destination"] for e in lines) == [f"{b}/j/b.txt", f"{b}/j/sub/d.txt"]
     assert all(e["action"] == "upload" for e in lines)
+
+
+def test_versions_listing_and_wildcard_mv_keep_to_the_selection(cli, cli_bucket, tmp_path):
+    b = f"mss://{cli_bucket}"
+    cli("version", "enable", b)
+    data = write(tmp_path / "v.bin", b"one")
+    for key in ["v/a.jpg", "v/a.jpg", "v/b.txt"]:
+        cli("cp", str(data), f"{b}/{key}")
+    versions = cli.json("ls", "--versions", "-r", f"{b}/v/", "--exclude", "*.txt")
+    assert [e["key"] for e in versions] == ["v/a.jpg", "v/a.jpg"] and sum(e["latest"] for e in versions) == 1
+    assert [e["key"] for e in cli.json("ls", "--versions", f"{b}/v/*.txt")] == ["v/b.txt"]
+
+    # mv of a local wildcard removes exactly the files it uploaded.
+    local = make_tree(tmp_path / "local")
+    cli("mv", str(local / "sub" / "*.jpg"), f"{b}/mv/")
+    assert keys(cli, f"{b}/mv/") == ["mv/c.jpg"]
+    assert files(local) == ["a.jpg", "b.txt", "sub/d.txt", "sub/deep/e.JPG"]

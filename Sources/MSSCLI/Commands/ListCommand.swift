@@ -43,7 +43,7 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
             let scope = try RemoteScope(bucket: bucketName, key: prefix, selection: try filters.selection())
             try await session.naming(location) {
                 if versions {
-                    try await listVersions(session.bucket(bucketName), prefix: prefix, output: session.output)
+                    try await listVersions(session.bucket(bucketName), scope: scope, output: session.output)
                     return
                 }
                 let listing = session.bucket(bucketName).keys(
@@ -68,16 +68,19 @@ struct ListCommand: AsyncParsableCommand, SessionCommand {
         }
     }
 
-    private func listVersions(_ bucket: Bucket, prefix: String, output: Output) async throws {
-        let listing = bucket.versions(prefix: prefix.isEmpty ? nil : prefix, delimiter: recursive ? nil : "/")
+    private func listVersions(_ bucket: Bucket, scope: RemoteScope, output: Output) async throws {
+        let listing = bucket.versions(
+            prefix: scope.listPrefix.isEmpty ? nil : scope.listPrefix, delimiter: recursive || scope.isWildcard ? nil : "/")
         for try await entry in listing {
             switch entry {
             case .commonPrefix(let name):
+                guard scope.selectsPrefix(name) else { continue }
                 output.result(
                     "\(String(repeating: " ", count: 16))  \("PRE".padding(toLength: 9, withPad: " ", startingAt: 0))  "
                         + "\(String(repeating: " ", count: 6))  \(String(repeating: " ", count: 32))  \(name)",
                     ["type": .string("prefix"), "key": .string(name)])
             case .version(let version):
+                guard scope.selects(version.key) else { continue }
                 let size = version.isDeleteMarker ? "(deleted)" : bytes ? String(version.size ?? 0) : HumanFormat.size(version.size ?? 0)
                 let id = version.versionID.count < 32 ? version.versionID.padding(toLength: 32, withPad: " ", startingAt: 0) : version.versionID
                 output.result(
