@@ -43,6 +43,9 @@ SETTINGS = [
 def assert_settings(cli, s3, bucket, key):
     [info] = cli.json("stat", f"mss://{bucket}/{key}")
     assert info["contentType"] == "application/x-custom"
+    assert info["cacheControl"] == "max-age=3600" and info["contentDisposition"] == 'attachment; filename="r.bin"'
+    text = cli("stat", f"mss://{bucket}/{key}").stdout.decode()
+    assert "Cache-Control: max-age=3600" in text and 'Content-Disposition: attachment; filename="r.bin"' in text
     # Names are lower-cased; a value keeps every '=' after the first.
     assert {k: v for k, v in info["metadata"].items() if k != "mss-attrs"} == {"owner": "ops", "formula": "a=b+c"}
     head = s3.head_object(Bucket=bucket, Key=key)

@@ -75,12 +75,20 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                     "Modified:     \(info.lastModified.map(HumanFormat.iso8601) ?? "-")",
                 ]
                 if let version = info.versionID { lines.append("Version:      \(version)") }
+                let headers = [
+                    ("Cache-Control", "cacheControl", info.cacheControl), ("Content-Disposition", "contentDisposition", info.contentDisposition),
+                    ("Content-Encoding", "contentEncoding", info.contentEncoding), ("Content-Language", "contentLanguage", info.contentLanguage),
+                    ("Expires", "expires", info.expires),
+                ]
+                for (header, _, value) in headers { if let value { lines.append("\(header): \(value)") } }
                 for (name, value) in info.metadata.sorted(by: { $0.key < $1.key }) { lines.append("Metadata:     \(name): \(value)") }
-                session.output.result(
-                    lines.joined(separator: "\n"),
-                    ["type": .string("object"), "bucket": .string(bucket), "key": .string(key), "size": .int(info.size),
-                     "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
-                     "metadata": .object(info.metadata.mapValues { .string($0) }), "versionId": .optional(info.versionID)])
+                var fields: [String: JSONValue] = [
+                    "type": .string("object"), "bucket": .string(bucket), "key": .string(key), "size": .int(info.size),
+                    "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
+                    "metadata": .object(info.metadata.mapValues { .string($0) }), "versionId": .optional(info.versionID),
+                ]
+                for (_, field, value) in headers { fields[field] = .optional(value) }
+                session.output.result(lines.joined(separator: "\n"), fields)
             }
         }
     }
