@@ -148,6 +148,13 @@ def test_wildcard_sources(cli, cli_bucket, tmp_path):
     cli("cp", str(data), f"{b}/lit/axb")
     cli("rm", "--raw", f"{b}/lit/a*b")
     assert keys(cli, f"{b}/lit/") == ["lit/axb"]
+    # A pattern that matches nothing is the key as written when there is one, as in a shell.
+    cli("cp", str(data), f"{b}/br/[x].txt")
+    assert cli("cat", f"{b}/br/[x].txt").stdout == b"0123456789"
+    cli("cp", f"{b}/br/[x].txt", str(tmp_path / "br.txt"))
+    assert (tmp_path / "br.txt").read_bytes() == b"0123456789"
+    cli("rm", f"{b}/br/[x].txt")
+    assert keys(cli, f"{b}/br/") == []
     # --version-id names one object: no wildcards with it.
     assert cli("rm", f"{b}/photos/*", "--all-versions", check=False).returncode == 2
 

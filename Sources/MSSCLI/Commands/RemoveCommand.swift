@@ -59,8 +59,9 @@ struct RemoveCommand: AsyncParsableCommand, SessionCommand {
                 }
                 if scope.isWildcard {
                     let count = try await Self.deleteAll(in: bucket, prefix: scope.listPrefix, output: session.output, dryRun: dryRun, selecting: scope.selects)
-                    if count == 0 { throw CLIError("nothing matches \(location)") }
-                    return
+                    if count > 0 { return }
+                    // A pattern that matches nothing is the key as written, as in a shell, when there is one.
+                    guard !recursive, try await bucket.newKey(key).exists() else { throw CLIError("nothing matches \(location)") }
                 }
                 if !recursive, !scope.selection.includes(Location.baseName(key)) {
                     session.output.note("\(location) is left out by --include/--exclude")

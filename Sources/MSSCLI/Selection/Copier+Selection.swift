@@ -23,7 +23,12 @@ extension Copier {
             let objects = try await session.naming(source) { try await scope.objects(remoteCopy.sourceBucket(bucket)) }
                 .filter { !scope.relative($0.key).isEmpty && !$0.key.hasSuffix("/") }
             if objects.isEmpty {
-                if scope.isWildcard { throw CLIError("nothing matches \(scope.location)") }
+                if scope.isWildcard {
+                    // As a shell passes on a pattern that matches nothing: the key as written, when
+                    // there is one (a name with brackets, say).
+                    if !options.recursive, try await remoteCopy.sourceBucket(bucket).newKey(key).exists() { return nil }
+                    throw CLIError("nothing matches \(scope.location)")
+                }
                 session.output.note("nothing under \(scope.location) passes --include/--exclude")
                 return []
             }
