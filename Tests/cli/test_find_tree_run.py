@@ -66,6 +66,9 @@ def test_find_exec(cli, cli_bucket, tmp_path):
     assert lines(cli("find", b, "--name", "z.*", "--exec", "echo $HOME")) == [f"$HOME {b}/e/z.bin"]
     # The command can be mss itself: cat each match.
     assert cli("find", b, "--name", "y.txt", "--exec", f"{os.environ['MSS_CLI']} cat {{}}").stdout == b"y.txt"
+    # Programs get default signal handling, not mss's ignored SIGPIPE: yes ends quietly when head is done.
+    piped = cli("find", b, "--name", "x.txt", "--exec", "sh -c 'yes | head -1'")
+    assert piped.stdout == b"y\n" and b"Broken pipe" not in piped.stderr
     failing = cli("find", b, "--exec", "sh -c 'exit 3'", check=False)
     assert failing.returncode == 1 and b"--exec failed for 3 of 3" in failing.stderr
     assert cli("find", b, "--exec", "no-such-program-here {}", check=False).returncode == 2
