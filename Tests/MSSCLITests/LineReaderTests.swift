@@ -8,8 +8,8 @@ import Testing
 @Suite struct LineReaderTests {
     private func reader(_ bytes: Data) throws -> LineReader {
         let file = try ChildProcess.scratchFile()
-        file.write(bytes)
-        file.seek(toFileOffset: 0)
+        try file.write(contentsOf: bytes)
+        try file.seek(toOffset: 0)
         return LineReader(file)
     }
 

@@ -122,10 +122,9 @@ enum ChildProcess {
 
     /// Copies what a scratch file holds to `stream`, a block at a time.
     static func replay(_ file: FileHandle, to stream: StandardStream) {
-        file.seek(toFileOffset: 0)
-        while true {
-            let block = file.readData(ofLength: 1 << 16)
-            if block.isEmpty { break }
+        // The throwing calls: the old ones trap on an I/O error.
+        guard (try? file.seek(toOffset: 0)) != nil else { return }
+        while let block = try? file.read(upToCount: 1 << 16), !block.isEmpty {
             stream.write(block)
         }
     }

@@ -18,6 +18,7 @@ struct LineReader {
     enum Failure: Error {
         case tooLong
         case notText
+        case unreadable
     }
 
     /// The next line without its `\n` (and `\r`), or nil at the end.
@@ -38,7 +39,13 @@ struct LineReader {
             buffer = Data(buffer[start...])
             start = buffer.startIndex
             guard buffer.count <= Self.maximumLength else { throw .tooLong }
-            let block = file.readData(ofLength: 1 << 16)
+            // The throwing read: the old readData(ofLength:) traps on an I/O error.
+            let block: Data
+            do {
+                block = try file.read(upToCount: 1 << 16) ?? Data()
+            } catch {
+                throw .unreadable
+            }
             if block.isEmpty { finished = true } else { buffer.append(block) }
         }
     }

@@ -48,7 +48,12 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
             if output.json { output.result("", ["type": .string("summary"), "ok": .int(0), "failed": .int(0), "failedLines": .array([])]) }
             return
         }
-        input.seek(toFileOffset: 0)
+        do {
+            try input.seek(toOffset: 0)
+        } catch {
+            // Lines are checked in a first reading and run in a second; a pipe gives them once.
+            throw CLIError("cannot read \(file) a second time; for a pipe, use `mss run -` with it on standard input")
+        }
         let executable = try EmbeddedServer.ownExecutable()
         let environment = childEnvironment()
         var reader = LineReader(input)
@@ -114,7 +119,13 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
         var shapes = Set<[String]>()
         while let text = try Self.read(&reader, file: file) {
             number += 1
-            if file == "-" { input.write(Data((text + "\n").utf8)) }
+            if file == "-" {
+                do {
+                    try input.write(contentsOf: Data((text + "\n").utf8))
+                } catch {
+                    throw CLIError("cannot keep standard input in a temporary file: \(error.localizedDescription)")
+                }
+            }
             guard let words = try Self.words(text, number: number) else { continue }
             let arguments = childArguments(words)
             let shape = Self.shape(arguments)
@@ -169,6 +180,8 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
             throw CLIError.usage("\(file == "-" ? "standard input" : file) has a line longer than \(LineReader.maximumLength) bytes")
         } catch .notText {
             throw CLIError.usage("\(file == "-" ? "standard input" : file) is not UTF-8 text")
+        } catch .unreadable {
+            throw CLIError("cannot read \(file == "-" ? "standard input" : file)")
         }
     }
 
