@@ -3,6 +3,7 @@ each find test at its boundaries, --exec, the exact tree drawing, and batches wi
 malformed lines."""
 import json
 import os
+import subprocess
 import uuid
 
 
@@ -135,6 +136,11 @@ def test_run_batches(cli, cli_bucket, tmp_path):
     assert records[-1] == {"type": "summary", "ok": 2, "failed": 0, "failedLines": []}
     assert {"path": f"{b}/", "bytes": 10, "objects": 2} in records
     assert sorted(r["key"] for r in records if r.get("type") == "object") == ["one.txt", "two words.txt"]
+
+    # A pipe as FILE (bash's <(...)) is read once, kept aside, and run like a file.
+    piped = subprocess.run(
+        ["bash", "-c", '"$0" run <(printf "ls %s\\n" "$1")', os.environ["MSS_CLI"], b], env=cli.env, capture_output=True, timeout=120)
+    assert piped.returncode == 0 and b"one.txt" in piped.stdout, piped.stderr
 
     # From standard input, many lines at once, each line's output kept together.
     many = "".join(f"cp '{source}' {b}/many/{i:02d}.txt\n" for i in range(16))

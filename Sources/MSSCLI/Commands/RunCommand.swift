@@ -40,8 +40,9 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
 
     func run() async throws {
         guard (1...256).contains(concurrency) else { throw CLIError.usage("--concurrency must be from 1 to 256") }
-        let input = try openInput()
-        let count = try check(input)
+        let (source, copy) = try openInput()
+        let count = try check(source, copyingTo: copy)
+        let input = copy ?? source
         let output = global.output
         guard count > 0 else {
             output.note("run: \(file == "-" ? "standard input" : file) holds no commands")
@@ -51,8 +52,7 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
         do {
             try input.seek(toOffset: 0)
         } catch {
-            // Lines are checked in a first reading and run in a second; a pipe gives them once.
-            throw CLIError("cannot read \(file) a second time; for a pipe, use `mss run -` with it on standard input")
+            throw CLIError("cannot read \(file) a second time: \(error.localizedDescription)")
         }
         let executable = try EmbeddedServer.ownExecutable()
         let environment = childEnvironment()
@@ -98,20 +98,22 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
         output.note("run: \(ok) ok, 0 failed")
     }
 
-    /// The commands, as a file to read twice: a named file as it is, standard input copied to a
-    /// scratch file as it is checked.
-    private func openInput() throws -> FileHandle {
-        if file == "-" { return try ChildProcess.scratchFile() }
+    /// Where the lines come from, and the file to read them again from: a regular file is read
+    /// twice; standard input or a pipe (`mss run <(generate)`) is copied to a scratch file as it is
+    /// checked (nil then: the copy is the second).
+    private func openInput() throws -> (source: FileHandle, copy: FileHandle?) {
+        if file == "-" { return (FileHandle.standardInput, try ChildProcess.scratchFile()) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { throw CLIError("\(file) does not exist") }
         guard !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot read \(file)") }
-        return handle
+        let regular = (try? FileManager.default.attributesOfItem(atPath: file)[.type] as? FileAttributeType) == .typeRegular
+        return (handle, regular ? nil : try ChildProcess.scratchFile())
     }
 
     /// Parses every line as mss would, before anything runs; returns how many commands there are.
-    /// From standard input, lines are copied into `input` on the way.
-    private func check(_ input: FileHandle) throws -> Int {
-        var reader = LineReader(file == "-" ? FileHandle.standardInput : input)
+    /// Lines are copied into `copy` on the way, when there is one.
+    private func check(_ source: FileHandle, copyingTo copy: FileHandle?) throws -> Int {
+        var reader = LineReader(source)
         var number = 0
         var commands = 0
         // ArgumentParser takes milliseconds a line; lines of one shape parse alike, so each shape is
@@ -119,11 +121,11 @@ struct RunCommand: AsyncParsableCommand, SessionCommand {
         var shapes = Set<[String]>()
         while let text = try Self.read(&reader, file: file) {
             number += 1
-            if file == "-" {
+            if let copy {
                 do {
-                    try input.write(contentsOf: Data((text + "\n").utf8))
+                    try copy.write(contentsOf: Data((text + "\n").utf8))
                 } catch {
-                    throw CLIError("cannot keep standard input in a temporary file: \(error.localizedDescription)")
+                    throw CLIError("cannot keep the lines of \(file == "-" ? "standard input" : file) in a temporary file: \(error.localizedDescription)")
                 }
             }
             guard let words = try Self.words(text, number: number) else { continue }
