@@ -155,6 +155,8 @@ def test_wildcard_sources(cli, cli_bucket, tmp_path):
     assert (tmp_path / "br.txt").read_bytes() == b"0123456789"
     cli("rm", f"{b}/br/[x].txt")
     assert keys(cli, f"{b}/br/") == []
+    # Standard output takes one object, so a wildcard there is a usage error.
+    assert cli("cp", f"{b}/photos/*", "-", check=False).returncode == 2
     # --version-id names one object: no wildcards with it.
     assert cli("rm", f"{b}/photos/*", "--all-versions", check=False).returncode == 2
 

@@ -14,6 +14,10 @@ extension Copier {
             return try await uploadSelected(path, bucket: bucket, key: key)
         case (.remote(let bucket, let key), _):
             var scope = try RemoteScope(bucket: bucket, key: key, selection: selection)
+            if destination == .local(StandardStreamTransfers.marker) {
+                guard !scope.isWildcard else { throw CLIError.usage("a wildcard names many objects; `-` (standard output) takes one") }
+                return nil
+            }
             if !scope.isWildcard {
                 guard !selection.isEmpty else { return nil }
                 guard options.recursive else { return excludedSingle(key, source) }
