@@ -29,7 +29,8 @@ struct SelectionOptions: ParsableArguments {
             Take the source path literally. Without --raw, *, ? and [...] in a source path (quoted: 'mss://b/photos/*.jpg') \
             are wildcards, as in a shell: * and ? stay within one level, ** crosses levels, and in such a path \\ takes \
             the next character literally. The listing starts at the part before the first wildcard; copies keep each path below the last / \
-            of that part. A wildcard that matches nothing is an error, unless an object or file has exactly that name.
+            of that part. For cp, mv and rm a wildcard that matches nothing is an error, unless an object or file has \
+            exactly that name.
             """))
     var raw = false
 
