@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Tells when anything below a directory changes: Linux inotify on every directory of the tree
 /// (new subdirectories are watched as they appear), or where inotify is not available, a listing
 /// compared once a second. The inotify descriptor is non-blocking and read between short sleeps,
@@ -92,9 +88,10 @@ final class DirectoryWatcher {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for entry in entries {
             let path = directory + "/" + entry
-            var status = stat()
-            // lstat: a symbolic link to a directory is not followed, so a loop cannot recurse forever.
-            if lstat(path, &status) == 0, status.st_mode & 0o170000 == 0o040000 { watchTree(path) }
+            // The entry itself, as lstat sees it: a symbolic link to a directory is not followed, so
+            // a loop cannot recurse forever.
+            let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+            if type == .typeDirectory { watchTree(path) }
         }
     }
 

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A file's mode, modification time and owner as `--preserve` keeps them in the object's metadata:
 /// `x-amz-meta-mss-attrs: mode:0644/mtime:1732982400.25/uid:1000/gid:1000`, in the spirit of
 /// `mc --preserve`'s `mc-attrs`. Downloads with `--preserve` restore the mode and the time; the
@@ -25,12 +21,14 @@ struct PreservedAttributes: Equatable, Sendable {
     }
 
     init?(ofFile path: String) {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        mode = UInt32(status.st_mode) & 0o7777
-        modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
-        uid = UInt32(status.st_uid)
-        gid = UInt32(status.st_gid)
+        // The file the upload reads: through a symbolic link, as a read goes. FileManager rather
+        // than stat(2), whose C struct an optimised build cannot see through Foundation alone.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return nil }
+        mode = (attributes[.posixPermissions] as? NSNumber).map { $0.uint32Value & 0o7777 }
+        modified = attributes[.modificationDate] as? Date
+        uid = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value
+        gid = (attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value
     }
 
     /// Reads the metadata value; fields that are missing or do not parse are left out, so a value
