@@ -2,7 +2,8 @@
 # Prints how long `mss` takes to list many keys, beside `mss du` over the same keys (the goal:
 # `ls` within 1.5x of `du`, in the human and the --json form) and `aws s3 ls --recursive`, all
 # against one mss-server (release build) on this machine. Not a test: it asserts nothing and is
-# not run by CI.   BENCH_KEYS (30000) changes the number of keys.
+# not run by CI.   BENCH_KEYS (30000) changes the number of keys; BENCH_BIN names a folder with
+# release builds of mss and mss-server already made.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
@@ -10,9 +11,11 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev time
 ensure_venv
-swift build -c release --product mss-server >/dev/null
-swift build -c release --product mss >/dev/null
-bin=$(swift build -c release --show-bin-path)
+if [ -z "${BENCH_BIN:-}" ]; then
+    swift build -c release --product mss-server >/dev/null
+    swift build -c release --product mss >/dev/null
+fi
+bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
 
 keys=${BENCH_KEYS:-30000}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-cli-bench.XXXXXX")

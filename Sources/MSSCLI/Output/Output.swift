@@ -8,9 +8,10 @@ struct Output: Sendable {
     var debug: Bool
 
     /// A result: `text` for people, `fields` for scripts.
-    func result(_ text: @autoclosure () -> String, _ fields: [String: JSONValue]) {
+    /// Only the form asked for is built: a listing of many keys pays for one of them.
+    func result(_ text: @autoclosure () -> String, _ fields: @autoclosure () -> [String: JSONValue]) {
         if json {
-            StandardStream.output.write(JSONValue.object(fields).rendered + "\n")
+            StandardStream.output.write(JSONValue.object(fields()).rendered + "\n")
         } else if !quiet {
             StandardStream.output.write(text() + "\n")
         }
@@ -59,6 +60,10 @@ enum JSONValue: Sendable {
     }
 
     private static func quote(_ text: String) -> String {
+        // Most keys and values need no escape: then the text goes in whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
