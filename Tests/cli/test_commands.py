@@ -192,7 +192,7 @@ def test_image_command(mss, bucket, tmp_path):
     assert mss("image", f"mss://{bucket}/red.jpg", "-p", "30r", check=False).returncode == 2
 
 
-def test_a_reader_that_goes_away_ends_the_command_quietly(mss, bucket):
+def test_a_reader_that_goes_away_ends_the_command_quietly(cli, cli_bucket):
     """`mss ls mss://b/ | head -3` must end like `ls | head -3`: by SIGPIPE (status 141 in a
     shell), with nothing on standard error, never with a Swift backtrace. The outputs are larger
     than a pipe's buffer, so `mss` is still writing when the reader goes."""
@@ -205,16 +205,16 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(mss, bucket):
     from conftest import CLI
 
     s3 = boto3.client(
-        "s3", endpoint_url=mss.env["MSS_ENDPOINT"], aws_access_key_id=mss.env["MSS_ACCESS_KEY"],
-        aws_secret_access_key=mss.env["MSS_SECRET_KEY"], region_name="us-east-1",
+        "s3", endpoint_url=cli.env["MSS_ENDPOINT"], aws_access_key_id=cli.env["MSS_ACCESS_KEY"],
+        aws_secret_access_key=cli.env["MSS_SECRET_KEY"], region_name="us-east-1",
         config=Config(s3={"addressing_style": "path"}, max_pool_connections=16))
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda index: s3.put_object(Bucket=bucket, Key=f"k/{index:05d}", Body=b"x"), range(1500)))
-    s3.put_object(Bucket=bucket, Key="big.bin", Body=os.urandom(8 << 20))
-    for args in (["ls", "-r", f"mss://{bucket}/"], ["ls", "-r", "--json", f"mss://{bucket}/"], ["cat", f"mss://{bucket}/big.bin"]):
+        list(pool.map(lambda index: s3.put_object(Bucket=cli_bucket, Key=f"k/{index:05d}", Body=b"x"), range(1500)))
+    s3.put_object(Bucket=cli_bucket, Key="big.bin", Body=os.urandom(8 << 20))
+    for args in (["ls", "-r", f"mss://{cli_bucket}/"], ["ls", "-r", "--json", f"mss://{cli_bucket}/"], ["cat", f"mss://{cli_bucket}/big.bin"]):
         pipeline = subprocess.run(
             ["bash", "-c", '"$0" "$@" | head -c 100 >/dev/null; echo "status=${PIPESTATUS[0]}" >&2', CLI, *args],
-            env=mss.env, capture_output=True, timeout=300)
+            env=cli.env, capture_output=True, timeout=300)
         stderr = pipeline.stderr.decode()
         assert "status=141" in stderr, (args, stderr)
         assert "Fatal error" not in stderr and "backtrace" not in stderr.lower() and "mss:" not in stderr, (args, stderr)

@@ -95,6 +95,10 @@ public final class S3Connection: Sendable {
                 read: .nanoseconds(Int64(configuration.timeouts.idleRead.nanoseconds))),
             decompression: .disabled)
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        // One retry layer, the connection's own policy: AsyncHTTPClient would otherwise keep
+        // re-dialling a refused address for the whole connect timeout on every attempt, so a
+        // server that is not there took four times ten seconds to report.
+        http.connectionPool.retryConnectionEstablishment = false
         self.httpClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: http)
     }
 
