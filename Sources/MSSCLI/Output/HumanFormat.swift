@@ -1,4 +1,5 @@
 import Foundation
+import S3Protocol
 
 /// Sizes, rates, durations and dates as people read them.
 enum HumanFormat {
@@ -36,29 +37,14 @@ enum HumanFormat {
         format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
         timeZone: .current, calendar: Calendar(identifier: .gregorian))
 
-    /// `2026-11-25T15:04:05Z`, as `Date.ISO8601FormatStyle` writes it, computed from the seconds
-    /// (the civil-from-days algorithm): a JSON listing formats a date a line, and the format style
-    /// cost more than the rest of the line.
+    /// `2026-11-25T15:04:05Z`, as `Date.ISO8601FormatStyle` writes it, from S3Protocol's
+    /// formatter without its milliseconds: a JSON listing formats a date a line, and the format
+    /// style cost more than the rest of the line.
     static func iso8601(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         // Years 1600...9999: the Gregorian calendar throughout. Earlier dates Foundation writes in
         // the Julian calendar, and the format style handles them (and the absurd) itself.
         guard interval.isFinite, interval >= -11_676_096_000, interval < 253_402_300_800 else { return date.formatted(.iso8601) }
-        let seconds = Int64(interval.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = String(year)
-        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-" + two(month) + "-" + two(day) + "T"
-            + two(secondOfDay / 3_600) + ":" + two(secondOfDay % 3_600 / 60) + ":" + two(secondOfDay % 60) + "Z"
+        return String(HTTPDate.iso8601(date).prefix(19)) + "Z"
     }
 }
