@@ -114,13 +114,11 @@ extension Console {
         scheme: String, imageService: Bool
     ) throws -> String {
         guard let host else { throw Self.invalid("The Host header is missing or malformed.") }
-        if let bucket {
-            guard !bucket.isEmpty, bucket.utf8.count <= 255, !bucket.contains("/") else { throw Self.invalid("bad bucket name") }
-        }
+        // The S3 side's own rules, so the console signs nothing the server would refuse to name.
+        if let bucket, let problem = NameRules.bucketNameProblem(bucket) { throw Self.invalid(problem) }
         if let key {
-            guard bucket != nil, !key.isEmpty, key.utf8.count <= NameRules.maximumKeyBytes else {
-                throw Self.invalid("a key needs a bucket and at most \(NameRules.maximumKeyBytes) bytes (with an image process, key@process)")
-            }
+            guard bucket != nil else { throw Self.invalid("a key needs a bucket") }
+            if let problem = NameRules.keyProblem(key) { throw Self.invalid(problem + " (with an image process, key@process)") }
         }
         let authority: String
         let origin: String
@@ -177,7 +175,21 @@ extension Console {
     /// `text` as one POSIX shell word: bare when it is plainly safe, else in single quotes.
     static func shellQuoted(_ text: String) -> String {
         let safe = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:@%+=,".contains($0)) }
-        return safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        if safe { return text }
+        // Control characters cannot stand in single quotes: bash's $'...' spells them as \xHH.
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            var out = "$'"
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\\", "'": out += "\\" + String(scalar)
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "'"
+        }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// `text` as a Swift string literal.
