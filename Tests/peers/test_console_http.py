@@ -284,8 +284,8 @@ def test_signed_in_pages_and_assets_carry_the_security_headers():
 def test_presign_checks_its_arguments():
     session, token = sign_in()
     for payload in [
-        {"method": "PATCH"}, {"method": "GET", "key": "k"}, {"method": "GET", "bucket": "b", "expires": 0},
-        {"method": "GET", "bucket": "b", "expires": 604801}, {"method": "GET", "query": [["X-Amz-Signature", "x"]]},
+        {"method": "PATCH"}, {"method": "GET", "key": "k"}, {"method": "GET", "bucket": "bkt", "expires": 0},
+        {"method": "GET", "bucket": "bkt", "expires": 604801}, {"method": "GET", "query": [["X-Amz-Signature", "x"]]},
         {"method": "GET", "query": [["a", "b", "c"]]}, {"method": "GET", "service": "ftp"}, {"nothing": True},
         {"method": "GET", "bucket": "a/b"}, [], "text", 12,
     ]:
@@ -494,7 +494,7 @@ def test_the_embedded_server_of_mss_serves_the_console(tmp_path):
         session, token = sign_in(status["endpoint"], keys["accessKey"], keys["secretKey"])
         assert session.get(console + "api/session", timeout=30).json()["accessKey"] == keys["accessKey"]
         # Its command lines need no endpoint: with nothing configured, mss uses this server.
-        answer = api(session, token, "image", {"bucket": "b", "key": "k.jpg", "process": "30r"}, endpoint=status["endpoint"])
-        assert answer.json()["cli"] == "mss image mss://b/k.jpg --process 30r -o rendered.jpg"
+        answer = api(session, token, "image", {"bucket": "bkt", "key": "k.jpg", "process": "30r"}, endpoint=status["endpoint"])
+        assert answer.json()["cli"] == "mss image mss://bkt/k.jpg --process 30r -o rendered.jpg"
     finally:
         subprocess.run([cli, "server", "--stop"], env=env, capture_output=True, timeout=60)
