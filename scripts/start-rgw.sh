@@ -65,6 +65,8 @@ rgw enable usage log = false
 rgw lifecycle work time = 00:00-00:00
 rgw data = $dir/run/rgw
 rgw gc obj min wait = 0
+# SSE-C over plain HTTP on 127.0.0.1, so the SDK's customer-key encryption is checked against RGW.
+rgw crypt require ssl = false
 rgw gc processor period = 5
 rgw gc processor max time = 5
 CONF

@@ -47,6 +47,16 @@ extension S3Handler {
         case .putBucketACL: try require(ownsBucket || bucketAllows(.writeACP))
         case .bucketACL: try require(ownsBucket || bucketAllows(.readACP))
         case .bucketLocation, .bucketVersioning, .putBucketVersioning, .deleteBucket: try require(ownsBucket)
+        // Configurations are the owner's, as S3's default bucket policy has them.
+        case .bucketCORS, .putBucketCORS, .deleteBucketCORS, .bucketTagging, .putBucketTagging, .deleteBucketTagging,
+            .bucketLifecycle, .putBucketLifecycle, .deleteBucketLifecycle:
+            try require(ownsBucket)
+        // A preflight is unsigned by design; a POST form is signed inside its body, and the
+        // upload checks the policy's signer itself.
+        case .preflight, .postObject: break
+        case .objectTagging: try await requireObject { $0.owner == user?.id || $0.grants(.read, to: user) }
+        case .putObjectTagging, .deleteObjectTagging:
+            try require(ownsBucket || bucketAllows(.write))
         case .headBucket, .listObjects, .listObjectVersions, .listUploads: try require(bucketAllows(.read))
         case .deleteObjects: try require(bucketAllows(.write))
         case .objectACL: try await requireObject { $0.owner == user?.id || $0.grants(.readACP, to: user) }

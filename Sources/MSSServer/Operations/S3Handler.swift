@@ -78,7 +78,7 @@ struct S3Handler: HTTPResponder {
 
     /// Sub-resources the server knows it does not implement, answered with NotImplemented.
     private static let unsupported: Set<String> = [
-        "tagging", "cors", "policy", "lifecycle", "website", "logging", "notification",
+        "policy", "website", "logging", "notification",
         "replication", "encryption", "object-lock", "legal-hold", "retention", "torrent", "requestPayment",
         "accelerate", "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "restore", "select",
         "intelligent-tiering",
@@ -123,6 +123,17 @@ struct S3Handler: HTTPResponder {
         case .listObjectVersions: return try await listObjectVersions(request, bucket: bucket)
         case .listObjects: return try await listObjects(request, bucket: bucket)
         case .deleteObjects: return try await deleteObjects(request, bucket: bucket, authentication: authentication)
+        case .bucketCORS: return try await bucketCORS(bucket)
+        case .putBucketCORS: return try await putBucketCORS(request, bucket: bucket, authentication: authentication)
+        case .deleteBucketCORS: return try await deleteBucketCORS(bucket)
+        case .bucketTagging: return try await bucketTagging(bucket)
+        case .putBucketTagging: return try await putBucketTagging(request, bucket: bucket, authentication: authentication)
+        case .deleteBucketTagging: return try await deleteBucketTagging(bucket)
+        case .bucketLifecycle: return try await bucketLifecycle(bucket)
+        case .putBucketLifecycle: return try await putBucketLifecycle(request, bucket: bucket, authentication: authentication)
+        case .deleteBucketLifecycle: return try await deleteBucketLifecycle(bucket)
+        case .postObject: return try await postObject(request, bucket: bucket)
+        case .preflight: return try await preflight(request, bucket: bucket)
         default: throw Self.methodNotAllowed(request)
         }
     }
@@ -144,6 +155,10 @@ struct S3Handler: HTTPResponder {
         case .abortUpload: return try await abortUpload(request, bucket: bucket, key: key)
         case .deleteObject: return try await deleteObject(request, bucket: bucket, key: key)
         case .createUpload: return try await createUpload(request, bucket: bucket, key: key)
+        case .objectTagging: return try await objectTagging(request, bucket: bucket, key: key)
+        case .putObjectTagging: return try await putObjectTagging(request, bucket: bucket, key: key, authentication: authentication)
+        case .deleteObjectTagging: return try await deleteObjectTagging(request, bucket: bucket, key: key)
+        case .preflight: return try await preflight(request, bucket: bucket)
         case .completeUpload: return try await completeUpload(request, bucket: bucket, key: key, authentication: authentication)
         default: throw Self.methodNotAllowed(request)
         }

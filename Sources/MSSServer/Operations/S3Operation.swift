@@ -9,14 +9,26 @@ enum S3Operation: Sendable, Hashable {
     case createBucket, headBucket, deleteBucket, bucketLocation
     case listObjects, listObjectVersions, listUploads, deleteObjects
     case bucketACL, putBucketACL, bucketVersioning, putBucketVersioning
+    case bucketCORS, putBucketCORS, deleteBucketCORS
+    case bucketTagging, putBucketTagging, deleteBucketTagging
+    case bucketLifecycle, putBucketLifecycle, deleteBucketLifecycle
+    /// POST Object: a browser form upload, authorised by the signed policy in its body.
+    case postObject
+    /// A CORS preflight (`OPTIONS`), answered from the bucket's CORS rules without a signature.
+    case preflight
 
     case getObject, headObject, objectAttributes, putObject, copyObject, deleteObject
     case objectACL, putObjectACL
+    case objectTagging, putObjectTagging, deleteObjectTagging
     case createUpload, uploadPart, uploadPartCopy, listParts, completeUpload, abortUpload
 
     /// The operation of `request`; 405 MethodNotAllowed when there is none.
     init(_ request: ServerRequest) throws(S3ServerError) {
         let q = request.query
+        if request.method == "OPTIONS", request.bucket != nil {
+            self = .preflight
+            return
+        }
         let operation: S3Operation?
         switch (request.bucket, request.key) {
         case (nil, _):
@@ -35,17 +47,27 @@ enum S3Operation: Sendable, Hashable {
         case "PUT":
             if q.contains("versioning") { return .putBucketVersioning }
             if q.contains("acl") { return .putBucketACL }
+            if q.contains("cors") { return .putBucketCORS }
+            if q.contains("tagging") { return .putBucketTagging }
+            if q.contains("lifecycle") { return .putBucketLifecycle }
             return .createBucket
         case "HEAD": return .headBucket
-        case "DELETE": return .deleteBucket
+        case "DELETE":
+            if q.contains("cors") { return .deleteBucketCORS }
+            if q.contains("tagging") { return .deleteBucketTagging }
+            if q.contains("lifecycle") { return .deleteBucketLifecycle }
+            return .deleteBucket
         case "GET":
+            if q.contains("cors") { return .bucketCORS }
+            if q.contains("tagging") { return .bucketTagging }
+            if q.contains("lifecycle") { return .bucketLifecycle }
             if q.contains("location") { return .bucketLocation }
             if q.contains("uploads") { return .listUploads }
             if q.contains("acl") { return .bucketACL }
             if q.contains("versioning") { return .bucketVersioning }
             if q.contains("versions") { return .listObjectVersions }
             return .listObjects
-        case "POST": return q.contains("delete") ? .deleteObjects : nil
+        case "POST": return q.contains("delete") ? .deleteObjects : .postObject
         default: return nil
         }
     }
@@ -55,14 +77,19 @@ enum S3Operation: Sendable, Hashable {
         case "PUT":
             if q.contains("uploadId") { return copies ? .uploadPartCopy : .uploadPart }
             if q.contains("acl") { return .putObjectACL }
+            if q.contains("tagging") { return .putObjectTagging }
             return copies ? .copyObject : .putObject
         case "GET":
             if q.contains("uploadId") { return .listParts }
             if q.contains("acl") { return .objectACL }
             if q.contains("attributes") { return .objectAttributes }
+            if q.contains("tagging") { return .objectTagging }
             return .getObject
         case "HEAD": return .headObject
-        case "DELETE": return q.contains("uploadId") ? .abortUpload : .deleteObject
+        case "DELETE":
+            if q.contains("uploadId") { return .abortUpload }
+            if q.contains("tagging") { return .deleteObjectTagging }
+            return .deleteObject
         case "POST":
             if q.contains("uploads") { return .createUpload }
             if q.contains("uploadId") { return .completeUpload }

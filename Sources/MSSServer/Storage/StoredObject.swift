@@ -26,6 +26,8 @@ struct StoredObject: Codable, Sendable, Hashable {
     var versionID: String? = nil
     /// Present and true on a delete marker; absent in documents of ordinary versions.
     var deleteMarker: Bool? = nil
+    /// The object's tags (`x-amz-tagging`, PutObjectTagging); nil when it has none.
+    var tags: [StoredTag]? = nil
     var formatVersion: FormatVersion = .initial
 
     /// A delete marker: a version without bytes that makes the key look deleted.
@@ -46,6 +48,8 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var acl: StoredACL
     /// nil until versioning is first configured; a bucket never goes back to nil.
     var versioning: VersioningState? = nil
+    /// The bucket's tags (PutBucketTagging); nil when it has none.
+    var tags: [StoredTag]? = nil
     var formatVersion: FormatVersion = .initial
 }
 
