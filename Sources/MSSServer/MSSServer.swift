@@ -53,6 +53,9 @@ public struct MSSServer: Sendable {
         public var virtualHostDomains: [String] = []
         /// The web console at `/_console/` on the S3 port (``ConsoleSettings``); nil turns it off.
         public var console: ConsoleSettings? = ConsoleSettings()
+        /// Enforcement of bucket lifecycle rules (``LifecycleSettings``); nil enforces none
+        /// (configurations are still stored and answered).
+        public var lifecycle: LifecycleSettings? = LifecycleSettings()
 
         /// Keys for local development, used when none are given; documented, so never for data
         /// that matters.
@@ -131,6 +134,10 @@ public struct MSSServer: Sendable {
             throw ImageServiceUnavailable()
         }
         #endif
+        if let lifecycle = configuration.lifecycle {
+            let worker = LifecycleWorker(store: store, settings: lifecycle, logger: logger)
+            services.append(LifecycleService(worker: worker, interval: lifecycle.interval))
+        }
         // One group for both listeners: one signal handler stops both, and if either fails to
         // start or stops with an error, the other is shut down too.
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)

@@ -70,6 +70,21 @@ public struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("console-session-lifetime"), help: .hidden)
     var consoleSessionLifetime: Double?
 
+    @Option(
+        name: .customLong("lifecycle-interval"),
+        help: ArgumentHelp("Time between two scans applying bucket lifecycle rules; the first runs at start (default 3600).", valueName: "SECONDS"))
+    var lifecycleInterval: Double?
+
+    @Option(
+        name: .customLong("lifecycle-day-length"),
+        help: ArgumentHelp(
+            "How long one lifecycle day lasts, for tests and demos; due times are then not rounded to midnight UTC (default 86400: real days, rounded as S3 does).",
+            valueName: "SECONDS"))
+    var lifecycleDayLength: Double?
+
+    @Flag(name: .customLong("no-lifecycle"), help: "Store lifecycle configurations but apply none.")
+    var noLifecycle = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -206,6 +221,17 @@ public struct ServerOptions: ParsableArguments {
             else { throw ValidationError("--domain \(domain.debugDescription) is not a host name") }
         }
         configuration.virtualHostDomains = domains
+        if noLifecycle {
+            configuration.lifecycle = nil
+        } else {
+            if let lifecycleInterval {
+                configuration.lifecycle?.interval = try Self.duration(lifecycleInterval, "--lifecycle-interval", atMost: 7 * 86_400)
+            }
+            // 86400 is a real day: S3's rounding to midnight UTC then applies.
+            if let lifecycleDayLength, lifecycleDayLength != 86_400 {
+                configuration.lifecycle?.dayLength = try Self.duration(lifecycleDayLength, "--lifecycle-day-length", atMost: 86_400)
+            }
+        }
         if noConsole {
             configuration.console = nil
         } else {

@@ -351,14 +351,17 @@ actor ObjectStore {
     /// Deletes `key` as S3 does under the bucket's versioning: without `versionID`, removes it
     /// (never versioned), or adds a delete marker (enabled, or suspended, replacing the `null`
     /// version); with `versionID`, removes exactly that version, if it exists. A marker is owned
-    /// by `deleter`, a user id.
+    /// by `deleter`, a user id. With `onlyIf`, nothing happens unless it holds for the key's
+    /// versions once the key's turn has come (lifecycle: the version judged due is still there).
     @discardableResult
     func deleteObject(
-        bucket: String, key: String, versionID: String? = nil, deleter: String? = nil
+        bucket: String, key: String, versionID: String? = nil, deleter: String? = nil,
+        onlyIf: (@Sendable (StoredKey?) -> Bool)? = nil
     ) async throws(S3ServerError) -> DeleteOutcome {
         try await withKeyLock(bucket: bucket, key: key) { () async throws(S3ServerError) -> DeleteOutcome in
             let versioning = try self.bucket(bucket).versioning
             let stored = objects[bucket]?[key]
+            if let onlyIf, !onlyIf(stored) { return DeleteOutcome() }
             do {
                 if let versionID {
                     let id = versionID == "null" ? nil : versionID

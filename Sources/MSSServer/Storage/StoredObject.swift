@@ -1,4 +1,5 @@
 import Foundation
+import S3Protocol
 
 /// What the server keeps about one object besides its bytes. Written next to the data as JSON;
 /// the metadata file is the commit point of a write.
@@ -50,6 +51,9 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var versioning: VersioningState? = nil
     /// The bucket's tags (PutBucketTagging); nil when it has none.
     var tags: [StoredTag]? = nil
+    /// The bucket's lifecycle rules (PutBucketLifecycleConfiguration), as validated; nil when
+    /// it has none.
+    var lifecycle: LifecycleConfiguration? = nil
     var formatVersion: FormatVersion = .initial
 }
 
