@@ -21,6 +21,8 @@ extension S3Handler {
         }
         let wanted = Set(names)
         let (object, versioned) = try await readableObject(bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        // As for HEAD: an SSE-C object's attributes need its key.
+        _ = try await dataKey(for: object.encryption, request: request)
         var result = GetObjectAttributesResult()
         if wanted.contains("ETag") { result.etag = object.etag }
         if wanted.contains("ObjectSize") { result.objectSize = object.size }

@@ -80,6 +80,8 @@ extension S3Handler {
         let versioned = try await store.bucket(bucket).versioning != nil
         let copied = try await copySource(request)
         let (sourceBucket, source) = (copied.bucket, copied.object)
+        let sourceKey = try await dataKey(for: source.encryption, request: request, prefix: Self.copySourceCustomerPrefix)
+        let requestedEncryption = try RequestedEncryption.forWrite(request)
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let directive = request.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {
@@ -91,7 +93,7 @@ extension S3Handler {
         } else {
             if sourceBucket == bucket && source.key == key && request.header("x-amz-acl") == nil
                 && !request.headers.contains(where: { $0.name.lowercased().hasPrefix("x-amz-grant-") })
-                && !copied.namedVersion
+                && !copied.namedVersion && requestedEncryption.kind == nil
             {
                 throw S3ServerError(
                     .badRequest, .invalidRequest,
@@ -109,12 +111,36 @@ extension S3Handler {
         object.etag = source.etag
         object.checksums = source.checksums
         let temporary = store.temporaryPath()
-        try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: 0..<source.size, to: temporary)
+        // The copy is encrypted as the request asks, whatever the source was.
+        object.encryption = nil
+        let target = try await newEncryption(requestedEncryption)
+        let sourcePath = store.dataPath(bucket: sourceBucket, object: source)
+        if let sourceEncryption = source.encryption, let sourceKey {
+            let copiedBytes = try await transcode(
+                from: sourcePath, opening: (sourceEncryption, sourceKey), range: 0..<source.size, to: temporary, sealingWith: target?.key)
+            Self.describeCopy(copiedBytes, encryption: target?.encryption, of: &object)
+        } else if let target {
+            let copiedBytes = try await transcode(from: sourcePath, opening: nil, range: 0..<source.size, to: temporary, sealingWith: target.key)
+            Self.describeCopy(copiedBytes, encryption: target.encryption, of: &object)
+        } else {
+            try await copyBytes(from: sourcePath, range: 0..<source.size, to: temporary)
+        }
         let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary, precondition: precondition)
         var response = ServerResponse.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
         if copied.versioned { response.headers[.amzCopySourceVersionID] = source.versionIDText }
         if versioned { response.headers[.amzVersionID] = stored.versionIDText }
+        Self.addEncryptionHeaders(stored.encryption, to: &response.headers)
         return response
+    }
+
+    /// The ETag and encryption of a copy that was decrypted or encrypted on the way: the MD5 of
+    /// the plaintext, or of the sealed bytes for SSE-C (as for a PUT).
+    static func describeCopy(_ copied: Transcoded, encryption: StoredEncryption?, of object: inout StoredObject) {
+        object.etag = copied.plainMD5Hex
+        guard var encryption, let segment = copied.segment else { return }
+        encryption.segments = [segment]
+        object.encryption = encryption
+        if encryption.kind == .customer, let sealed = copied.sealedMD5Hex { object.etag = sealed }
     }
 
     /// Copies `range` of the file at `source` into a new file at `destination`, fsynced.

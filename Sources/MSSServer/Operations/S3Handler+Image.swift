@@ -40,6 +40,12 @@ extension S3Handler {
             _ = try await store.bucket(bucket)
             throw S3ServerError.noSuchKey(key)
         }
+        // The image port has no way to be given an SSE-C key.
+        if source.encryption?.kind == .customer {
+            throw S3ServerError(
+                .badRequest, .invalidRequest,
+                "The object was stored using Server Side Encryption with a customer-provided key (SSE-C); the image service cannot be given that key, so it cannot render it.")
+        }
 
         var watermarkFiles: [String: String] = [:]
         var watermarkVersions: [String] = []
@@ -48,16 +54,26 @@ extension S3Handler {
             sourceRequest.key = object.key
             try await authorize(sourceRequest, operation: .getObject, identity: authentication.identity)
             let stored = try await store.object(bucket: bucket, key: object.key)
+            if stored?.encryption != nil {
+                throw S3ServerError(.badRequest, .invalidRequest, "The watermark \(object.key) is encrypted; the image service renders watermarks stored in clear only.")
+            }
             if let stored { watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored) }
             watermarkVersions.append("\(object.key)=\(stored?.version ?? "")")
         }
         // Everything that decides the pixels, asked only after every read was authorised.
         let variantKey = ImageVariantCache.Key(
             bucket: bucket, key: key, sourceVersion: source.version, process: process.rendered, watermarks: watermarkVersions.sorted())
+        // Variants of an encrypted source are never cached: the cache is plaintext on disk.
+        let imageCache = source.encryption == nil ? self.imageCache : nil
         if let imageCache, let cached = await imageCache.variant(for: variantKey) {
             return try Self.imageResponse(cached, request: request, source: source, cache: "hit")
         }
-        let sourcePath = store.dataPath(bucket: bucket, object: source)
+        var plaintextCopy: String?
+        if let encryption = source.encryption {
+            plaintextCopy = try await decryptedImageSource(store.dataPath(bucket: bucket, object: source), encryption: encryption, request: request)
+        }
+        let sourcePath = plaintextCopy ?? store.dataPath(bucket: bucket, object: source)
+        defer { if let plaintextCopy { unlink(plaintextCopy) } }
         let files = watermarkFiles
         let rendered: RenderedImage
         do {

@@ -8,9 +8,13 @@ import S3Protocol
 
 extension S3Handler {
     func createUpload(_ request: ServerRequest, bucket: String, key: String) async throws -> Response {
-        let template = try Self.describedObject(request, key: key)
+        var template = try Self.describedObject(request, key: key)
+        // The upload's data key, wrapped, is kept with it: each part is sealed as it arrives.
+        template.encryption = try await newEncryption(try RequestedEncryption.forWrite(request))?.encryption
         let record = try await store.createUpload(bucket: bucket, template: template)
-        return ServerResponse.xml(InitiateMultipartUploadResult(bucket: bucket, key: key, uploadID: record.id))
+        var response = ServerResponse.xml(InitiateMultipartUploadResult(bucket: bucket, key: key, uploadID: record.id))
+        Self.addEncryptionHeaders(template.encryption, to: &response.headers)
+        return response
     }
 
     private func partNumber(_ request: ServerRequest) throws -> Int {
@@ -28,13 +32,28 @@ extension S3Handler {
     func uploadPart(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let number = try partNumber(request)
         let id = try uploadID(request)
-        _ = try await store.upload(id, bucket: bucket, key: key)
+        let upload = try await store.upload(id, bucket: bucket, key: key)
+        // A part of an SSE-C upload carries the upload's key; S3 does not take one without it.
+        let uploadEncryption = upload.template.encryption
+        if uploadEncryption?.kind == .customer, try RequestedEncryption.customerKey(request, prefix: Self.customerPrefix) == nil {
+            throw S3ServerError(
+                .badRequest, .invalidRequest,
+                "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.")
+        }
+        let partKey: SymmetricKey?
+        do {
+            partKey = try await dataKey(for: uploadEncryption, request: request)
+        } catch let error as S3ServerError where error.code == .accessDenied {
+            throw S3ServerError(.badRequest, .invalidRequest, "The provided encryption parameters did not match the ones used originally.")
+        }
         let temporary = store.temporaryPath()
-        let part: PartRecord
+        var part: PartRecord
         var headers = HTTPFields()
+        Self.addEncryptionHeaders(uploadEncryption, to: &headers)
         if request.header("x-amz-copy-source") != nil {
             let copied = try await copySource(request)
             let (sourceBucket, source) = (copied.bucket, copied.object)
+            let sourceKey = try await dataKey(for: source.encryption, request: request, prefix: Self.copySourceCustomerPrefix)
             if copied.versioned { headers[.amzCopySourceVersionID] = source.versionIDText }
             var range: Range<Int64> = 0..<source.size
             if let rangeHeader = request.header("x-amz-copy-source-range") {
@@ -45,22 +64,37 @@ extension S3Handler {
             }
             // A part is at most 5 GiB, whichever way it arrives.
             guard range.upperBound - range.lowerBound <= S3Limits.maximumPutSize else { throw S3ServerError.copySourceTooLarge() }
-            try await copyBytes(from: store.dataPath(bucket: sourceBucket, object: source), range: range, to: temporary)
+            let sourcePath = store.dataPath(bucket: sourceBucket, object: source)
             let md5: String
-            do {
-                md5 = try await Self.md5Hex(ofFile: temporary)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw S3ServerError.internalError("cannot read the copied part: \(error)")
+            var noncePrefix: String?
+            if source.encryption != nil || partKey != nil {
+                let opening = source.encryption.flatMap { encryption in sourceKey.map { (encryption, $0) } }
+                let copiedBytes = try await transcode(from: sourcePath, opening: opening, range: range, to: temporary, sealingWith: partKey)
+                md5 = uploadEncryption?.kind == .customer ? copiedBytes.sealedMD5Hex ?? copiedBytes.plainMD5Hex : copiedBytes.plainMD5Hex
+                noncePrefix = copiedBytes.segment?.noncePrefix
+            } else {
+                try await copyBytes(from: sourcePath, range: range, to: temporary)
+                do {
+                    md5 = try await Self.md5Hex(ofFile: temporary)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: temporary)
+                    throw S3ServerError.internalError("cannot read the copied part: \(error)")
+                }
             }
             part = PartRecord(number: number, size: range.upperBound - range.lowerBound, etag: md5, lastModified: Date())
+            part.noncePrefix = noncePrefix
             try await store.commitPart(part, upload: id, temporaryPath: temporary)
             var response = ServerResponse.xml(CopyPartResult(result: CopyResult(etag: "\"\(md5)\"", lastModified: part.lastModified)))
             response.headers.append(contentsOf: headers)
             return response
         }
-        let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary)
+        let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary, sealingWith: partKey)
         part = PartRecord(number: number, size: body.size, etag: body.md5Hex, lastModified: Date())
+        if let sealed = body.sealed {
+            part.noncePrefix = sealed.segment.noncePrefix
+            // SSE-C: as for a PUT, the ETag is the MD5 of the sealed bytes, not of the plaintext.
+            if uploadEncryption?.kind == .customer { part.etag = sealed.md5Hex }
+        }
         try await store.commitPart(part, upload: id, temporaryPath: body.path)
         headers[.eTag] = "\"\(part.etag)\""
         Self.addChecksums(body.checksums, to: &headers)
@@ -133,8 +167,16 @@ extension S3Handler {
                 }
                 object.size = sum
             }
+            if var encryption = object.encryption {
+                // No key is needed: the sealed parts are joined as they are, each its own segment.
+                encryption.segments = try parts.map { part in
+                    guard let prefix = part.noncePrefix else { throw S3ServerError.internalError("part \(part.number) of an encrypted upload is not sealed") }
+                    return EncryptedSegment(size: part.size, noncePrefix: prefix)
+                }
+                object.encryption = encryption
+            }
             do {
-                try await store.joinParts(parts, upload: id, into: temporary)
+                try await store.joinParts(parts, upload: id, into: temporary, sealedChunkSize: object.encryption?.chunkSize)
             } catch {
                 // Mostly an abort or another completion removing the parts meanwhile.
                 guard await store.uploadExists(id) else { throw S3ServerError.noSuchUpload(id) }
@@ -151,6 +193,7 @@ extension S3Handler {
         let location = "/\(bucket)/" + URIEncoding.encode(key, keepSlash: true)
         var response = ServerResponse.xml(CompleteMultipartUploadResult(location: location, bucket: bucket, key: key, etag: "\"\(stored.etag)\""))
         if versioned { response.headers[.amzVersionID] = stored.versionIDText }
+        Self.addEncryptionHeaders(stored.encryption, to: &response.headers)
         return response
     }
 

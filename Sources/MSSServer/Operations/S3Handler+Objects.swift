@@ -40,16 +40,25 @@ extension S3Handler {
     func putObject(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let versioned = try await store.bucket(bucket).versioning != nil
         var object = try Self.describedObject(request, key: key)
+        let encryption = try await newEncryption(try RequestedEncryption.forWrite(request))
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
-        let body = try await BodyReceiver.receive(request, authentication: authentication, to: store.temporaryPath())
+        let body = try await BodyReceiver.receive(
+            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key)
         object.size = body.size
         object.etag = body.md5Hex
         object.checksums = body.checksums
+        if var stored = encryption?.encryption, let sealed = body.sealed {
+            stored.segments = [sealed.segment]
+            object.encryption = stored
+            // SSE-C: the ETag must not give away the plaintext's MD5, so it is the sealed bytes'.
+            if stored.kind == .customer { object.etag = sealed.md5Hex }
+        }
         let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: body.path, precondition: precondition)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(stored.etag)\""
         if versioned { headers[.amzVersionID] = stored.versionIDText }
         Self.addChecksums(stored.checksums, to: &headers)
+        Self.addEncryptionHeaders(stored.encryption, to: &headers)
         return ServerResponse.empty(.ok, headers: headers)
     }
 
@@ -97,12 +106,14 @@ extension S3Handler {
     func getObject(_ request: ServerRequest, bucket: String, key: String, isHead: Bool) async throws -> Response {
         let (object, versioned) = try await readableObject(
             bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        let dataKey = try await dataKey(for: object.encryption, request: request)
         if let failure = try Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
         let rangeHeader = request.header("range")
         // A checksum describes the whole object, so a ranged answer carries none (as in S3).
         var headers = Self.objectHeaders(
             object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED" && rangeHeader == nil)
         if versioned { headers[.amzVersionID] = object.versionIDText }
+        Self.addEncryptionHeaders(object.encryption, to: &headers)
         for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
             if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
                 headers[name] = value
@@ -129,6 +140,10 @@ extension S3Handler {
         // ObjectStore.commit), so the file is still there when the body starts streaming.
         let path = store.dataPath(bucket: bucket, object: object)
         let readRange = range
+        if let encryption = object.encryption, let dataKey {
+            let body = try await decryptedBody(path: path, encryption: encryption, key: dataKey, range: readRange)
+            return Response(status: status, headers: headers, body: body)
+        }
         let body = ResponseBody { writer in
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 for try await chunk in handle.readChunks(in: readRange, chunkLength: .kibibytes(256)) {

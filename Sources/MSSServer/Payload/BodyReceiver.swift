@@ -14,13 +14,19 @@ struct ReceivedBody: Sendable {
     var md5Hex: String
     /// Checksums the client asked for, verified, base64 by algorithm name (`crc32`, `crc32c`, `sha256`).
     var checksums: [String: String]
+    /// When the body was sealed on the way in: the segment written and the MD5 of its sealed bytes.
+    var sealed: (segment: EncryptedSegment, md5Hex: String)? = nil
 }
 
 enum BodyReceiver {
     static let maximumObjectSize = S3Limits.maximumPutSize
 
     /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
-    static func receive(_ request: ServerRequest, authentication: Authentication, to path: String) async throws -> ReceivedBody {
+    /// With `sealingWith`, the body is encrypted as it arrives (see ``StoredEncryption``), so its
+    /// plaintext never reaches the disk; lengths and digests are still those of the plaintext.
+    static func receive(
+        _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil
+    ) async throws -> ReceivedBody {
         // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
         // header; a header nobody signed (anonymous requests) only describes the body.
         let mode = try PayloadMode(payloadHash: authentication.payloadHash ?? request.header("x-amz-content-sha256"))
@@ -48,6 +54,7 @@ enum BodyReceiver {
         var crc32: CRC32? = wanted["crc32"] != nil ? CRC32(.ieee) : nil
         var crc32c: CRC32? = wanted["crc32c"] != nil ? CRC32(.castagnoli) : nil
         var size: Int64 = 0
+        var sealer = dataKey.map { SegmentSealer(key: $0) }
 
         do {
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .freshPrivateFile) { handle in
@@ -80,9 +87,15 @@ enum BodyReceiver {
                         if size > maximumObjectSize {
                             throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
                         }
-                        try await writer.write(contentsOf: piece)
+                        if sealer != nil {
+                            let sealed = try piece.withUnsafeReadableBytes { try sealer?.append($0) } ?? []
+                            if !sealed.isEmpty { try await writer.write(contentsOf: sealed) }
+                        } else {
+                            try await writer.write(contentsOf: piece)
+                        }
                     }
                 }
+                if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
                 try await writer.flush()
                 try await handle.synchronize()
             }
@@ -132,7 +145,11 @@ enum BodyReceiver {
                 }
                 verified[algorithm] = given
             }
-            return ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified)
+            var body = ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified)
+            if let sealer {
+                body.sealed = (EncryptedSegment(size: size, noncePrefix: sealer.segmentNoncePrefix), Digests.hex(sealer.sealedMD5.finalize()))
+            }
+            return body
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw error

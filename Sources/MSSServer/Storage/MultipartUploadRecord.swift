@@ -22,5 +22,8 @@ struct PartRecord: Codable, Sendable, Hashable {
     /// completion reading the parts it validated is never handed the bytes of a later upload of
     /// the same number. Nil in records from before names were unique: the bytes are `part-NNNNN`.
     var file: String? = nil
+    /// The nonce prefix of the part's sealed segment when the upload is encrypted (see
+    /// ``StoredEncryption``); `size` and `etag` still describe the plaintext.
+    var noncePrefix: String? = nil
     var formatVersion: FormatVersion = .initial
 }

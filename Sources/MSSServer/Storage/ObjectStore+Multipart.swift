@@ -40,7 +40,7 @@ extension ObjectStore {
         let id = Digests.hex(SHA256.hash(data: Data(UUID().uuidString.utf8)))
         var record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
         // An owned ACL in the template is what a server from before users would misread.
-        record.formatVersion = template.acl.owner == nil ? .initial : .versions
+        record.formatVersion = template.encryption != nil ? .encryption : template.acl.owner == nil ? .initial : .versions
         do {
             try DurableFiles.ensureDirectory(uploadDirectory(id).path)
             try writeJSON(record, to: uploadDirectory(id).appendingPathComponent("upload.json"))
@@ -71,7 +71,7 @@ extension ObjectStore {
         }
         var part = part
         part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
-        part.formatVersion = .initial
+        part.formatVersion = part.noncePrefix == nil ? .initial : .encryption
         let directory = uploadDirectory(id)
         let path = partDataPath(upload: id, part: part)
         var recorded = false
@@ -176,15 +176,17 @@ extension ObjectStore {
     }
 
     /// Joins exactly the files of `parts` into a new private file at `path`, fsynced. Outside
-    /// the actor: it streams gigabytes.
-    nonisolated func joinParts(_ parts: [PartRecord], upload id: String, into path: String) async throws {
+    /// the actor: it streams gigabytes. Encrypted parts (`sealedChunkSize` set) are joined as
+    /// sealed, without their key: each keeps its own chunk sequence (see ``StoredEncryption``).
+    nonisolated func joinParts(_ parts: [PartRecord], upload id: String, into path: String, sealedChunkSize: Int? = nil) async throws {
         try await FileSystem.shared.withFileHandle(
             forWritingAt: FilePath(path), options: .freshPrivateFile
         ) { output in
             var writer = output.bufferedWriter(capacity: .mebibytes(1))
             for part in parts {
                 try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(partDataPath(upload: id, part: part))) { input in
-                    for try await chunk in input.readChunks(in: 0..<part.size, chunkLength: .mebibytes(1)) {
+                    let length = sealedChunkSize.map { EncryptionLayout.storedSize(plaintext: part.size, chunkSize: $0) } ?? part.size
+                    for try await chunk in input.readChunks(in: 0..<length, chunkLength: .mebibytes(1)) {
                         try await writer.write(contentsOf: chunk)
                     }
                 }

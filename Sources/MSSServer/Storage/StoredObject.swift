@@ -29,6 +29,8 @@ struct StoredObject: Codable, Sendable, Hashable {
     var deleteMarker: Bool? = nil
     /// The object's tags (`x-amz-tagging`, PutObjectTagging); nil when it has none.
     var tags: [StoredTag]? = nil
+    /// How the bytes are encrypted at rest (SSE-S3, SSE-C); nil for objects stored in clear.
+    var encryption: StoredEncryption? = nil
     var formatVersion: FormatVersion = .initial
 
     /// A delete marker: a version without bytes that makes the key look deleted.
