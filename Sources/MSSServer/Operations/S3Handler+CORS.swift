@@ -1,20 +1,100 @@
+import HTTPTypes
 import Hummingbird
 import S3Protocol
 
+/// PutBucketCors, GetBucketCors, DeleteBucketCors, and the preflight `OPTIONS` answered from
+/// the bucket's rules. The headers of actual cross-origin requests are added by
+/// ``addCORSHeaders(to:origin:method:bucket:)`` once the answer is made.
 extension S3Handler {
     func bucketCORS(_ bucket: String) async throws -> Response {
-        throw S3ServerError(.notImplemented, .notImplemented, "CORS is not implemented by mss-server yet.")
+        guard let rules = try await store.bucket(bucket).cors, !rules.isEmpty else {
+            throw S3ServerError(
+                .notFound, "NoSuchCORSConfiguration", "The CORS configuration does not exist", resource: "/\(bucket)",
+                details: ["BucketName": bucket])
+        }
+        return ServerResponse.xml(CORSConfiguration(rules: rules.map(\.rule)))
     }
 
     func putBucketCORS(_ request: ServerRequest, bucket: String, authentication: Authentication) async throws -> Response {
-        throw S3ServerError(.notImplemented, .notImplemented, "CORS is not implemented by mss-server yet.")
+        let bytes = try await Self.collectDocument(request, verifyingPayload: authentication)
+        guard bytes.count <= CORSConfiguration.maximumDocumentSize else {
+            throw S3ServerError(.badRequest, .maxMessageLengthExceeded, "Your request was too big.")
+        }
+        let configuration = try Self.parse(CORSConfiguration.self, from: bytes)
+        if let problem = configuration.problem() {
+            throw S3ServerError(.badRequest, S3ErrorCode(problem.code), problem.message)
+        }
+        try await store.updateBucketRecord(bucket) { $0.cors = configuration.rules.map(StoredCORSRule.init) }
+        return ServerResponse.empty()
     }
 
     func deleteBucketCORS(_ bucket: String) async throws -> Response {
-        throw S3ServerError(.notImplemented, .notImplemented, "CORS is not implemented by mss-server yet.")
+        try await store.updateBucketRecord(bucket) { $0.cors = nil }
+        return ServerResponse.empty(.noContent)
     }
 
     func preflight(_ request: ServerRequest, bucket: String) async throws -> Response {
-        throw S3ServerError(.notImplemented, .notImplemented, "CORS is not implemented by mss-server yet.")
+        let resourceType = request.key == nil ? "BUCKET" : "OBJECT"
+        guard let origin = request.header("origin") else {
+            throw S3ServerError(.badRequest, "BadRequest", "Insufficient information. Origin request header needed.")
+        }
+        guard let method = request.header("access-control-request-method"), CORSConfiguration.supportedMethods.contains(method) else {
+            let given = request.header("access-control-request-method") ?? "null"
+            throw S3ServerError(.badRequest, "BadRequest", "Invalid Access-Control-Request-Method: \(given.prefix(64))")
+        }
+        let requestHeaders = Self.requestedHeaders(request.header("access-control-request-headers"))
+        func forbidden(_ message: String) -> S3ServerError {
+            S3ServerError(.forbidden, "AccessForbidden", message, details: ["Method": method, "ResourceType": resourceType])
+        }
+        guard let rules = try await store.bucket(bucket).cors, !rules.isEmpty else {
+            throw forbidden("CORSResponse: CORS is not enabled for this bucket.")
+        }
+        let configuration = CORSConfiguration(rules: rules.map(\.rule))
+        guard let rule = configuration.firstRule(origin: origin, method: method, requestHeaders: requestHeaders) else {
+            // AWS's own wording, its misspelling included.
+            throw forbidden(
+                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
+            )
+        }
+        var headers = HTTPFields()
+        Self.setCORSHeaders(&headers, rule: rule, origin: origin)
+        if !requestHeaders.isEmpty { headers[.accessControlAllowHeaders] = requestHeaders.joined(separator: ", ") }
+        return ServerResponse.empty(headers: headers)
+    }
+
+    /// Adds the `Access-Control-*` headers of the bucket's first rule allowing `origin` and
+    /// `method` to an answer (errors included, as S3 does). Nothing changes when the bucket is
+    /// missing, has no rules, or none matches.
+    func addCORSHeaders(to response: inout Response, origin: String, method: String, bucket: String) async {
+        guard let rules = try? await store.bucket(bucket).cors, !rules.isEmpty else { return }
+        // The answer differs by origin from now on, whatever this origin gets: caches must know.
+        response.headers[.vary] = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+        guard let rule = CORSConfiguration(rules: rules.map(\.rule)).firstRule(origin: origin, method: method) else { return }
+        Self.setCORSHeaders(&response.headers, rule: rule, origin: origin)
+    }
+
+    private static func setCORSHeaders(_ headers: inout HTTPFields, rule: CORSConfiguration.Rule, origin: String) {
+        // A `*` rule is answered with `*` and without credentials; a named origin is echoed and
+        // may send credentials.
+        if rule.allowsAnyOrigin {
+            headers[.accessControlAllowOrigin] = "*"
+        } else {
+            headers[.accessControlAllowOrigin] = origin
+            headers[.accessControlAllowCredentials] = "true"
+        }
+        headers[.accessControlAllowMethods] = rule.allowedMethods.joined(separator: ", ")
+        if !rule.exposeHeaders.isEmpty { headers[.accessControlExposeHeaders] = rule.exposeHeaders.joined(separator: ", ") }
+        if let maxAge = rule.maxAgeSeconds { headers[.accessControlMaxAge] = String(maxAge) }
+        headers[.vary] = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+    }
+
+    /// The names of `Access-Control-Request-Headers`, a comma-separated list; bounded, since
+    /// each is matched against every pattern of a rule.
+    private static func requestedHeaders(_ value: String?) -> [String] {
+        guard let value else { return [] }
+        return value.split(separator: ",", omittingEmptySubsequences: true)
+            .prefix(200)
+            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .filter { !$0.isEmpty }
     }
 }

@@ -110,6 +110,7 @@ extension S3Handler {
         object.size = source.size
         object.etag = source.etag
         object.checksums = source.checksums
+        object.tags = try Self.copiedTags(request, source: source)
         let temporary = store.temporaryPath()
         // The copy is encrypted as the request asks, whatever the source was.
         object.encryption = nil

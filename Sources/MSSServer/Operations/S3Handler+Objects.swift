@@ -32,9 +32,11 @@ extension S3Handler {
         guard metadataBytes <= 2048 else {
             throw S3ServerError(.badRequest, .metadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.")
         }
-        return StoredObject(
+        var object = StoredObject(
             key: key, size: 0, etag: "", lastModified: Date(), contentType: request.header("content-type"),
             contentHeaders: contentHeaders, metadata: metadata, acl: request.newACL ?? .private, checksums: [:], version: "")
+        object.tags = try headerTags(request)
+        return object
     }
 
     func putObject(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
@@ -100,6 +102,7 @@ extension S3Handler {
             if let field = HTTPField.Name("x-amz-meta-\(name)") { headers[field] = value }
         }
         if includeChecksums { addChecksums(object.checksums, to: &headers) }
+        if let tags = object.tags, !tags.isEmpty { headers[.amzTaggingCount] = String(tags.count) }
         return headers
     }
 

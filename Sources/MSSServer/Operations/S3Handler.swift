@@ -42,12 +42,19 @@ struct S3Handler: HTTPResponder {
         if let console, let answer = await console.respond(to: request, context: context, domains: virtualHostDomains) { return answer }
         let requestID = Self.makeRequestID()
         var response: Response
+        var addressedBucket: String? = nil
         do {
             var s3 = try ServerRequest(request, domains: virtualHostDomains)
+            addressedBucket = s3.bucket
             s3.continueGate = ContinueGate(channel: context.channel, expectsContinue: ExpectContinueHandler.expectsContinue(request.headers))
-            let authentication = try authenticator.authenticate(s3.authenticationInput)
+            // A browser sends a preflight on its own, unsigned but with the query of the request
+            // it precedes: a presigned URL's signature is for that request, not for OPTIONS.
+            let isPreflight = s3.method == "OPTIONS" && s3.bucket != nil
+            let authentication = isPreflight ? Authentication(identity: .anonymous) : try authenticator.authenticate(s3.authenticationInput)
             switch service {
             case .storage: response = try await dispatch(s3, authentication: authentication)
+            // Pages fetch images too: the bucket's rules answer their preflights on this port.
+            case .image where isPreflight: response = try await preflight(s3, bucket: s3.bucket ?? "")
             case .image:
                 #if ImageService
                 response = try await serveImage(s3, authentication: authentication)
@@ -63,6 +70,10 @@ struct S3Handler: HTTPResponder {
         } catch {
             logger.error("unexpected failure", metadata: ["error": "\(error)", "request-id": "\(requestID)"])
             response = ServerResponse.error(.internalError("unexpected failure"), requestID: requestID, isHead: request.method == .head)
+        }
+        // A preflight sets its own CORS headers; other answers get the bucket's, when an Origin asks.
+        if let addressedBucket, request.method != .options, let origin = request.headers[.origin] {
+            await addCORSHeaders(to: &response, origin: origin, method: request.method.rawValue, bucket: addressedBucket)
         }
         response.headers[.amzRequestID] = requestID
         response.headers[.server] = "mss-server"

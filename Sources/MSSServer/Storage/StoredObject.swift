@@ -53,6 +53,8 @@ struct StoredBucket: Codable, Sendable, Hashable {
     var versioning: VersioningState? = nil
     /// The bucket's tags (PutBucketTagging); nil when it has none.
     var tags: [StoredTag]? = nil
+    /// The bucket's CORS rules (PutBucketCors), in order; nil when it has none.
+    var cors: [StoredCORSRule]? = nil
     /// The bucket's lifecycle rules (PutBucketLifecycleConfiguration), as validated; nil when
     /// it has none.
     var lifecycle: LifecycleConfiguration? = nil

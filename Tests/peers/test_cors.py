@@ -1,0 +1,282 @@
+"""Bucket CORS: configuration round trips and refusals through boto3, the preflight matrix
+and the headers of actual requests with `requests`, persistence across a restart, and a real
+headless Chromium page on another origin uploading to a presigned URL."""
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import ENDPOINT, empty_and_delete, new_bucket_name
+from server_process import ServerProcess
+
+IMAGE_ENDPOINT = os.environ.get("MSS_SERVER_IMAGE_ENDPOINT", "")
+ORIGIN = "https://app.example.com"
+NOT_ENABLED = "CORSResponse: CORS is not enabled for this bucket."
+NOT_ALLOWED = ("CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
+               "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not "
+               "whitelisted by the resource's CORS spec.")
+
+RULES = [
+    {"ID": "app", "AllowedOrigins": [ORIGIN, "https://*.example.org"], "AllowedMethods": ["GET", "PUT", "HEAD"],
+     "AllowedHeaders": ["Content-Type", "x-amz-meta-*"], "ExposeHeaders": ["ETag", "x-amz-meta-color"],
+     "MaxAgeSeconds": 600},
+    {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]},
+]
+
+
+def error_of(call, **kwargs):
+    with pytest.raises(ClientError) as raised:
+        call(**kwargs)
+    response = raised.value.response
+    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"].get("Message", "")
+
+
+def preflight(path, origin=ORIGIN, method="PUT", headers=None):
+    sent = {}
+    if origin is not None:
+        sent["Origin"] = origin
+    if method is not None:
+        sent["Access-Control-Request-Method"] = method
+    if headers is not None:
+        sent["Access-Control-Request-Headers"] = headers
+    return requests.options(ENDPOINT + path, headers=sent, timeout=30)
+
+
+def xml_field(response, name):
+    text = response.text
+    start = text.find(f"<{name}>")
+    return None if start < 0 else text[start + len(name) + 2:text.find(f"</{name}>")]
+
+
+def test_configuration_round_trip_and_delete(s3v4, bucket):
+    status, code, message = error_of(s3v4.get_bucket_cors, Bucket=bucket)
+    assert (status, code, message) == (404, "NoSuchCORSConfiguration", "The CORS configuration does not exist")
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
+    got = s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert got[0] == RULES[0]
+    assert got[1] == {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}
+    s3v4.delete_bucket_cors(Bucket=bucket)
+    assert error_of(s3v4.get_bucket_cors, Bucket=bucket)[:2] == (404, "NoSuchCORSConfiguration")
+    assert preflight(f"/{bucket}/k").status_code == 403
+
+
+@pytest.mark.parametrize("rules, code, message", [
+    ([{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}], "InvalidRequest",
+     "Found unsupported HTTP method in CORS config. Unsupported method is PATCH"),
+    ([{"AllowedOrigins": ["*"], "AllowedMethods": ["get"]}], "InvalidRequest",
+     "Found unsupported HTTP method in CORS config. Unsupported method is get"),
+    ([{"AllowedOrigins": ["https://*.*.example.com"], "AllowedMethods": ["GET"]}], "InvalidRequest",
+     'AllowedOrigin "https://*.*.example.com" can not have more than one wildcard.'),
+    ([{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "AllowedHeaders": ["x-*-*"]}], "InvalidRequest",
+     'AllowedHeader "x-*-*" can not have more than one wildcard.'),
+    ([{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}] * 101, "MalformedXML", None),
+    ([{"AllowedOrigins": [], "AllowedMethods": ["GET"]}], "MalformedXML", None),
+    ([{"AllowedOrigins": ["*"], "AllowedMethods": []}], "MalformedXML", None),
+])
+def test_configuration_refusals(s3v4, bucket, rules, code, message):
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]})
+    status, got, text = error_of(s3v4.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert (status, got) == (400, code)
+    if message:
+        assert text == message
+    # The previous configuration stays.
+    assert s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"] == [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]
+
+
+def test_limits_are_inclusive(s3v4, bucket):
+    rules = [{"AllowedOrigins": [f"https://{i}.example.com"], "AllowedMethods": ["GET"]} for i in range(100)]
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    assert len(s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"]) == 100
+    assert preflight(f"/{bucket}", origin="https://99.example.com", method="GET").status_code == 200
+
+
+def test_preflight_matrix(s3v4, bucket):
+    missing = preflight(f"/{bucket}/k")
+    assert missing.status_code == 403 and xml_field(missing, "Code") == "AccessForbidden"
+    assert xml_field(missing, "Message") == NOT_ENABLED
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
+
+    answer = preflight(f"/{bucket}/some/key", headers="content-type, X-Amz-Meta-Color")
+    assert answer.status_code == 200, answer.text
+    h = answer.headers
+    assert h["Access-Control-Allow-Origin"] == ORIGIN
+    assert h["Access-Control-Allow-Credentials"] == "true"
+    assert h["Access-Control-Allow-Methods"] == "GET, PUT, HEAD"
+    assert h["Access-Control-Allow-Headers"] == "content-type, X-Amz-Meta-Color"
+    assert h["Access-Control-Expose-Headers"] == "ETag, x-amz-meta-color"
+    assert h["Access-Control-Max-Age"] == "600"
+    assert "Origin" in h["Vary"]
+
+    # The wildcard origin of the first rule; the bucket itself as the resource.
+    wild = preflight(f"/{bucket}", origin="https://tenant.example.org", method="HEAD")
+    assert wild.status_code == 200 and wild.headers["Access-Control-Allow-Origin"] == "https://tenant.example.org"
+    # Only the second rule allows any origin, and only GET: answered with `*`, no credentials.
+    anyone = preflight(f"/{bucket}/k", origin="https://elsewhere.test", method="GET")
+    assert anyone.status_code == 200 and anyone.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in anyone.headers
+    assert "Access-Control-Max-Age" not in anyone.headers
+
+    for origin, method, headers in [
+        ("https://elsewhere.test", "PUT", None),        # no rule allows PUT from there
+        (ORIGIN, "DELETE", None),                        # method not in the rule
+        (ORIGIN, "PUT", "x-unlisted"),                   # header not allowed
+        ("https://example.org", "PUT", None),            # the wildcard needs a subdomain
+        ("https://APP.example.com", "PUT", None),        # origins compare case-sensitively
+    ]:
+        refused = preflight(f"/{bucket}/k", origin=origin, method=method, headers=headers)
+        assert refused.status_code == 403, (origin, method, headers)
+        assert xml_field(refused, "Code") == "AccessForbidden" and xml_field(refused, "Message") == NOT_ALLOWED
+        assert "Access-Control-Allow-Origin" not in refused.headers
+
+    # A preflight carries the query of the request it precedes, a presigned URL's signature
+    # included, which is not for OPTIONS: it is not checked.
+    put_url = s3v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "k"})
+    presigned = requests.options(put_url, headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}, timeout=30)
+    assert presigned.status_code == 200 and presigned.headers["Access-Control-Allow-Origin"] == ORIGIN
+    image = requests.options(IMAGE_ENDPOINT + f"/{bucket}/photo.jpg",
+                             headers={"Origin": "https://x.example.org", "Access-Control-Request-Method": "GET"}, timeout=30)
+    assert image.status_code == 200 and image.headers["Access-Control-Allow-Origin"] == "https://x.example.org"
+
+    no_origin = preflight(f"/{bucket}/k", origin=None)
+    assert no_origin.status_code == 400 and xml_field(no_origin, "Code") == "BadRequest"
+    assert xml_field(no_origin, "Message") == "Insufficient information. Origin request header needed."
+    no_method = preflight(f"/{bucket}/k", method=None)
+    assert no_method.status_code == 400 and xml_field(no_method, "Code") == "BadRequest"
+    assert preflight(f"/{bucket}/k", method="PATCH").status_code == 400
+    assert preflight("/no-such-bucket-for-cors/k").status_code in (403, 404)
+
+
+def test_actual_requests_carry_the_headers(s3v4, bucket):
+    s3v4.put_object(Bucket=bucket, Key="k", Body=b"hello", Metadata={"color": "blue"})
+    url = s3v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
+    head_url = s3v4.generate_presigned_url("head_object", Params={"Bucket": bucket, "Key": "k"})
+    before = requests.get(url, headers={"Origin": ORIGIN}, timeout=30)
+    assert before.status_code == 200 and "Access-Control-Allow-Origin" not in before.headers
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
+
+    got = requests.get(url, headers={"Origin": ORIGIN}, timeout=30)
+    assert got.status_code == 200 and got.content == b"hello"
+    assert got.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert got.headers["Access-Control-Expose-Headers"] == "ETag, x-amz-meta-color"
+    assert got.headers["Access-Control-Allow-Credentials"] == "true"
+    head = requests.head(head_url, headers={"Origin": "https://a.example.org"}, timeout=30)
+    assert head.status_code == 200 and head.headers["Access-Control-Allow-Origin"] == "https://a.example.org"
+    # Errors carry them too, so the page can read the failure.
+    missing = s3v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "none"})
+    failed = requests.get(missing, headers={"Origin": ORIGIN}, timeout=30)
+    assert failed.status_code == 404 and failed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    # No Origin, or one no rule allows for the method: no CORS headers.
+    assert "Access-Control-Allow-Origin" not in requests.get(url, timeout=30).headers
+    stranger = requests.delete(s3v4.generate_presigned_url("delete_object", Params={"Bucket": bucket, "Key": "x"}),
+                               headers={"Origin": "https://elsewhere.test"}, timeout=30)
+    assert stranger.status_code == 204 and "Access-Control-Allow-Origin" not in stranger.headers
+    # The web console is not S3: no bucket rules there.
+    console = requests.get(ENDPOINT + "/_console/", headers={"Origin": ORIGIN}, timeout=30)
+    assert "Access-Control-Allow-Origin" not in console.headers
+
+
+def test_only_the_owner_configures_cors(bucket):
+    anonymous = requests.put(f"{ENDPOINT}/{bucket}?cors", data=b"<CORSConfiguration/>", timeout=30)
+    assert anonymous.status_code == 403 and xml_field(anonymous, "Code") == "AccessDenied"
+    assert requests.get(f"{ENDPOINT}/{bucket}?cors", timeout=30).status_code == 403
+
+
+def test_cors_survives_a_restart(tmp_path):
+    server = ServerProcess(tmp_path / "data", tmp_path / "server.log").start()
+    try:
+        s3 = server.client()
+        name = new_bucket_name("cors")
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": RULES})
+        server.stop()
+        server.start()
+        s3 = server.client()
+        assert s3.get_bucket_cors(Bucket=name)["CORSRules"][0] == RULES[0]
+        answer = requests.options(f"{server.endpoint}/{name}/k", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}, timeout=30)
+        assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == ORIGIN
+        empty_and_delete(s3, name)
+    finally:
+        server.stop()
+
+
+# --- a real browser on another origin ---
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def page_origin(tmp_path_factory):
+    """A tiny web site on its own port: the page's origin differs from the server's."""
+    folder = tmp_path_factory.mktemp("cors-site")
+    (folder / "index.html").write_text("<!doctype html><title>cors page</title><p>page</p>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{site.server_address[1]}"
+    site.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        reason = f"selenium is not installed ({error})"
+    else:
+        reason = "" if CHROMIUM and CHROMEDRIVER else "chromium or chromedriver is not installed"
+    if reason:
+        if os.environ.get("MSS_REQUIRE_BROWSER"):
+            pytest.fail(f"MSS_REQUIRE_BROWSER is set but {reason}")
+        pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+
+
+FETCH = """
+const [url, options, header, done] = arguments;
+fetch(url, options)
+  .then(async (r) => done({status: r.status, text: await r.text(), header: header ? r.headers.get(header) : null}))
+  .catch((e) => done({status: 0, text: String(e), header: null}));
+"""
+
+
+def test_a_page_on_another_origin_uploads_and_reads_only_with_a_rule(browser, page_origin, s3v4, bucket):
+    browser.get(page_origin + "/index.html")
+    put_url = s3v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "from-browser"})
+    blocked = browser.execute_async_script(FETCH, put_url, {"method": "PUT", "body": "blocked"}, None)
+    assert blocked["status"] == 0 and "TypeError" in blocked["text"], blocked
+    assert error_of(s3v4.head_object, Bucket=bucket, Key="from-browser")[0] == 404  # the preflight stopped it
+
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [page_origin], "AllowedMethods": ["PUT", "GET"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag", "x-amz-meta-color"]}]})
+    sent = browser.execute_async_script(FETCH, put_url, {"method": "PUT", "body": "sent from a page"}, "ETag")
+    assert sent["status"] == 200, sent
+    stored = s3v4.get_object(Bucket=bucket, Key="from-browser")
+    assert stored["Body"].read() == b"sent from a page" and sent["header"] == stored["ETag"]
+
+    s3v4.put_object(Bucket=bucket, Key="colored", Body=b"c", Metadata={"color": "teal"})
+    get_url = s3v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "colored"})
+    read = browser.execute_async_script(FETCH, get_url, {"cache": "no-store"}, "x-amz-meta-color")
+    assert read == {"status": 200, "text": "c", "header": "teal"}
+    # A header the rule does not expose stays hidden from the page, though the server sent it.
+    hidden = browser.execute_async_script(FETCH, get_url, {"cache": "no-store"}, "x-amz-request-id")
+    assert hidden["status"] == 200 and hidden["header"] is None
+
+    s3v4.delete_bucket_cors(Bucket=bucket)
+    again = browser.execute_async_script(FETCH, get_url, {"cache": "no-store"}, "x-amz-meta-color")
+    assert again["status"] == 0, again
