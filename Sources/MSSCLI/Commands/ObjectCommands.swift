@@ -120,16 +120,57 @@ struct PresignCommand: AsyncParsableCommand, SessionCommand {
     @Option(name: .long, help: "Seconds until the URL expires (SigV4 allows up to 604800).")
     var expires: Int = 3600
 
+    @Flag(name: .long, help: "A browser upload form (POST policy) instead of a URL; the key may contain ${filename}.")
+    var post = false
+
+    @Option(name: .customLong("content-length-range"), help: "With --post: the file's size must be within MIN:MAX bytes.")
+    var contentLengthRange: String?
+
+    @Option(name: .customLong("starts-with"), help: "With --post: FIELD=PREFIX, the form may set FIELD to anything starting with PREFIX (repeatable).")
+    var startsWith: [String] = []
+
+    @Option(name: .customLong("field"), help: "With --post: NAME=VALUE, a field the form sends and the policy requires (repeatable).")
+    var fields: [String] = []
+
+    @Flag(name: .long, help: "With --post: print an HTML page with the form.")
+    var html = false
+
+    @Flag(name: .long, help: "With --post: print a curl command that uploads $FILE (the default).")
+    var curl = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let (bucket, key) = try Location(path).remote("presign")
         guard !key.isEmpty else { throw CLIError.usage("presign takes mss://bucket/key") }
+        if post { return try await runPost(bucket: bucket, key: key) }
+        guard contentLengthRange == nil, startsWith.isEmpty, fields.isEmpty, !html, !curl else {
+            throw CLIError.usage("--content-length-range, --starts-with, --field, --html and --curl go with --post")
+        }
         guard let method = PresignMethod(rawValue: method.uppercased()) else { throw CLIError.usage("--method must be get, put, head or delete") }
         guard expires > 0 else { throw CLIError.usage("--expires must be a positive number of seconds") }
         try await Session.run(global) { session in
             let url = try session.bucket(bucket).newKey(key).generateURL(expiresIn: TimeInterval(expires), method: method)
             session.output.result(url.absoluteString, ["url": .string(url.absoluteString), "method": .string(method.rawValue), "expires": .int(expires)])
+        }
+    }
+
+    private func runPost(bucket: String, key: String) async throws {
+        guard expires > 0 else { throw CLIError.usage("--expires must be a positive number of seconds") }
+        guard !(html && curl) else { throw CLIError.usage("--html and --curl exclude each other") }
+        let conditions = try PresignPost.conditions(range: contentLengthRange, startsWith: startsWith)
+        let formFields = try PresignPost.fields(fields)
+        let style: PresignPost.Style = html ? .html : .curl
+        try await Session.run(global) { session in
+            _ = try await session.connection.currentCredentials()
+            let form = try session.connection.presignedPost(
+                bucket: bucket, key: key, expiry: .after(TimeInterval(expires)), fields: formFields, conditions: conditions)
+            let text = style == .html ? form.htmlForm() : PresignPost.curlLine(form)
+            var named: [String: JSONValue] = [:]
+            for field in form.fields { named[field.name] = .string(field.value) }
+            session.output.result(
+                text.hasSuffix("\n") ? String(text.dropLast()) : text,
+                ["url": .string(form.url.absoluteString), "fields": .object(named), "expires": .int(Int64(expires))])
         }
     }
 }
