@@ -25,11 +25,14 @@ extension Key {
     ///     one throws ``S3Error`` 412 `PreconditionFailed`.
     ///   - conditions: preconditions on the destination, as for a PUT (``ObjectConditions/ifAbsent``
     ///     to copy only onto a free key); when nil, those of a `.replace` directive's options.
+    ///   - encryption: how the copy is encrypted at rest, whatever the source was; when nil, that
+    ///     of a `.replace` directive's options, else none (S3 does not carry it over).
+    ///   - sourceCustomerKey: the SSE-C key of this object, when it is stored with one.
     @discardableResult
     public func copy(
         toBucket destinationBucket: String? = nil, key destinationKey: String, metadata: MetadataDirective = .copy,
         acl: CannedACL? = nil, versionID: String? = nil, sourceConditions: ObjectConditions? = nil,
-        conditions: ObjectConditions? = nil
+        conditions: ObjectConditions? = nil, encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil
     ) async throws -> Key {
         try Self.validate(name)
         try Self.validate(destinationKey)
@@ -44,6 +47,14 @@ extension Key {
             request.headers.add("x-amz-metadata-directive", "REPLACE")
         }
         if let acl { request.headers.replace("x-amz-acl", acl.rawValue) }
+        if let encryption {
+            for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+                         "x-amz-server-side-encryption-customer-key", "x-amz-server-side-encryption-customer-key-MD5"] {
+                request.headers.remove(name)
+            }
+            encryption.addHeaders(to: &request.headers)
+        }
+        sourceCustomerKey?.addCopySourceHeaders(to: &request.headers)
         var source = "/\(bucket.name)/" + URIEncoding.encode(name, keepSlash: true)
         if let versionID { source += "?versionId=" + URIEncoding.encode(versionID) }
         request.headers.add("x-amz-copy-source", source)

@@ -11,10 +11,13 @@ extension Key {
     /// - Parameters:
     ///   - versionID: a version other than the current one.
     ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
-    public func string(range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil)
-        async throws -> String
-    {
-        String(decoding: try await data(range: range, versionID: versionID, conditions: conditions), as: UTF8.self)
+    ///   - customerKey: the SSE-C key of an object stored with one.
+    public func string(
+        range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil, customerKey: CustomerKey? = nil
+    ) async throws -> String {
+        String(
+            decoding: try await data(range: range, versionID: versionID, conditions: conditions, customerKey: customerKey),
+            as: UTF8.self)
     }
 
     /// The object, or `range` of it, in memory, up to the connection's `maximumInMemoryBody`.
@@ -22,10 +25,11 @@ extension Key {
     /// - Parameters:
     ///   - versionID: a version other than the current one.
     ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
-    public func data(range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil)
-        async throws -> Data
-    {
-        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
+    ///   - customerKey: the SSE-C key of an object stored with one.
+    public func data(
+        range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil, customerKey: CustomerKey? = nil
+    ) async throws -> Data {
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range, customerKey: customerKey)
         return try await connection.receiveData(request, describing: name)
     }
 
@@ -33,16 +37,18 @@ extension Key {
     ///
     /// The data goes to a temporary file that replaces `path` only when complete, so a failed
     /// download never leaves a truncated file. A whole-object download whose ETag is an MD5 is
-    /// checked against it.
+    /// checked against it (except for SSE-C objects, whose ETag is not the content's MD5).
     ///
     /// - Parameters:
     ///   - versionID: a version other than the current one.
     ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
+    ///   - customerKey: the SSE-C key of an object stored with one.
     @discardableResult
     public func contents(
-        toFile path: String, range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil
+        toFile path: String, range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil,
+        customerKey: CustomerKey? = nil
     ) async throws -> ObjectInfo {
-        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range, customerKey: customerKey)
         return try await connection.receiveFile(request, describing: name, toFile: path, checkMD5: range == nil)
     }
 

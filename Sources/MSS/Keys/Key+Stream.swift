@@ -33,12 +33,13 @@ extension Key {
     /// ```
     ///
     /// `versionID` reads a version other than the current one; `conditions` are preconditions
-    /// whose failure throws ``S3Error`` 412 or 304 before `body` runs.
+    /// whose failure throws ``S3Error`` 412 or 304 before `body` runs; `customerKey` is the SSE-C
+    /// key of an object stored with one.
     public func read<Result: Sendable>(
-        range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil,
+        range: ByteRange? = nil, versionID: String? = nil, conditions: ObjectConditions? = nil, customerKey: CustomerKey? = nil,
         _ body: @Sendable (ObjectInfo, ObjectBytes) async throws -> Result
     ) async throws -> Result {
-        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range)
+        let request = try readRequest("GET", versionID: versionID, conditions: conditions, range: range, customerKey: customerKey)
         let name = self.name
         return try await connection.send(request) { response in
             try await body(try ObjectInfo(key: name, headers: response.headers), ObjectBytes(body: response.body))

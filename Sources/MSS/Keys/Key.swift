@@ -64,10 +64,11 @@ public struct Key: Sendable, Hashable {
     }
 
     /// A read request with its version and conditions.
-    func readRequest(_ method: String, versionID: String?, conditions: ObjectConditions?, range: ByteRange? = nil)
-        throws -> S3Request
-    {
+    func readRequest(
+        _ method: String, versionID: String?, conditions: ObjectConditions?, range: ByteRange? = nil, customerKey: CustomerKey? = nil
+    ) throws -> S3Request {
         var request = try request(method, versionID: versionID)
+        customerKey?.addHeaders(to: &request.headers)
         if let range { request.headers.add("Range", range.headerValue) }
         conditions?.apply(to: &request.headers)
         return request
@@ -78,10 +79,11 @@ public struct Key: Sendable, Hashable {
     /// - Parameters:
     ///   - versionID: a version other than the current one.
     ///   - conditions: preconditions; a failed one throws ``S3Error`` 412 or 304.
-    public func info(versionID: String? = nil, conditions: ObjectConditions? = nil) async throws -> ObjectInfo? {
+    ///   - customerKey: the SSE-C key of an object stored with one (S3 answers 400 without it).
+    public func info(versionID: String? = nil, conditions: ObjectConditions? = nil, customerKey: CustomerKey? = nil) async throws -> ObjectInfo? {
         do {
             let response = try await connection.send(
-                try readRequest("HEAD", versionID: versionID, conditions: conditions))
+                try readRequest("HEAD", versionID: versionID, conditions: conditions, customerKey: customerKey))
             return try ObjectInfo(key: name, headers: response.headers)
         } catch let error as S3Error where error.status == 404 {
             return nil

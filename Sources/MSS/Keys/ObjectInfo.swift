@@ -21,6 +21,10 @@ public struct ObjectInfo: Sendable, Hashable {
     /// The version this is (`x-amz-version-id`): nil from servers or buckets without versioning,
     /// `null` for an object written before versioning was enabled.
     public var versionID: String?
+    /// `AES256` for SSE-S3 (`aws:kms` on servers with KMS); nil when the server did not say.
+    public var serverSideEncryption: String?
+    /// The base64 MD5 of the SSE-C key the object is encrypted with; nil when it is not SSE-C.
+    public var customerKeyMD5: String?
 
     public init(
         key: String, size: Int64, etag: String? = nil, contentType: String? = nil, lastModified: Date? = nil,
@@ -63,6 +67,8 @@ public struct ObjectInfo: Sendable, Hashable {
             contentDisposition: headers.first(name: "Content-Disposition"),
             contentLanguage: headers.first(name: "Content-Language"), expires: headers.first(name: "Expires"),
             versionID: headers.first(name: "x-amz-version-id"))
+        serverSideEncryption = headers.first(name: "x-amz-server-side-encryption")
+        customerKeyMD5 = headers.first(name: "x-amz-server-side-encryption-customer-key-MD5")
     }
 
     static func unquoted(_ etag: String) -> String {

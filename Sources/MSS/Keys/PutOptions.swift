@@ -28,13 +28,18 @@ public struct PutOptions: Sendable, Hashable {
     /// create-only, ``ObjectConditions/ifMatch(_:)`` to replace a known version. Used by single
     /// PUTs and copies; a failed condition throws ``S3Error`` 412 `PreconditionFailed`.
     public var conditions: ObjectConditions?
+    /// Encryption at rest: ``ServerSideEncryption/s3`` or ``ServerSideEncryption/customer(key:)``.
+    /// For SSE-C, the parts of a multipart upload started with these options carry the key too.
+    public var serverSideEncryption: ServerSideEncryption?
 
     public init(
         contentType: String? = nil, metadata: [String: String] = [:], acl: CannedACL? = nil,
         sendContentMD5: Bool = true, cacheControl: String? = nil, contentDisposition: String? = nil,
-        contentEncoding: String? = nil, contentLanguage: String? = nil, conditions: ObjectConditions? = nil
+        contentEncoding: String? = nil, contentLanguage: String? = nil, conditions: ObjectConditions? = nil,
+        serverSideEncryption: ServerSideEncryption? = nil
     ) {
         self.conditions = conditions
+        self.serverSideEncryption = serverSideEncryption
         self.contentType = contentType
         self.metadata = metadata
         self.acl = acl
@@ -57,6 +62,7 @@ public struct PutOptions: Sendable, Hashable {
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
             headers.add("x-amz-meta-\(name.lowercased())", value)
         }
+        serverSideEncryption?.addHeaders(to: &headers)
         return headers
     }
 }

@@ -29,10 +29,12 @@ extension MultipartUpload {
     }
 
     /// Copies `range` of `source` (the whole object when nil) into part `partNumber`, server-side.
+    /// `sourceCustomerKey` is the SSE-C key of `source`, when it is stored with one; the part is
+    /// encrypted as the upload is (with ``customerKey`` for an SSE-C upload).
     @discardableResult
-    public func uploadPartCopy(partNumber: Int, source: Key, range: ClosedRange<Int64>? = nil) async throws
-        -> CompletedPart
-    {
+    public func uploadPartCopy(
+        partNumber: Int, source: Key, range: ClosedRange<Int64>? = nil, sourceCustomerKey: CustomerKey? = nil
+    ) async throws -> CompletedPart {
         guard Self.partNumbers.contains(partNumber) else {
             throw MSSClientError.invalidArgument("part number \(partNumber) is outside 1...10000")
         }
@@ -41,6 +43,8 @@ extension MultipartUpload {
             "PUT", query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadID)])
         request.headers.add("x-amz-copy-source", "/\(source.bucket.name)/" + URIEncoding.encode(source.name, keepSlash: true))
         if let range { request.headers.add("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
+        customerKey?.addHeaders(to: &request.headers)
+        sourceCustomerKey?.addCopySourceHeaders(to: &request.headers)
         let response = try await bucket.connection.send(request)
         try response.throwIfErrorBody()
         let result = try bucket.connection.decode(CopyPartResult.self, from: response)
@@ -54,6 +58,7 @@ extension MultipartUpload {
         var request = try Key(bucket: bucket, name: key).request(
             "PUT", query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadID)])
         request.headers.add("Content-MD5", try await Key.md5Base64(ofFile: path, offset: offset, length: length))
+        customerKey?.addHeaders(to: &request.headers)
         request.body = .file(path: path, offset: offset, length: length)
         request.onBytesSent = onBytesSent
         let response = try await bucket.connection.send(request)

@@ -16,11 +16,15 @@ public struct MultipartUpload: Sendable, Hashable {
     public let bucket: Bucket
     public let key: String
     public let uploadID: String
+    /// The SSE-C key of an upload started with one: S3 needs it on every part. Set by
+    /// ``Bucket/initiateMultipartUpload(_:options:)`` from the options' encryption.
+    public var customerKey: CustomerKey?
 
-    public init(bucket: Bucket, key: String, uploadID: String) {
+    public init(bucket: Bucket, key: String, uploadID: String, customerKey: CustomerKey? = nil) {
         self.bucket = bucket
         self.key = key
         self.uploadID = uploadID
+        self.customerKey = customerKey
     }
 
     /// S3's part numbers run from 1 to 10,000.
@@ -30,8 +34,10 @@ public struct MultipartUpload: Sendable, Hashable {
         guard Self.partNumbers.contains(partNumber) else {
             throw MSSClientError.invalidArgument("part number \(partNumber) is outside 1...10000")
         }
-        return try Key(bucket: bucket, name: key).request(
+        var request = try Key(bucket: bucket, name: key).request(
             method, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadID)])
+        customerKey?.addHeaders(to: &request.headers)
+        return request
     }
 
     /// Uploads `data` as part `partNumber` (with Content-MD5) and returns what ``complete(parts:conditions:)`` needs.
@@ -110,7 +116,7 @@ public struct MultipartUpload: Sendable, Hashable {
         } catch let error as S3Error where error.code == .noSuchUpload {
             // A retried completion finds the upload gone when the first attempt completed it and
             // only its answer was lost: the object then carries exactly these parts' ETag.
-            if let expected = Self.compositeETag(of: chosen), let info = try await Key(bucket: bucket, name: key).info(),
+            if let expected = Self.compositeETag(of: chosen), let info = try await Key(bucket: bucket, name: key).info(customerKey: customerKey),
                 info.etag == expected
             {
                 return PutResult(etag: expected, versionID: info.versionID)
@@ -122,7 +128,7 @@ public struct MultipartUpload: Sendable, Hashable {
         var etag = ObjectInfo.unquoted(result.etag)
         if etag.isEmpty {
             // Ceph RGW 16 answers with an empty <ETag>; the object's HEAD has the real one.
-            etag = try await Key(bucket: bucket, name: key).info()?.etag ?? ""
+            etag = try await Key(bucket: bucket, name: key).info(customerKey: customerKey)?.etag ?? ""
         }
         return PutResult(etag: etag, versionID: response.headers.first(name: "x-amz-version-id"))
     }
@@ -155,7 +161,7 @@ extension Bucket {
         request.headers = options.headers
         let response = try await connection.send(request)
         let result = try connection.decode(InitiateMultipartUploadResult.self, from: response)
-        return MultipartUpload(bucket: self, key: key, uploadID: result.uploadID)
+        return MultipartUpload(bucket: self, key: key, uploadID: result.uploadID, customerKey: options.serverSideEncryption?.customerKey)
     }
 
     /// The multipart uploads in progress under `prefix`, across all pages.

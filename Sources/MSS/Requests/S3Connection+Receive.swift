@@ -34,7 +34,8 @@ extension S3Connection {
     func receiveFile(_ request: S3Request, describing name: String, toFile path: String, checkMD5 wantsMD5: Bool) async throws -> ObjectInfo {
         var body = try await ResumableBody(connection: self, request: request, describing: name)
         let info = body.info
-        let checkMD5 = wantsMD5 && info.etag.map(Key.isPlainMD5) == true
+        // An SSE-C object's ETag is not the MD5 of its content (on S3 and mss-server).
+        let checkMD5 = wantsMD5 && info.etag.map(Key.isPlainMD5) == true && info.customerKeyMD5 == nil
         var md5 = Insecure.MD5()
         do {
             try await FileSystem.shared.withFileHandle(

@@ -14,12 +14,15 @@ extension TransferManager {
     ///   that honour it there (S3, mss-server; Ceph RGW ignores it) a source replaced, or a `null`
     ///   version rewritten, mid-copy fails with ``MSSClientError/Kind/integrityCheckFailed``
     ///   instead of joining parts of two objects.
+    /// - Parameter encryption: how the copy is encrypted at rest (none when nil, as in S3).
+    /// - Parameter sourceCustomerKey: the SSE-C key of `source`, when it is stored with one.
     @discardableResult
     public func copy(
-        _ source: Key, to destination: Key, versionID: String? = nil, singleCopyLimit: Int64 = maximumSingleCopy
+        _ source: Key, to destination: Key, versionID: String? = nil, singleCopyLimit: Int64 = maximumSingleCopy,
+        encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil
     ) async throws -> PutResult {
         if let versionID { try Key.validate(versionID: versionID) }
-        guard let info = try await source.info(versionID: versionID) else {
+        guard let info = try await source.info(versionID: versionID, customerKey: sourceCustomerKey) else {
             if let versionID {
                 throw S3Error(
                     status: 404, code: "NoSuchVersion", message: "\(source.name) has no version \(versionID)", resource: source.name)
@@ -27,10 +30,12 @@ extension TransferManager {
             throw S3Error(status: 404, code: .noSuchKey, message: "\(source.name) does not exist", resource: source.name)
         }
         if info.size <= singleCopyLimit {
-            let copied = try await source.copy(toBucket: destination.bucket.name, key: destination.name, versionID: versionID)
+            let copied = try await source.copy(
+                toBucket: destination.bucket.name, key: destination.name, versionID: versionID, encryption: encryption,
+                sourceCustomerKey: sourceCustomerKey)
             var result = copied.copyResult ?? PutResult(etag: nil)
             // A server that leaves the copy's ETag empty still has the object's own.
-            if result.etag?.isEmpty ?? true { result.etag = try await copied.info()?.etag }
+            if result.etag?.isEmpty ?? true { result.etag = try await copied.info(customerKey: encryption?.customerKey)?.etag }
             return result
         }
         var options = PutOptions(contentType: info.contentType, metadata: info.metadata)
@@ -38,6 +43,7 @@ extension TransferManager {
         options.contentDisposition = info.contentDisposition
         options.contentEncoding = info.contentEncoding
         options.contentLanguage = info.contentLanguage
+        options.serverSideEncryption = encryption
         let upload = try await destination.bucket.initiateMultipartUpload(destination.name, options: options)
         let partSize = configuration.partSize(forObjectOf: info.size)
         let count = Int((info.size + partSize - 1) / partSize)
@@ -48,7 +54,8 @@ extension TransferManager {
                 let end = min(info.size, start + partSize) - 1
                 parts.add(
                     try await Self.copyPart(
-                        number, of: source, versionID: versionID, etag: info.etag, range: start...end, into: upload))
+                        number, of: source, versionID: versionID, etag: info.etag, range: start...end, into: upload,
+                        sourceCustomerKey: sourceCustomerKey))
             }
             var result = try await upload.complete(parts: parts.all)
             result.sourceVersionID = info.versionID ?? versionID
@@ -62,7 +69,8 @@ extension TransferManager {
     /// UploadPartCopy of `range` of `source` (of `versionID` when given) into part `number` of
     /// `upload`, on condition that the source still has `etag`.
     static func copyPart(
-        _ number: Int, of source: Key, versionID: String?, etag: String?, range: ClosedRange<Int64>, into upload: MultipartUpload
+        _ number: Int, of source: Key, versionID: String?, etag: String?, range: ClosedRange<Int64>, into upload: MultipartUpload,
+        sourceCustomerKey: CustomerKey? = nil
     ) async throws -> CompletedPart {
         var request = try Key(bucket: upload.bucket, name: upload.key).request(
             "PUT", query: [QueryItem("partNumber", String(number)), QueryItem("uploadId", upload.uploadID)])
@@ -71,6 +79,8 @@ extension TransferManager {
         request.headers.add("x-amz-copy-source", copySource)
         request.headers.add("x-amz-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)")
         if let etag { request.headers.add("x-amz-copy-source-if-match", "\"\(etag)\"") }
+        upload.customerKey?.addHeaders(to: &request.headers)
+        sourceCustomerKey?.addCopySourceHeaders(to: &request.headers)
         let which = versionID.map { "version \($0) of \(source.name)" } ?? source.name
         do {
             let response = try await upload.bucket.connection.send(request)

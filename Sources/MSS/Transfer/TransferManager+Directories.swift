@@ -61,7 +61,8 @@ extension TransferManager {
     /// Downloads every object under `prefix` into `directory`, keeping the key's path below the
     /// prefix. Keys that would land outside `directory` (`..`, absolute) are refused, not written.
     public func downloadPrefix(
-        _ prefix: String, from bucket: Bucket, to directory: String, progress: TransferProgressHandler? = nil
+        _ prefix: String, from bucket: Bucket, to directory: String, customerKey: CustomerKey? = nil,
+        progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
         var files: [FileTransfer] = []
         var refused: [(item: String, error: any Error)] = []
@@ -72,20 +73,22 @@ extension TransferManager {
                 refused.append((object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)")))
             }
         }
-        var result = try await download(files, from: bucket, progress: progress)
+        var result = try await download(files, from: bucket, customerKey: customerKey, progress: progress)
         result.failures += refused
         return result
     }
 
     /// Downloads each key to its file (making the directories it needs), at most
     /// `configuration.concurrency` at once; a failed key is recorded and the others go on.
-    public func download(_ files: [FileTransfer], from bucket: Bucket, progress: TransferProgressHandler? = nil) async throws
-        -> DirectoryTransferResult
-    {
+    /// `customerKey` is the SSE-C key the objects are stored with, if any.
+    public func download(
+        _ files: [FileTransfer], from bucket: Bucket, customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
+    ) async throws -> DirectoryTransferResult {
         try await transferEach(files, recordedAs: (done: \.path, failed: \.key), progress: progress) { manager, file in
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: file.path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            _ = try await manager.download(bucket.newKey(file.key), toFile: file.path, knownSize: file.size, resumeFile: nil, progress: nil)
+            _ = try await manager.download(
+                bucket.newKey(file.key), toFile: file.path, knownSize: file.size, resumeFile: nil, customerKey: customerKey, progress: nil)
         }
     }
 

@@ -21,27 +21,29 @@ extension TransferManager {
     ///   - resumeFile: where to keep a ``DownloadResumeRecord``; an interrupted download of the
     ///     same object version (same version id and ETag) continues without fetching finished
     ///     parts again.
+    ///   - customerKey: the SSE-C key of an object stored with one; every GET carries it.
     @discardableResult
     public func download(
         _ key: Key, toFile path: String, versionID: String? = nil, resumeFile: String? = nil,
-        progress: TransferProgressHandler? = nil
+        customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> ObjectInfo {
-        try await download(key, toFile: path, versionID: versionID, knownSize: nil, resumeFile: resumeFile, progress: progress)
+        try await download(
+            key, toFile: path, versionID: versionID, knownSize: nil, resumeFile: resumeFile, customerKey: customerKey, progress: progress)
     }
 
     /// `knownSize` comes from a listing: objects that fit in one part then take a single GET
     /// (streamed to the file and MD5-checked) instead of HEAD plus ranged GET.
     func download(
         _ key: Key, toFile path: String, versionID: String? = nil, knownSize: Int64?, resumeFile: String?,
-        progress: TransferProgressHandler?
+        customerKey: CustomerKey? = nil, progress: TransferProgressHandler?
     ) async throws -> ObjectInfo {
         if let versionID { try Key.validate(versionID: versionID) }
         if let knownSize, knownSize <= configuration.partSize, resumeFile == nil {
-            let info = try await key.contents(toFile: path, versionID: versionID)
+            let info = try await key.contents(toFile: path, versionID: versionID, customerKey: customerKey)
             ProgressMeter(total: info.size, alreadyDone: info.size, handler: progress).report()
             return info
         }
-        guard let info = try await key.info(versionID: versionID) else {
+        guard let info = try await key.info(versionID: versionID, customerKey: customerKey) else {
             if let versionID {
                 throw S3Error(
                     status: 404, code: "NoSuchVersion", message: "\(key.name) has no version \(versionID)", resource: key.name)
@@ -89,7 +91,7 @@ extension TransferManager {
                 guard length > 0 else { return }
                 try await Self.fetch(
                     key, versionID: versionID, part: number, range: offset...(offset + length - 1), etag: etag,
-                    into: handle, meter: meter,
+                    customerKey: customerKey, into: handle, meter: meter,
                     advice: resumeFile == nil
                         ? "the partial download was removed; try again"
                         : "the parts finished so far are kept; run the same download again to resume")
@@ -99,7 +101,8 @@ extension TransferManager {
                 }
                 try ResumeFile.save(snapshot, to: resumeFile)
             }
-            if configuration.verifyDownloads, Key.isPlainMD5(etag) {
+            // An SSE-C object's ETag is not the MD5 of its content.
+            if configuration.verifyDownloads, Key.isPlainMD5(etag), info.customerKeyMD5 == nil {
                 let md5 = try await Key.md5Base64(ofFile: partial, offset: 0, length: size)
                 guard Data(base64Encoded: md5).map({ Digests.hex($0) }) == etag.lowercased() else {
                     await Self.close(handle)
@@ -136,9 +139,10 @@ extension TransferManager {
     /// (``ResumableBody``, which asks again with the same query, so with the same version).
     static func fetch(
         _ key: Key, versionID: String? = nil, part: Int = 1, range: ClosedRange<Int64>, etag: String,
-        into handle: ReadWriteFileHandle, meter: ProgressMeter, advice: String = "try again"
+        customerKey: CustomerKey? = nil, into handle: ReadWriteFileHandle, meter: ProgressMeter, advice: String = "try again"
     ) async throws {
         var request = try key.request("GET", versionID: versionID)
+        customerKey?.addHeaders(to: &request.headers)
         request.headers.add("Range", ByteRange.bounded(range).headerValue)
         request.headers.add("If-Match", "\"\(etag)\"")
         let expected = Int64(range.count)

@@ -55,7 +55,8 @@ extension TransferManager {
             saved.key == key.name, saved.filePath == path, saved.fileSize == size, saved.fileModified == modified,
             saved.partSize == partSize
         {
-            upload = MultipartUpload(bucket: key.bucket, key: key.name, uploadID: saved.uploadID)
+            upload = MultipartUpload(
+                bucket: key.bucket, key: key.name, uploadID: saved.uploadID, customerKey: options.serverSideEncryption?.customerKey)
             record = saved
             // A record is a file anyone could have edited: only part numbers this file has count.
             record.parts = record.parts.filter { (1...partCount).contains($0.key) }
