@@ -14,6 +14,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzPresignedQuery", [.product(name: "S3Protocol", package: "swift-mss")]),
     ("FuzzAWSChunked", [.product(name: "S3Protocol", package: "swift-mss")]),
     ("FuzzXML", [.product(name: "S3Protocol", package: "swift-mss")]),
+    ("FuzzPostForm", [.product(name: "S3Protocol", package: "swift-mss")]),
     ("FuzzImageProcess", [.product(name: "MSSImageProcess", package: "swift-mss")]),
 ]
 
