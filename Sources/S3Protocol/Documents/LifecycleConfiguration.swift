@@ -16,8 +16,10 @@ public struct LifecycleConfiguration: S3Document, Codable, Hashable {
     public static let maximumIDLength = 255
     public static let maximumPrefixLength = 1024
 
+    /// The rules, in the order they were given; at most ``maximumRules``.
     public var rules: [LifecycleRule]
 
+    /// A configuration of `rules`.
     public init(rules: [LifecycleRule]) {
         self.rules = rules
     }
@@ -41,8 +43,11 @@ public struct LifecycleConfiguration: S3Document, Codable, Hashable {
 
     /// What S3 answers a configuration that decodes but breaks its rules.
     public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+        /// S3's error code, such as `InvalidArgument`.
         public var code: S3ErrorCode
+        /// S3's message for it.
         public var message: String
+        /// A problem with S3's `code` and `message`.
         public init(_ code: S3ErrorCode, _ message: String) {
             self.code = code
             self.message = message
@@ -67,6 +72,7 @@ public struct LifecycleConfiguration: S3Document, Codable, Hashable {
 
 /// One rule of a ``LifecycleConfiguration``.
 public struct LifecycleRule: Sendable, Hashable, Codable {
+    /// Whether a rule is applied.
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
         case enabled = "Enabled"
         case disabled = "Disabled"
@@ -74,18 +80,25 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
 
     /// Which objects a rule applies to: every condition given must hold.
     public struct Filter: Sendable, Hashable, Codable {
+        /// Keys that start with this (bytewise); nil or empty: every key.
         public var prefix: String?
+        /// Tags an object must all carry.
         public var tags: [Tag]
+        /// Objects larger than this many bytes only.
         public var objectSizeGreaterThan: Int64?
+        /// Objects smaller than this many bytes only.
         public var objectSizeLessThan: Int64?
         /// Whether the conditions were (or are to be) written inside `<And>`; S3 needs it for
         /// more than one condition.
         public var usesAnd: Bool
+        /// Whether a decoded filter had conditions both inside and beside `<And>`.
+        var mixesAnd: Bool? = nil
 
         public init(
             prefix: String? = nil, tags: [Tag] = [], objectSizeGreaterThan: Int64? = nil, objectSizeLessThan: Int64? = nil,
             usesAnd: Bool? = nil
         ) {
+            // `usesAnd` defaults to what S3 needs: `<And>` for more than one condition.
             self.prefix = prefix
             self.tags = tags
             self.objectSizeGreaterThan = objectSizeGreaterThan
@@ -100,9 +113,11 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
         }
     }
 
+    /// A tag a filter asks for.
     public struct Tag: Sendable, Hashable, Codable {
         public var key: String
         public var value: String
+        /// The tag `key` = `value`.
         public init(key: String, value: String) {
             self.key = key
             self.value = value
@@ -112,9 +127,13 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
     /// Expiration of current versions: after `days`, on `date`, or (`expiredObjectDeleteMarker`)
     /// removal of a delete marker that is all that is left of a key.
     public struct Expiration: Sendable, Hashable, Codable {
+        /// Days after the object was written (at least 1).
         public var days: Int?
+        /// A midnight UTC from which matching objects expire.
         public var date: Date?
+        /// Removes delete markers that hide no version any more.
         public var expiredObjectDeleteMarker: Bool?
+        /// Give exactly one of the three.
         public init(days: Int? = nil, date: Date? = nil, expiredObjectDeleteMarker: Bool? = nil) {
             self.days = days
             self.date = date
@@ -125,8 +144,11 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
     /// Expiration of versions `noncurrentDays` after they stopped being current, keeping the
     /// `newerNoncurrentVersions` newest noncurrent versions whatever their age.
     public struct NoncurrentVersionExpiration: Sendable, Hashable, Codable {
+        /// Days after a version stopped being current (at least 1).
         public var noncurrentDays: Int?
+        /// How many of the newest noncurrent versions to keep whatever their age (1...100).
         public var newerNoncurrentVersions: Int?
+        /// Expire noncurrent versions after `noncurrentDays`, keeping `newerNoncurrentVersions`.
         public init(noncurrentDays: Int?, newerNoncurrentVersions: Int? = nil) {
             self.noncurrentDays = noncurrentDays
             self.newerNoncurrentVersions = newerNoncurrentVersions
@@ -135,13 +157,16 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
 
     /// nil or empty: S3 (and mss-server) give the rule a generated ID.
     public var id: String?
+    /// Only enabled rules are applied.
     public var status: Status
     /// `<Filter>`; nil when the rule uses the older rule-level `<Prefix>` (or neither, which
     /// S3 refuses).
     public var filter: Filter?
     /// The legacy rule-level `<Prefix>`.
     public var prefix: String?
+    /// Expiration of current versions.
     public var expiration: Expiration?
+    /// Expiration of noncurrent versions (versioned buckets).
     public var noncurrentVersionExpiration: NoncurrentVersionExpiration?
     /// `<AbortIncompleteMultipartUpload><DaysAfterInitiation>`.
     public var abortIncompleteMultipartUploadDays: Int?
@@ -149,6 +174,8 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
     /// server with one class cannot honour.
     public var transitionCount: Int
 
+    /// A rule; by default enabled, for every key (an empty `<Filter>`), with no action (S3
+    /// needs at least one).
     public init(
         id: String? = nil, status: Status = .enabled, filter: Filter? = Filter(), prefix: String? = nil, expiration: Expiration? = nil,
         noncurrentVersionExpiration: NoncurrentVersionExpiration? = nil, abortIncompleteMultipartUploadDays: Int? = nil,
@@ -182,12 +209,6 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
         let filters = xml.children("Filter")
         let prefixes = xml.children("Prefix")
         guard filters.count <= 1, prefixes.count <= 1 else { throw DocumentError(message: "a <Rule> has one <Filter> or one <Prefix>") }
-        if !filters.isEmpty && !prefixes.isEmpty {
-            throw DocumentError(message: "a <Rule> has either <Filter> or <Prefix>, not both")
-        }
-        if filters.isEmpty && prefixes.isEmpty {
-            throw DocumentError(message: "a <Rule> needs <Filter> or <Prefix>")
-        }
         filter = try filters.first.map { element throws(DocumentError) in try Self.filter(element) }
         prefix = prefixes.first?.text
         let expirations = xml.children("Expiration")
@@ -269,21 +290,21 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
         let direct = element.children.filter { $0.name != "And" }
         guard ands.count <= 1 else { throw DocumentError(message: "more than one <And> in a <Filter>") }
         if let and = ands.first {
-            guard direct.isEmpty else { throw DocumentError(message: "a <Filter> holds <And> or one condition, not both") }
-            var filter = try conditions(and, inAnd: true)
-            guard filter.conditionCount >= 2 else {
-                throw DocumentError(message: "<And> needs at least two conditions")
-            }
+            // Ceph RGW answers GET with the prefix beside <And>; S3 refuses that in a PUT
+            // (``problem()``), but it reads as one filter.
+            var filter = try conditions(XML.Element("And", children: direct + and.children))
             filter.usesAnd = true
+            filter.mixesAnd = direct.isEmpty ? nil : true
             return filter
         }
-        guard direct.count <= 1 else { throw DocumentError(message: "a <Filter> with more than one condition needs <And>") }
-        var filter = try conditions(element, inAnd: false)
+        // Several conditions without <And> are S3's MalformedXML (see ``problem()``), but Ceph
+        // RGW answers GET that way, so they decode.
+        var filter = try conditions(element)
         filter.usesAnd = false
         return filter
     }
 
-    private static func conditions(_ element: XML.Element, inAnd: Bool) throws(DocumentError) -> Filter {
+    private static func conditions(_ element: XML.Element) throws(DocumentError) -> Filter {
         var filter = Filter()
         for child in element.children {
             switch child.name {
@@ -321,6 +342,19 @@ public struct LifecycleRule: Sendable, Hashable, Codable {
             return Problem(
                 .notImplemented,
                 "mss-server has a single storage class: Transition and NoncurrentVersionTransition actions are not supported.")
+        }
+        if filter != nil && prefix != nil {
+            return Problem(.malformedXML, "a <Rule> has either <Filter> or <Prefix>, not both")
+        }
+        if filter == nil && prefix == nil {
+            return Problem(.malformedXML, "a <Rule> needs <Filter> or <Prefix>")
+        }
+        if filter?.mixesAnd == true {
+            return Problem(.malformedXML, "a <Filter> holds <And> or one condition, not both")
+        }
+        if let filter, filter.usesAnd ? filter.conditionCount < 2 : filter.conditionCount > 1 {
+            return Problem(
+                .malformedXML, filter.usesAnd ? "<And> needs at least two conditions" : "a <Filter> with more than one condition needs <And>")
         }
         if let id, id.count > LifecycleConfiguration.maximumIDLength {
             return Problem(.invalidArgument, "ID length should not exceed allowed limit of 255")
