@@ -13,13 +13,14 @@ import shutil
 import threading
 import time
 import urllib.parse
+import uuid
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 
 import pytest
 import requests
 
 import rawhttp
-from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY, client, empty_and_delete, new_bucket_name
+from conftest import ACCESS_KEY, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete, new_bucket_name
 
 REGION = "us-east-1"
 PORT = int(urllib.parse.urlsplit(ENDPOINT).port or 80)
@@ -343,3 +344,52 @@ def test_headless_chromium_submits_the_form(bucket, s3v4, tmp_path):
         driver.quit()
         server.shutdown()
     assert s3v4.get_object(Bucket=bucket, Key="browser/from-browser.txt")["Body"].read() == b"sent by chromium\n"
+
+
+# --- server-side encryption fields --------------------------------------------------------
+
+def _files_containing(root, needle):
+    found = []
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            try:
+                with open(path, "rb") as handle:
+                    if needle in handle.read():
+                        found.append(path)
+            except OSError:
+                pass
+    return found
+
+
+def test_sse_fields_encrypt_the_upload(bucket, s3v4):
+    plaintext = b"form secret " + uuid.uuid4().hex.encode() * 50
+    fields = v4_form(bucket, "sse-s3", [{"x-amz-server-side-encryption": "AES256"}], {"x-amz-server-side-encryption": "AES256"})
+    response = post(bucket, fields, data=plaintext)
+    assert response.status_code == 204, response.text
+    assert response.headers["x-amz-server-side-encryption"] == "AES256"
+    got = s3v4.get_object(Bucket=bucket, Key="sse-s3")
+    assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == plaintext
+
+    key = os.urandom(32)
+    key_b64 = base64.b64encode(key).decode()
+    md5_b64 = base64.b64encode(hashlib.md5(key).digest()).decode()
+    sse_c = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+             "x-amz-server-side-encryption-customer-key": key_b64,
+             "x-amz-server-side-encryption-customer-key-MD5": md5_b64}
+    fields = v4_form(bucket, "sse-c", [{k: v} for k, v in sse_c.items()], sse_c)
+    response = post(bucket, fields, data=plaintext)
+    assert response.status_code == 204, response.text
+    assert response.headers["ETag"] != '"%s"' % hashlib.md5(plaintext).hexdigest()
+    with pytest.raises(Exception):
+        s3v4.get_object(Bucket=bucket, Key="sse-c")
+    got = s3v4.get_object(Bucket=bucket, Key="sse-c", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert got["Body"].read() == plaintext
+    if DATA_DIR:
+        assert _files_containing(DATA_DIR, plaintext[:40]) == []
+
+    kms = v4_form(bucket, "kms", [{"x-amz-server-side-encryption": "aws:kms"}], {"x-amz-server-side-encryption": "aws:kms"})
+    response = post(bucket, kms)
+    assert (response.status_code, _code(response.text)) == (501, "NotImplemented")
+    bad = v4_form(bucket, "bad", [{"x-amz-server-side-encryption": "rot13"}], {"x-amz-server-side-encryption": "rot13"})
+    assert (post(bucket, bad).status_code, _code(post(bucket, bad).text)) == (400, "InvalidArgument")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import S3Protocol
@@ -13,6 +14,8 @@ struct PostUploadPlan: Sendable {
     var status: Int
     /// Where a browser is sent afterwards (303), when the form names a valid http(s) URL.
     var redirect: URL?
+    /// What the `x-amz-server-side-encryption*` fields ask for, with the new object's data key.
+    var encryption: (encryption: StoredEncryption, key: SymmetricKey)?
 
     /// Form fields that describe the object, as PutObject's headers do.
     static let contentFields = ["cache-control", "content-disposition", "content-encoding", "expires"]

@@ -37,6 +37,7 @@ extension S3Handler {
         var fields = PostFormFields()
         var plan: PostUploadPlan?
         var md5 = Insecure.MD5()
+        var sealer: SegmentSealer?
         var size: Int64 = 0
         var received: Int64 = 0
         let path = store.temporaryPath()
@@ -60,7 +61,9 @@ extension S3Handler {
                             fields.append(name: name, value: value)
                             continue
                         case .fileStart(let filename, _):
-                            plan = try await preparePost(fields, filename: filename, bucket: storedBucket)
+                            plan = try await preparePost(request, fields, filename: filename, bucket: storedBucket)
+                            // SSE: the file is sealed as it arrives, as PutObject's body is.
+                            if let key = plan?.encryption?.key { sealer = SegmentSealer(key: key) }
                             continue
                         case .fileEnd:
                             continue
@@ -75,9 +78,15 @@ extension S3Handler {
                             throw plan?.policy == nil ? Self.tooLarge : S3ServerError(.badRequest, .entityTooLarge, PostPolicy.Violation.tooLarge.message)
                         }
                         piece.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-                        try await writer.write(contentsOf: piece)
+                        if sealer != nil {
+                            let sealed = try piece.withUnsafeReadableBytes { try sealer?.append($0) } ?? []
+                            if !sealed.isEmpty { try await writer.write(contentsOf: sealed) }
+                        } else {
+                            try await writer.write(contentsOf: piece)
+                        }
                     }
                 }
+                if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
                 try await writer.flush()
                 try await handle.synchronize()
             }
@@ -89,7 +98,7 @@ extension S3Handler {
             // A form that ended without a file still has its fields checked first, so a form
             // without a key, signature or valid policy is told so rather than about the file.
             if !parser.hasFile {
-                _ = try await preparePost(fields, filename: nil, bucket: storedBucket)
+                _ = try await preparePost(request, fields, filename: nil, bucket: storedBucket)
                 throw S3ServerError(.badRequest, "IncorrectNumberOfFilesInPostRequest", "POST requires exactly one file upload per request.")
             }
         } catch {
@@ -109,6 +118,12 @@ extension S3Handler {
         }
         plan.object.size = size
         plan.object.etag = Digests.hex(md5.finalize())
+        if var encryption = plan.encryption?.encryption, let sealer {
+            encryption.segments = [EncryptedSegment(size: size, noncePrefix: sealer.segmentNoncePrefix)]
+            plan.object.encryption = encryption
+            // SSE-C: the ETag must not give away the plaintext's MD5 (as PutObject does it).
+            if encryption.kind == .customer { plan.object.etag = Digests.hex(sealer.sealedMD5.finalize()) }
+        }
         let stored = try await store.commit(bucket: bucket, object: plan.object, temporaryPath: path)
         #if ImageService
         // A bucket-level request, so dispatch does not drop the key's cached variants: done here.
@@ -119,7 +134,9 @@ extension S3Handler {
 
     /// Everything the fields decide, checked before the file is read: the signature and policy,
     /// the signer's (or an anonymous caller's) WRITE on the bucket, and the object to create.
-    private func preparePost(_ fields: PostFormFields, filename: String?, bucket: StoredBucket) async throws -> PostUploadPlan {
+    private func preparePost(
+        _ request: ServerRequest, _ fields: PostFormFields, filename: String?, bucket: StoredBucket
+    ) async throws -> PostUploadPlan {
         let authentication = try PostFormAuthentication(fields, keys: authenticator.keys)
         let key = try PostUploadPlan.key(fields["key"], filename: filename)
         if let policy = authentication.policy {
@@ -132,10 +149,13 @@ extension S3Handler {
         }
         let bucketACL = effectiveACL(bucket)
         guard bucketACL.grants(.write, to: authentication.user) else { throw S3ServerError.accessDenied() }
-        if let name = fields.names.first(where: { $0.hasPrefix("x-amz-server-side-encryption") }) {
-            throw S3ServerError(
-                .notImplemented, .notImplemented, "mss-server does not implement server-side encryption in POST forms (\(name)).")
+        // The SSE fields are read exactly as PutObject reads the same headers.
+        var encryptionRequest = request
+        encryptionRequest.headers = SignableHeaders()
+        for name in fields.names.sorted() where name.hasPrefix("x-amz-server-side-encryption") {
+            encryptionRequest.headers.add(name, fields[name] ?? "")
         }
+        let encryption = try await newEncryption(try RequestedEncryption.forWrite(encryptionRequest))
         let canned: CannedACL
         if let text = fields["acl"] {
             guard let parsed = CannedACL(rawValue: text) else {
@@ -161,7 +181,7 @@ extension S3Handler {
         if let allowed = authentication.policy?.allowedSizes { maximum = min(maximum, allowed.upperBound) }
         return PostUploadPlan(
             object: object, policy: authentication.policy, maximumSize: maximum, status: PostUploadPlan.status(fields["success_action_status"]),
-            redirect: PostUploadPlan.redirect(fields))
+            redirect: PostUploadPlan.redirect(fields), encryption: encryption)
     }
 
     /// S3's answer: a 303 to the redirect, or the status asked for; 201 with a PostResponse.
@@ -172,6 +192,7 @@ extension S3Handler {
         var headers = HTTPFields()
         headers[.eTag] = "\"\(stored.etag)\""
         if versioned { headers[.amzVersionID] = stored.versionIDText }
+        Self.addEncryptionHeaders(stored.encryption, to: &headers)
         if let redirect = plan.redirect {
             headers[.location] = PostUploadPlan.redirectLocation(redirect, bucket: bucket, key: stored.key, etag: stored.etag)
             return ServerResponse.empty(.seeOther, headers: headers)
