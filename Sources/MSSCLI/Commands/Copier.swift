@@ -102,14 +102,15 @@ struct Copier {
             let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
             guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
             let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
-            let result = try await transfers.downloadPrefix(prefix, from: session.bucket(bucket), to: path, progress: bar.handler)
+            let result = try await transfers.downloadPrefix(
+                prefix, from: session.bucket(bucket), to: path, customerKey: settings.readKey, progress: bar.handler)
             bar.finish()
             if settings.preserve {
                 let keys = sources.compactMap { object in TransferManager.localPath(forKey: object.key, prefix: prefix, in: path).map { ($0, object.key) } }
                 let keyOf = Dictionary(keys, uniquingKeysWith: { first, _ in first })
                 for file in result.transferred {
                     guard let key = keyOf[file] else { continue }
-                    restoreAttributes(of: file, from: try await session.bucket(bucket).newKey(key).info()?.metadata ?? [:])
+                    restoreAttributes(of: file, from: try await session.bucket(bucket).newKey(key).info(customerKey: settings.readKey)?.metadata ?? [:])
                 }
             }
             for file in result.transferred {
@@ -129,7 +130,8 @@ struct Copier {
             source.description + (versionID.map { "?versionId=\($0)" } ?? ""), URL(fileURLWithPath: target).standardizedFileURL.path)
         let bar = ProgressBar(label: Location.baseName(key), output: output)
         let info = try await transfers.download(
-            session.bucket(bucket).newKey(key), toFile: target, versionID: versionID, resumeFile: resume, progress: bar.handler)
+            session.bucket(bucket).newKey(key), toFile: target, versionID: versionID, resumeFile: resume, customerKey: settings.readKey,
+            progress: bar.handler)
         bar.finish()
         if settings.preserve { restoreAttributes(of: target, from: info.metadata) }
         output.result(

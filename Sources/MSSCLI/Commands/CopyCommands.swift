@@ -20,6 +20,10 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
             --content-type, --metadata, --cache-control, --content-disposition and --acl set what uploads and remote \
             copies store; --preserve keeps file modes and times (x-amz-meta-mss-attrs). --source-profile reads a \
             remote source through another profile, for copies between two servers.
+
+            --sse AES256 stores uploads and remote copies encrypted with the server's key (SSE-S3); --sse-c-key \
+            (base64 of 32 bytes, or @FILE with the raw bytes) encrypts them with yours (SSE-C) and is the key \
+            downloads read with; --sse-c-source-key is the key of the source of a remote copy.
             """)
 
     @OptionGroup var paths: TransferPaths
@@ -30,6 +34,7 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
     var versionID: String?
 
     @OptionGroup var objectSettings: ObjectSettingsOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var sourceProfile: SourceProfileOption
     @OptionGroup var global: GlobalOptions
 
@@ -40,7 +45,8 @@ struct CopyCommand: AsyncParsableCommand, SessionCommand {
             guard from.isRemote else { throw CLIError.usage("--version-id names a version of a remote source (mss://bucket/key)") }
             guard !transfer.recursive else { throw CLIError.usage("--version-id copies one object; it does not go with --recursive") }
         }
-        let settings = try objectSettings.settings()
+        var settings = try objectSettings.settings()
+        try encryption.apply(to: &settings)
         let selection = try filters.selection()
         try await Session.run(global) { session in
             try await SourceConnection.run(profile: sourceProfile.sourceProfile, session: session) { source in

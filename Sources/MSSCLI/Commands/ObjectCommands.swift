@@ -12,18 +12,20 @@ struct CatCommand: AsyncParsableCommand, SessionCommand {
     @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Write this version of the one object named, not its current one.")
     var versionID: String?
 
+    @OptionGroup var customerKey: CustomerKeyOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let locations = try paths.map { try Location($0) }
         try Session.validate(versionID: versionID)
         if versionID != nil, locations.count != 1 { throw CLIError.usage("--version-id takes one mss://bucket/key") }
+        let key = try customerKey.key()
         try await Session.run(global) { session in
             for location in locations {
-                let (bucket, key) = try location.remote("cat")
-                guard !key.isEmpty else { throw CLIError.usage("cat takes mss://bucket/key") }
+                let (bucket, name) = try location.remote("cat")
+                guard !name.isEmpty else { throw CLIError.usage("cat takes mss://bucket/key") }
                 try await session.naming(location, versionID: versionID) {
-                    try await session.bucket(bucket).newKey(key).read(versionID: versionID) { _, bytes in
+                    try await session.bucket(bucket).newKey(name).read(versionID: versionID, customerKey: key) { _, bytes in
                         for try await chunk in bytes {
                             chunk.withUnsafeReadableBytes { StandardStream.output.write($0.bindMemory(to: UInt8.self)) }
                         }
@@ -43,6 +45,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
     @Option(name: .customLong("version-id"), parsing: .unconditional, help: "Show this version of the object (or say it is a delete marker).")
     var versionID: String?
 
+    @OptionGroup var customerKey: CustomerKeyOption
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -50,6 +53,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
         let (bucket, key) = try location.remote("stat")
         try Session.validate(versionID: versionID)
         if versionID != nil, key.isEmpty { throw CLIError.usage("--version-id takes mss://bucket/key") }
+        let sseCKey = try customerKey.key()
         try await Session.run(global) { session in
             try await session.naming(location, versionID: versionID) {
                 if key.isEmpty {
@@ -59,7 +63,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                 }
                 let info: ObjectInfo?
                 do {
-                    info = try await session.bucket(bucket).newKey(key).info(versionID: versionID)
+                    info = try await session.bucket(bucket).newKey(key).info(versionID: versionID, customerKey: sseCKey)
                 } catch let error as S3Error where error.status == 405 && versionID != nil {
                     info = nil  // S3's answer to a HEAD of a delete marker
                 }
@@ -75,6 +79,8 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                     "Modified:     \(info.lastModified.map(HumanFormat.iso8601) ?? "-")",
                 ]
                 if let version = info.versionID { lines.append("Version:      \(version)") }
+                let encryption = StatCommand.encryption(of: info)
+                lines.append("Encryption:   \(encryption ?? "none")")
                 let headers = [
                     ("Cache-Control", "cacheControl", info.cacheControl), ("Content-Disposition", "contentDisposition", info.contentDisposition),
                     ("Content-Encoding", "contentEncoding", info.contentEncoding), ("Content-Language", "contentLanguage", info.contentLanguage),
@@ -86,10 +92,22 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                     "type": .string("object"), "bucket": .string(bucket), "key": .string(key), "size": .int(info.size),
                     "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
                     "metadata": .object(info.metadata.mapValues { .string($0) }), "versionId": .optional(info.versionID),
+                    "encryption": .optional(encryption), "sseCustomerKeyMD5": .optional(info.customerKeyMD5),
                 ]
                 for (_, field, value) in headers { fields[field] = .optional(value) }
                 session.output.result(lines.joined(separator: "\n"), fields)
             }
+        }
+    }
+
+    /// How the server says the object is encrypted: SSE-S3, SSE-C (with the key's MD5, never the
+    /// key), or what else it names; nil for none.
+    static func encryption(of info: ObjectInfo) -> String? {
+        if let md5 = info.customerKeyMD5 { return "SSE-C (key MD5 \(md5))" }
+        switch info.serverSideEncryption {
+        case nil: return nil
+        case "AES256": return "SSE-S3 (AES256)"
+        case let other?: return other
         }
     }
 

@@ -43,6 +43,7 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
     var debounce: Int = 500
 
     @OptionGroup var objectSettings: ObjectSettingsOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var sourceProfile: SourceProfileOption
     @OptionGroup var filters: SelectionOptions
     @OptionGroup var global: GlobalOptions
@@ -55,7 +56,8 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
             guard case .local = from, to.isRemote else { throw CLIError.usage("--watch watches a local source directory: sync --watch DIR mss://bucket/prefix") }
             guard !dryRun else { throw CLIError.usage("--watch makes changes as they come; it does not go with --dry-run") }
         }
-        let settings = try objectSettings.settings()
+        var settings = try objectSettings.settings()
+        try encryption.apply(to: &settings)
         if !to.isRemote, let flag = settings.serverSideFlag {
             throw CLIError.usage("\(flag) sets what is stored on a server; this sync writes local files")
         }

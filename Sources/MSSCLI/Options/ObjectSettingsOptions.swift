@@ -84,6 +84,14 @@ struct ObjectSettings: Sendable {
     var contentDisposition: String?
     var acl: CannedACL?
     var preserve: Bool
+    /// How uploads and remote copies are encrypted (`--sse`, `--sse-c-key`).
+    var encryption: ServerSideEncryption? = nil
+    /// `--sse` when it was given: it means nothing for local files.
+    var sseFlag: String? = nil
+    /// The SSE-C key of objects read from the server (`--sse-c-key`).
+    var readKey: CustomerKey? = nil
+    /// The SSE-C key of the sources of remote copies (`--sse-c-source-key`).
+    var sourceKey: CustomerKey? = nil
 
     static let none = ObjectSettings(preserve: false)
 
@@ -101,7 +109,7 @@ struct ObjectSettings: Sendable {
         if cacheControl != nil { return "--cache-control" }
         if contentDisposition != nil { return "--content-disposition" }
         if acl != nil { return "--acl" }
-        return nil
+        return sseFlag
     }
 
     /// For uploading the file at `path`: its guessed type unless one was given, and with
@@ -109,7 +117,7 @@ struct ObjectSettings: Sendable {
     func putOptions(forFile path: String) -> PutOptions {
         var options = PutOptions(
             contentType: contentType ?? ContentType.guess(path), metadata: metadata ?? [:], acl: acl,
-            cacheControl: cacheControl, contentDisposition: contentDisposition)
+            cacheControl: cacheControl, contentDisposition: contentDisposition, serverSideEncryption: encryption)
         if preserve, let attributes = PreservedAttributes(ofFile: path) {
             options.metadata[PreservedAttributes.metadataName] = attributes.encoded
         }
@@ -120,7 +128,7 @@ struct ObjectSettings: Sendable {
     var streamOptions: PutOptions {
         PutOptions(
             contentType: contentType, metadata: metadata ?? [:], acl: acl, cacheControl: cacheControl,
-            contentDisposition: contentDisposition)
+            contentDisposition: contentDisposition, serverSideEncryption: encryption)
     }
 
     /// For a copy of an object described by `source`: its headers and metadata, with what was given
@@ -129,6 +137,6 @@ struct ObjectSettings: Sendable {
         PutOptions(
             contentType: contentType ?? source.contentType, metadata: metadata ?? source.metadata, acl: acl,
             cacheControl: cacheControl ?? source.cacheControl, contentDisposition: contentDisposition ?? source.contentDisposition,
-            contentEncoding: source.contentEncoding, contentLanguage: source.contentLanguage)
+            contentEncoding: source.contentEncoding, contentLanguage: source.contentLanguage, serverSideEncryption: encryption)
     }
 }

@@ -98,11 +98,12 @@ extension Copier {
         }
         let keys = Dictionary(files.map { ($0.path, $0.key) }, uniquingKeysWith: { first, _ in first })
         let bar = ProgressBar(label: scope.location.description, output: session.output)
-        let result = try await transferManager.download(files, from: remoteCopy.sourceBucket(scope.bucket), progress: bar.handler)
+        let result = try await transferManager.download(
+            files, from: remoteCopy.sourceBucket(scope.bucket), customerKey: settings.readKey, progress: bar.handler)
         bar.finish()
         if settings.preserve {
             for path in result.transferred {
-                guard let key = keys[path], let info = try await remoteCopy.sourceBucket(scope.bucket).newKey(key).info(),
+                guard let key = keys[path], let info = try await remoteCopy.sourceBucket(scope.bucket).newKey(key).info(customerKey: settings.readKey),
                     let attributes = PreservedAttributes(metadata: info.metadata)
                 else { continue }
                 if let problem = attributes.apply(to: path) { session.output.note(problem) }

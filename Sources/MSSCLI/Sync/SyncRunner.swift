@@ -86,13 +86,14 @@ struct SyncRunner: Sendable {
         }
         var downloaded = files.map(\.path)
         if !dryRun && !files.isEmpty {
-            let result = try await TransferManager(connection: bucket.connection, configuration: configuration).download(files, from: bucket)
+            let result = try await TransferManager(connection: bucket.connection, configuration: configuration).download(
+                files, from: bucket, customerKey: settings.readKey)
             downloaded = result.transferred
             failures += result.failures
             for path in downloaded {
                 // The object's time on the file, so the next sync sees them as equal; with
                 // --preserve, the mode and time the upload recorded, when it recorded them.
-                if settings.preserve, let key = keys[path], let metadata = try? await bucket.newKey(key).info()?.metadata,
+                if settings.preserve, let key = keys[path], let metadata = try? await bucket.newKey(key).info(customerKey: settings.readKey)?.metadata,
                     let attributes = PreservedAttributes(metadata: metadata)
                 {
                     if let problem = attributes.apply(to: path) { output.note(problem) }

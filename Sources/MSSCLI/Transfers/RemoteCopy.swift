@@ -19,7 +19,9 @@ struct RemoteCopy: Sendable {
     var crossesServers: Bool { source.map { !$0.sameServer } ?? false }
 
     /// Whether the SDK's plain server-side copy (which keeps every header) does the job.
-    var isPlain: Bool { !crossesServers && !settings.replacesHeaders && settings.acl == nil }
+    var isPlain: Bool {
+        !crossesServers && !settings.replacesHeaders && settings.acl == nil && settings.encryption == nil && settings.sourceKey == nil
+    }
 
     /// A source bucket: on the source's connection between two servers, else on the destination's
     /// (the same server, reached with keys known to work for the copy).
@@ -34,11 +36,12 @@ struct RemoteCopy: Sendable {
     {
         let from = sourceBucket(bucket).newKey(key)
         let to = Bucket(connection: connection, name: destinationBucket).newKey(destinationKey)
-        guard let info = try await from.info(versionID: versionID) else {
+        guard let info = try await from.info(versionID: versionID, customerKey: settings.sourceKey) else {
             throw S3Error(status: 404, code: .noSuchKey, message: "\(key) does not exist", resource: "/\(bucket)/\(key)")
         }
         if isPlain {
-            let result = try await TransferManager(connection: connection, configuration: configuration).copy(from, to: to, versionID: versionID)
+            let result = try await TransferManager(connection: connection, configuration: configuration).copy(
+                from, to: to, versionID: versionID, encryption: settings.encryption, sourceCustomerKey: settings.sourceKey)
             return (result.etag, info.size)
         }
         let options = settings.putOptions(copying: info)
@@ -46,7 +49,7 @@ struct RemoteCopy: Sendable {
         if info.size <= TransferManager.maximumSingleCopy {
             let copied = try await from.copy(
                 toBucket: destinationBucket, key: destinationKey, metadata: settings.replacesHeaders ? .replace(options) : .copy,
-                acl: settings.acl, versionID: versionID)
+                acl: settings.acl, versionID: versionID, encryption: settings.encryption, sourceCustomerKey: settings.sourceKey)
             return (copied.copyResult?.etag, info.size)
         }
         guard versionID == nil else {
@@ -64,7 +67,8 @@ struct RemoteCopy: Sendable {
         do {
             let parts = try await Self.inParallel(Array(1...count), limit: configuration.concurrency) { number in
                 let start = Int64(number - 1) * partSize
-                return try await upload.uploadPartCopy(partNumber: number, source: from, range: start...(min(info.size, start + partSize) - 1))
+                return try await upload.uploadPartCopy(
+                    partNumber: number, source: from, range: start...(min(info.size, start + partSize) - 1), sourceCustomerKey: settings.sourceKey)
             }
             return try await upload.complete(parts: parts).etag
         } catch {
@@ -79,7 +83,7 @@ struct RemoteCopy: Sendable {
         let unchanged = info.etag.map { ObjectConditions.ifMatch($0) }
         let partSize = configuration.partSize(forObjectOf: info.size)
         if info.size <= partSize {
-            let data = try await from.data(versionID: versionID, conditions: unchanged)
+            let data = try await from.data(versionID: versionID, conditions: unchanged, customerKey: settings.sourceKey)
             return try await to.setContents(data, options: options).etag
         }
         let count = Int((info.size + partSize - 1) / partSize)
@@ -87,7 +91,9 @@ struct RemoteCopy: Sendable {
         do {
             let parts = try await Self.inParallel(Array(1...count), limit: configuration.concurrency) { number in
                 let start = Int64(number - 1) * partSize
-                let data = try await from.data(range: .bounded(start...(min(info.size, start + partSize) - 1)), versionID: versionID, conditions: unchanged)
+                let data = try await from.data(
+                    range: .bounded(start...(min(info.size, start + partSize) - 1)), versionID: versionID, conditions: unchanged,
+                    customerKey: settings.sourceKey)
                 return try await upload.uploadPart(partNumber: number, data: data)
             }
             return try await upload.complete(parts: parts).etag

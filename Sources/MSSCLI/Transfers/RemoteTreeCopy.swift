@@ -44,7 +44,8 @@ struct RemoteTreeCopy {
         }
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; add --recursive") }
         let target = Copier.destinationKey(destinationKey, name: Location.baseName(key))
-        guard !(sameStore && key == target && versionID == nil && !copier.settings.replacesHeaders && copier.settings.acl == nil) else {
+        guard !(sameStore && key == target && versionID == nil && !copier.settings.replacesHeaders && copier.settings.acl == nil
+            && copier.settings.encryption == nil) else {
             throw CLIError.usage("source and destination are the same")
         }
         let result = try await copier.copy(bucket: bucket, key: key, versionID: versionID, to: toBucket, key: target)

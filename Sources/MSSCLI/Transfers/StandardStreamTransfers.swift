@@ -51,7 +51,7 @@ struct StandardStreamTransfers {
         guard !key.isEmpty, !key.hasSuffix("/") else { throw CLIError.usage("mss://\(bucket)/\(key) is a prefix; name one object to write to standard output") }
         let source = Location.remote(bucket: bucket, key: key)
         try await session.naming(source, versionID: versionID) {
-            _ = try await StreamDownload.run(session.bucket(bucket).newKey(key), versionID: versionID)
+            _ = try await StreamDownload.run(session.bucket(bucket).newKey(key), versionID: versionID, customerKey: settings.readKey)
         }
         return [source]
     }

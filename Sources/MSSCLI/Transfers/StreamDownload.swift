@@ -6,8 +6,8 @@ import NIOCore
 /// quietly, as `StandardStream` does for every command.
 enum StreamDownload {
     /// Returns the number of bytes written.
-    static func run(_ key: Key, versionID: String?) async throws -> Int64 {
-        try await key.read(versionID: versionID) { _, bytes in
+    static func run(_ key: Key, versionID: String?, customerKey: CustomerKey? = nil) async throws -> Int64 {
+        try await key.read(versionID: versionID, customerKey: customerKey) { _, bytes in
             var written: Int64 = 0
             for try await chunk in bytes {
                 chunk.withUnsafeReadableBytes { StandardStream.output.write($0.bindMemory(to: UInt8.self)) }
