@@ -16,8 +16,8 @@ extension S3Connection {
     /// - Parameters:
     ///   - fields: form fields such as `Content-Type`, `acl`, `x-amz-meta-*`, `tagging`,
     ///     `success_action_status`, `success_action_redirect`.
-    ///   - conditions: further conditions: ``PostPolicyCondition/startsWith(field:prefix:)`` for
-    ///     a field the browser fills in, ``PostPolicyCondition/contentLengthRange(minimum:maximum:)``
+    ///   - conditions: further conditions: `PostPolicyCondition/startsWith(field:prefix:)` for
+    ///     a field the browser fills in, `PostPolicyCondition/contentLengthRange(minimum:maximum:)`
     ///     to bound the file's size.
     /// - Throws: ``MSSClientError`` for an invalid bucket or key, an expiry that is not in the
     ///   future, or credentials that are not available.
