@@ -10,14 +10,17 @@ import json
 import os
 import re
 import shutil
+import socket
 import threading
 import time
 import urllib.parse
 import uuid
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 
+import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 import rawhttp
 from conftest import ACCESS_KEY, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete, new_bucket_name
@@ -294,12 +297,37 @@ def test_hostile_bodies_are_refused_and_server_keeps_serving(bucket, s3v4):
     still_serving(s3v4)
 
 
-def test_virtual_host_style_post(bucket, s3v4):
-    """mss-server answers virtual-host requests only under --domain; path style is what it serves here."""
-    fields = v4_form(bucket, "vh", [])
+def test_bucket_url_with_trailing_slash(bucket, s3v4):
+    fields = v4_form(bucket, "slash", [])
     response = requests.post(f"{ENDPOINT}/{bucket}/", data=fields, files={"file": ("f", b"slash")}, timeout=30)
     assert response.status_code == 204
-    assert s3v4.get_object(Bucket=bucket, Key="vh")["Body"].read() == b"slash"
+    assert s3v4.get_object(Bucket=bucket, Key="slash")["Body"].read() == b"slash"
+
+
+def test_virtual_host_style_post(tmp_path, monkeypatch):
+    """boto3's presigned POST for a virtual-host client, on a server run with `--domain localhost`."""
+    from server_process import ACCESS_KEY as KEY, SECRET_KEY as SECRET, ServerProcess
+
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        return real("127.0.0.1" if isinstance(host, str) and host.endswith(".localhost") else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    server = ServerProcess(tmp_path / "data", tmp_path / "server.log", extra_args=["--domain", "localhost"]).start()
+    try:
+        virtual = boto3.client(
+            "s3", endpoint_url=f"http://localhost:{server.port}", aws_access_key_id=KEY, aws_secret_access_key=SECRET,
+            region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+        virtual.create_bucket(Bucket="vhost-post")
+        form = virtual.generate_presigned_post("vhost-post", "v/${filename}", ExpiresIn=300)
+        assert form["url"].startswith(f"http://vhost-post.localhost:{server.port}")
+        response = requests.post(form["url"], data=form["fields"], files={"file": ("doc.txt", b"virtual form")}, timeout=30)
+        assert response.status_code == 204, response.text
+        assert response.headers["Location"] == f"http://vhost-post.localhost:{server.port}/v/doc.txt"
+        assert virtual.get_object(Bucket="vhost-post", Key="v/doc.txt")["Body"].read() == b"virtual form"
+    finally:
+        server.stop()
 
 
 # --- (c) a real browser -------------------------------------------------------------------
