@@ -30,7 +30,7 @@ public final class S3Connection: Sendable {
         public var imagePort: Int?
         public var timeouts: Timeouts
         public var retry: RetryPolicy
-        /// Largest response body read into memory by ``Key/data(range:versionID:conditions:)`` and the string reader.
+        /// Largest response body read into memory by ``Key/data(range:versionID:conditions:customerKey:)`` and the string reader.
         public var maximumInMemoryBody: Int
         public var userAgent: String
         /// How long before their `Credentials.expiration` credentials are refreshed: long enough

@@ -21,7 +21,7 @@ extension Key {
     /// Selected attributes of the object (GetObjectAttributes, `GET ?attributes`) without reading
     /// it: its ETag, checksums, parts, storage class and size, as chosen by `names`.
     ///
-    /// Unlike ``info(versionID:conditions:)`` this tells how a multipart object was assembled (its
+    /// Unlike ``info(versionID:conditions:customerKey:)`` this tells how a multipart object was assembled (its
     /// part count, and part sizes and checksums where the server keeps them). Servers without the
     /// operation throw: an ``S3Error`` such as 501 `NotImplemented` from those that refuse it, an
     /// ``MSSClientError`` `invalidResponse` from those that answer with something other than the

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 public import NIOCore
 
 /// The bytes of an object as they arrive, in chunks. Only valid inside the closure of
-/// ``Key/read(range:versionID:conditions:_:)``.
+/// ``Key/read(range:versionID:conditions:customerKey:_:)``.
 public struct ObjectBytes: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let body: HTTPClientResponse.Body

@@ -30,7 +30,7 @@ extension MultipartUpload {
 
     /// Copies `range` of `source` (the whole object when nil) into part `partNumber`, server-side.
     /// `sourceCustomerKey` is the SSE-C key of `source`, when it is stored with one; the part is
-    /// encrypted as the upload is (with ``customerKey`` for an SSE-C upload).
+    /// encrypted as the upload is (with `customerKey` for an SSE-C upload).
     @discardableResult
     public func uploadPartCopy(
         partNumber: Int, source: Key, range: ClosedRange<Int64>? = nil, sourceCustomerKey: CustomerKey? = nil
