@@ -23,7 +23,7 @@ struct MSSCommand: AsyncParsableCommand {
             RemoveCommand.self, CatCommand.self, StatCommand.self, PresignCommand.self, SyncCommand.self, ImageCommand.self,
             DiskUsageCommand.self, VersionCommand.self, ServerCommand.self, ConfigCommand.self, QuickstartCommand.self,
             FindCommand.self, TreeCommand.self, RunCommand.self,
-            HeadCommand.self, DiffCommand.self, CORSCommand.self, TagCommand.self,
+            HeadCommand.self, DiffCommand.self, CORSCommand.self, TagCommand.self, ILMCommand.self,
         ])
 }
 
