@@ -28,11 +28,15 @@ extension Key {
     ///   - encryption: how the copy is encrypted at rest, whatever the source was; when nil, that
     ///     of a `.replace` directive's options, else none (S3 does not carry it over).
     ///   - sourceCustomerKey: the SSE-C key of this object, when it is stored with one.
+    ///   - tagging: keep the source's tags (the default) or give the copy others
+    ///     (`x-amz-tagging-directive`); the tags of a `.replace` metadata directive's options
+    ///     are not used.
     @discardableResult
     public func copy(
         toBucket destinationBucket: String? = nil, key destinationKey: String, metadata: MetadataDirective = .copy,
         acl: CannedACL? = nil, versionID: String? = nil, sourceConditions: ObjectConditions? = nil,
-        conditions: ObjectConditions? = nil, encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil
+        conditions: ObjectConditions? = nil, encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil,
+        tagging: TaggingDirective = .copy
     ) async throws -> Key {
         try Self.validate(name)
         try Self.validate(destinationKey)
@@ -47,6 +51,11 @@ extension Key {
             request.headers.add("x-amz-metadata-directive", "REPLACE")
         }
         if let acl { request.headers.replace("x-amz-acl", acl.rawValue) }
+        request.headers.remove("x-amz-tagging")
+        if case .replace(let tags) = tagging {
+            request.headers.add("x-amz-tagging-directive", "REPLACE")
+            if !tags.isEmpty { request.headers.add("x-amz-tagging", tags.headerValue) }
+        }
         if let encryption {
             for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
                          "x-amz-server-side-encryption-customer-key", "x-amz-server-side-encryption-customer-key-MD5"] {

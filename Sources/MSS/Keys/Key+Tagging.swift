@@ -13,6 +13,9 @@ extension Key {
     /// has none. A missing object throws ``S3Error`` 404 `NoSuchKey` (or `NoSuchVersion`).
     public func tags(versionID: String? = nil) async throws -> TagSet {
         let response = try await connection.send(try request("GET", query: [QueryItem("tagging")], versionID: versionID))
+        // Ceph RGW answers an object that never had tags (one made by a multipart upload) with
+        // an empty body rather than an empty TagSet.
+        if response.bodyBytes.isEmpty { return TagSet() }
         return TagSet(try connection.decode(Tagging.self, from: response))
     }
 

@@ -31,13 +31,17 @@ public struct PutOptions: Sendable, Hashable {
     /// Encryption at rest: ``ServerSideEncryption/s3`` or ``ServerSideEncryption/customer(key:)``.
     /// For SSE-C, the parts of a multipart upload started with these options carry the key too.
     public var serverSideEncryption: ServerSideEncryption?
+    /// The object's tags, sent as `x-amz-tagging` by single PUTs and multipart uploads. A copy
+    /// sets them only with ``TaggingDirective/replace(_:)``.
+    public var tags: TagSet?
 
     public init(
         contentType: String? = nil, metadata: [String: String] = [:], acl: CannedACL? = nil,
         sendContentMD5: Bool = true, cacheControl: String? = nil, contentDisposition: String? = nil,
         contentEncoding: String? = nil, contentLanguage: String? = nil, conditions: ObjectConditions? = nil,
-        serverSideEncryption: ServerSideEncryption? = nil
+        serverSideEncryption: ServerSideEncryption? = nil, tags: TagSet? = nil
     ) {
+        self.tags = tags
         self.conditions = conditions
         self.serverSideEncryption = serverSideEncryption
         self.contentType = contentType
@@ -63,6 +67,7 @@ public struct PutOptions: Sendable, Hashable {
             headers.add("x-amz-meta-\(name.lowercased())", value)
         }
         serverSideEncryption?.addHeaders(to: &headers)
+        if let tags, !tags.isEmpty { headers.add("x-amz-tagging", tags.headerValue) }
         return headers
     }
 }
