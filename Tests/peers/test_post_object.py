@@ -250,6 +250,29 @@ def test_signer_without_write_is_denied(bucket):
     assert (response.status_code, _code(response.text)) == (403, "AccessDenied")
 
 
+def test_field_values_are_checked_as_put_object_checks_headers(bucket, s3v4):
+    def attempt(key, extra, filename="f.txt"):
+        fields = v4_form(bucket, key, [{k: v} for k, v in extra.items()], extra)
+        return post(bucket, fields, filename=filename)
+
+    bad_tags = attempt("t1", {"tagging": "<Tagging><TagSet><Tag><Key>k</Key>"})
+    assert (bad_tags.status_code, _code(bad_tags.text)) == (400, "MalformedXML")
+    many = "".join(f"<Tag><Key>k{i}</Key><Value>v</Value></Tag>" for i in range(11))
+    too_many = attempt("t2", {"tagging": f"<Tagging><TagSet>{many}</TagSet></Tagging>"})
+    assert too_many.status_code == 400
+    bad_acl = attempt("t3", {"acl": "world-writable"})
+    assert (bad_acl.status_code, _code(bad_acl.text)) == (400, "InvalidArgument")
+    big_meta = attempt("t4", {"x-amz-meta-big": "x" * 2100})
+    assert (big_meta.status_code, _code(big_meta.text)) == (400, "MetadataTooLarge")
+    long_key = post(bucket, v4_form(bucket, "k" * 1000 + "${filename}", []), filename="n" * 100)
+    assert (long_key.status_code, _code(long_key.text)) == (400, "KeyTooLongError")
+    assert "Contents" not in s3v4.list_objects_v2(Bucket=bucket)
+    # A public-read form makes an object strangers can read.
+    assert attempt("public", {"acl": "public-read"}).status_code == 204
+    assert requests.get(f"{ENDPOINT}/{bucket}/public", timeout=30).content == b"hello form"
+    assert requests.get(f"{ENDPOINT}/{bucket}/t3", timeout=30).status_code in (403, 404)
+
+
 # --- hostile bodies -----------------------------------------------------------------------
 
 def raw_post(bucket, body, content_type, extra_headers=None, declared=None):
