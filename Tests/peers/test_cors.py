@@ -88,6 +88,33 @@ def test_configuration_refusals(s3v4, bucket, rules, code, message):
     assert s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"] == [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]
 
 
+def test_the_body_must_prove_its_integrity(s3v4, bucket):
+    """As S3: Content-MD5 (or a flexible checksum) is required, and must match."""
+    def strip(request, **_):
+        for name in [h for h in request.headers if h.lower() == "content-md5" or h.lower().startswith("x-amz-checksum")
+                     or h.lower() == "x-amz-sdk-checksum-algorithm"]:
+            del request.headers[name]
+    def damage(request, **_):
+        strip(request)
+        request.headers["Content-MD5"] = "1B2M2Y8AsgTpgAmY7PhCfg=="  # the MD5 of nothing
+    rules = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}
+    for hook, expected in [(strip, ("InvalidRequest", "Missing required header for this request: Content-Md5.")),
+                           (damage, ("BadDigest", None))]:
+        for operation, call in [("PutBucketCors", lambda: s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration=rules)),
+                                ("PutBucketTagging", lambda: s3v4.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}))]:
+            s3v4.meta.events.register_first(f"before-sign.s3.{operation}", hook)
+            try:
+                with pytest.raises(ClientError) as raised:
+                    call()
+            finally:
+                s3v4.meta.events.unregister(f"before-sign.s3.{operation}", hook)
+            error = raised.value.response["Error"]
+            assert error["Code"] == expected[0], operation
+            if expected[1]:
+                assert error["Message"] == expected[1]
+    assert error_of(s3v4.get_bucket_cors, Bucket=bucket)[1] == "NoSuchCORSConfiguration"
+
+
 def test_limits_are_inclusive(s3v4, bucket):
     rules = [{"AllowedOrigins": [f"https://{i}.example.com"], "AllowedMethods": ["GET"]} for i in range(100)]
     s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})

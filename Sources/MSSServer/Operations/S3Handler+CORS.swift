@@ -16,7 +16,9 @@ extension S3Handler {
     }
 
     func putBucketCORS(_ request: ServerRequest, bucket: String, authentication: Authentication) async throws -> Response {
+        try Self.requireIntegrityHeader(request)
         let bytes = try await Self.collectDocument(request, verifyingPayload: authentication)
+        try Self.verifyChecksumHeaders(request, bytes)
         guard bytes.count <= CORSConfiguration.maximumDocumentSize else {
             throw S3ServerError(.badRequest, .maxMessageLengthExceeded, "Your request was too big.")
         }

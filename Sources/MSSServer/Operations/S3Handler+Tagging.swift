@@ -57,7 +57,11 @@ extension S3Handler {
     private static func taggingDocument(
         _ request: ServerRequest, authentication: Authentication, forBucket: Bool
     ) async throws -> [StoredTag] {
-        let document = try parse(Tagging.self, from: try await collectDocument(request, verifyingPayload: authentication))
+        // PutBucketTagging, like PutBucketCors, wants the body's integrity proven; PutObjectTagging does not.
+        if forBucket { try requireIntegrityHeader(request) }
+        let bytes = try await collectDocument(request, verifyingPayload: authentication)
+        try verifyChecksumHeaders(request, bytes)
+        let document = try parse(Tagging.self, from: bytes)
         if let problem = TagRules.problem(document.tagSet, forBucket: forBucket) {
             throw S3ServerError(.badRequest, S3ErrorCode(problem.code), problem.message)
         }
@@ -85,6 +89,17 @@ extension S3Handler {
         case "COPY": return source.tags
         case "REPLACE": return try headerTags(request)
         default: throw S3ServerError.invalidArgument("Unknown tagging directive.")
+        }
+    }
+}
+
+extension S3Handler {
+    /// S3's check on bucket configuration bodies: Content-MD5, or the flexible checksum header
+    /// current SDKs send instead, must be there.
+    static func requireIntegrityHeader(_ request: ServerRequest) throws(S3ServerError) {
+        let checksumNames = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"]
+        guard request.header("content-md5") != nil || checksumNames.contains(where: { request.header("x-amz-checksum-\($0)") != nil }) else {
+            throw S3ServerError(.badRequest, .invalidRequest, "Missing required header for this request: Content-Md5.")
         }
     }
 }
