@@ -100,6 +100,7 @@ public struct MSSServer: Sendable {
         let users = configuration.credentials.map { ServerUser(credentials: $0) } + configuration.users
         var handler = S3Handler(store: store, authenticator: Authenticator(keys: AccessKeys(users: users)), logger: logger)
         handler.virtualHostDomains = configuration.virtualHostDomains
+        handler.lifecycleSchedule = LifecycleSchedule(dayLength: configuration.lifecycle?.dayLength)
         #if ImageService
         if configuration.imagePort != nil, configuration.imageCacheSize > 0 {
             handler.imageCache = try await ImageVariantCache(

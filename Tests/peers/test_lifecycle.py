@@ -175,7 +175,28 @@ def test_malformed_documents(bucket, body):
     assert (response.status, rawhttp.error_code(response)) == (400, "MalformedXML"), response.body
 
 
-def test_missing_bucket_and_other_users(s3v4):
+def test_head_and_get_tell_when_an_object_expires(s3v4, bucket):
+    put(s3v4, bucket, [
+        {"ID": "late", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}},
+        {"ID": "soon rule", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 10}},
+        {"ID": "off", "Status": "Disabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 1}},
+    ])
+    s3v4.put_object(Bucket=bucket, Key="logs/a", Body=b"x")
+    s3v4.put_object(Bucket=bucket, Key="other", Body=b"x")
+    head = s3v4.head_object(Bucket=bucket, Key="logs/a")
+    modified = head["LastModified"].timestamp()
+    # Ten days after the write, rounded up to the next midnight UTC; the earliest rule wins.
+    due = (int(modified) // 86400 + 11) * 86400
+    expected = f'expiry-date="{time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(due))}", rule-id="soon%20rule"'
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-expiration"] == expected
+    got = s3v4.get_object(Bucket=bucket, Key="logs/a")
+    assert got["Expiration"] == expected
+    assert "x-amz-expiration" not in s3v4.head_object(Bucket=bucket, Key="other")["ResponseMetadata"]["HTTPHeaders"]
+    s3v4.delete_bucket_lifecycle(Bucket=bucket)
+    assert "x-amz-expiration" not in s3v4.head_object(Bucket=bucket, Key="logs/a")["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_missing_bucket(s3v4):
     missing = new_bucket_name("nosuch")
     assert error_of(lambda: s3v4.get_bucket_lifecycle_configuration(Bucket=missing))[0] == "NoSuchBucket"
     assert error_of(lambda: put(s3v4, missing, [{"ID": "r", "Status": "Enabled", "Filter": {}, **EXPIRE}]))[0] == "NoSuchBucket"

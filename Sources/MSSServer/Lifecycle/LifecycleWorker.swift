@@ -109,6 +109,9 @@ struct LifecycleWorker: Sendable {
                 report.uploadsAborted += 1
                 log("lifecycle aborted an incomplete multipart upload", bucket: bucket, key: key, rule: rule, extra: ["uploadId": "\(id)"])
             }
+        } catch where error.code == .noSuchBucket {
+            // The bucket was deleted during the scan: nothing left to do there.
+            return
         } catch {
             report.failures += 1
             logger.error("lifecycle action failed", metadata: ["bucket": "\(bucket)", "action": "\(action)", "error": "\(error)"])

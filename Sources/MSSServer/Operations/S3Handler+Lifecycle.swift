@@ -4,6 +4,10 @@ import HTTPTypes
 import Hummingbird
 import S3Protocol
 
+extension HTTPField.Name {
+    static let amzExpiration = HTTPField.Name("x-amz-expiration")!
+}
+
 extension S3Handler {
     func bucketLifecycle(_ bucket: String) async throws -> Response {
         guard let configuration = try await store.bucket(bucket).lifecycle else {
@@ -60,6 +64,17 @@ extension S3Handler {
                 throw S3ServerError(.badRequest, .badDigest, "The \(algorithm.uppercased()) you specified did not match the calculated checksum.")
             }
         }
+    }
+
+    /// `x-amz-expiration` for a GET or HEAD of `object`: when an Expiration rule will expire it
+    /// and which, as S3 words it (rule ID URL-encoded); nil for anything but the current version
+    /// of a key, or when no rule applies.
+    func lifecycleExpiration(bucket: String, object: StoredObject) async throws -> String? {
+        guard let configuration = try await store.bucket(bucket).lifecycle,
+            try await store.newest(bucket: bucket, key: object.key)?.version == object.version,
+            let expiry = LifecyclePlan(configuration, schedule: lifecycleSchedule).currentExpiry(of: object)
+        else { return nil }
+        return "expiry-date=\"\(HTTPDate.rfc1123(expiry.date))\", rule-id=\"\(URIEncoding.encode(expiry.rule.id ?? ""))\""
     }
 
     /// A rule ID as S3 makes one for a rule sent without: 48 random base64 characters.

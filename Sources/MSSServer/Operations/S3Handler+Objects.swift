@@ -117,6 +117,7 @@ extension S3Handler {
             object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED" && rangeHeader == nil)
         if versioned { headers[.amzVersionID] = object.versionIDText }
         Self.addEncryptionHeaders(object.encryption, to: &headers)
+        if let expiration = try await lifecycleExpiration(bucket: bucket, object: object) { headers[.amzExpiration] = expiration }
         for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
             if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
                 headers[name] = value

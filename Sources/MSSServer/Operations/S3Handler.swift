@@ -26,6 +26,8 @@ struct S3Handler: HTTPResponder {
     var service: Service = .storage
     /// Domains under which `bucket.DOMAIN` hosts address buckets virtual-host style.
     var virtualHostDomains: [String] = []
+    /// How lifecycle due times are computed, for `x-amz-expiration` (as the worker does).
+    var lifecycleSchedule = LifecycleSchedule(dayLength: nil)
     /// The web console, answering `/_console/...` before S3 sees the request (S3 port only).
     var console: Console? = nil
     #if ImageService
