@@ -133,3 +133,14 @@ def test_bad_encryption_arguments(cli, cli_bucket, tmp_path, args, message):
     assert result.returncode == 2 and "holds 31 bytes" in result.stderr.decode()
     result = cli("cp", "--sse", "AES256", f"mss://{cli_bucket}/f", str(tmp_path / "down"), check=False)
     assert result.returncode == 2 and "--sse" in result.stderr.decode()
+
+
+def test_move_encrypts_what_it_uploads(cli, cli_bucket, tmp_path):
+    s3 = s3_client(cli.env)
+    data = os.urandom(5000)
+    (tmp_path / "m").write_bytes(data)
+    cli("mv", "--sse-c-key", KEY_B64, str(tmp_path / "m"), f"mss://{cli_bucket}/m")
+    assert not (tmp_path / "m").exists()
+    assert s3.get_object(Bucket=cli_bucket, Key="m", **with_key())["Body"].read() == data
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.get_object(Bucket=cli_bucket, Key="m")

@@ -64,6 +64,7 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var filters: SelectionOptions
     @OptionGroup var objectSettings: ObjectSettingsOptions
+    @OptionGroup var encryption: EncryptionOptions
     @OptionGroup var sourceProfile: SourceProfileOption
     @OptionGroup var global: GlobalOptions
 
@@ -74,7 +75,8 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
         }
         // A copy onto itself with new settings rewrites the object; removing the source then would lose it.
         if from == to, sourceProfile.sourceProfile == nil { throw CLIError.usage("source and destination are the same") }
-        let settings = try objectSettings.settings()
+        var settings = try objectSettings.settings()
+        try encryption.apply(to: &settings)
         let selection = try filters.selection()
         try await Session.run(global) { session in
             try await SourceConnection.run(profile: sourceProfile.sourceProfile, session: session) { source in
