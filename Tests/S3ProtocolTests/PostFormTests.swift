@@ -123,6 +123,13 @@ import Testing
         #expect(throws: PostPolicy.Violation.extraField("x-amz-meta-x")) {
             try policy.check(fields: good + [("x-amz-meta-x", "1")], bucket: "b", now: Date(timeIntervalSince1970: 0))
         }
+        #expect(throws: PostPolicy.Violation.conditionFailed(.startsWith(field: "key", prefix: "up/"))) {
+            try policy.check(fields: good + [("KEY", "up/b")], bucket: "b", now: Date(timeIntervalSince1970: 0))
+        }
+        let loose = try Self.policy(#"{"expiration": "2030-01-01T00:00:00Z", "conditions": [["starts-with", "$bucket", ""]]}"#)
+        #expect(throws: PostPolicy.Violation.conditionFailed(.startsWith(field: "bucket", prefix: ""))) {
+            try loose.check(fields: [], bucket: "b", now: Date(timeIntervalSince1970: 0))
+        }
         #expect(throws: PostPolicy.Violation.tooSmall) { try policy.checkSize(1) }
         #expect(throws: PostPolicy.Violation.tooLarge) { try policy.checkSize(5) }
         try policy.checkSize(2)

@@ -5,6 +5,9 @@ extension PostPolicy {
     /// itself and (SigV2) the access key; fields starting `x-ignore-` are exempt too.
     public static let exemptFields: Set<String> = ["policy", "file", "x-amz-signature", "signature", "awsaccesskeyid"]
 
+    /// Fields S3 matches exactly only: a `starts-with` condition on them fails.
+    public static let exactOnlyFields: Set<String> = ["bucket", "x-amz-algorithm", "x-amz-credential", "x-amz-date"]
+
     /// How a form breaks its policy, with S3's code and message.
     public enum Violation: Error, Sendable, Hashable {
         case expired
@@ -31,17 +34,24 @@ extension PostPolicy {
     public func check(fields: [(name: String, value: String)], bucket: String, now: Date = Date()) throws(Violation) {
         guard now < expiration else { throw .expired }
         var values: [String: String] = [:]
-        for field in fields where values[field.name.lowercased()] == nil { values[field.name.lowercased()] = field.value }
+        var repeated: Set<String> = []
+        for field in fields {
+            let name = field.name.lowercased()
+            if values[name] == nil { values[name] = field.value } else { repeated.insert(name) }
+        }
         values["bucket"] = bucket
         var named: Set<String> = []
         for condition in conditions {
             guard let name = condition.fieldName else { continue }
             named.insert(name)
+            // A field sent twice is not one value the condition could vouch for.
+            guard !repeated.contains(name) else { throw .conditionFailed(condition) }
             let value = values[name] ?? ""
             switch condition {
             case .exact(_, let expected):
                 guard value == expected else { throw .conditionFailed(condition) }
             case .startsWith(_, let prefix):
+                guard !Self.exactOnlyFields.contains(name) else { throw .conditionFailed(condition) }
                 // S3 checks each type of a comma-separated Content-Type.
                 let items = name == "content-type" ? value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingFormSpaces() } : [Substring(value)]
                 guard items.allSatisfy({ $0.hasPrefix(prefix) }) else { throw .conditionFailed(condition) }
