@@ -73,6 +73,19 @@ import Testing
         #expect(document.rules[0].effectivePrefix == "tmp/" && document.rules[0].effectiveTags == [.init(key: "kind", value: "s")])
     }
 
+    /// FuzzXML's property on the shapes decoding is lenient about: what is written reads back
+    /// and writes the same text again.
+    @Test(arguments: [
+        "<Rule><ID>a</ID><Filter><Prefix>p/</Prefix><And><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Status>Enabled</Status><Expiration><Days>-3</Days></Expiration><Transition/></Rule>",
+        "<Rule><Prefix>x</Prefix><Filter><And/></Filter><Status>Disabled</Status><Expiration><ExpiredObjectDeleteMarker> true </ExpiredObjectDeleteMarker></Expiration></Rule>",
+        "<Rule><Status>Enabled</Status><Expiration><Date>2030-01-01T00:00:00.0005Z</Date></Expiration></Rule>",
+        "<Rule><Filter><ObjectSizeLessThan>9</ObjectSizeLessThan><Tag><Key>k</Key><Value/></Tag><Prefix>z</Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>-0</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>",
+    ])
+    func whatIsWrittenReadsBackAndWritesTheSame(_ rule: String) throws {
+        let text = try Self.decode(Self.rules(rule)).serialized()
+        #expect(try Self.decode(text).serialized() == text)
+    }
+
     @Test func moreThanAThousandRulesAreRefusedBeforeDecodingThem() {
         let rule = "<Rule><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>"
         #expect(throws: DocumentError.self) { try Self.decode(Self.rules(String(repeating: rule, count: 1001))) }

@@ -29,6 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     roundTrip(ErrorDocument.self, root)
     roundTrip(CopyObjectResult.self, root)
     roundTrip(CopyPartResult.self, root)
+    roundTrip(LifecycleConfiguration.self, root)
     return 0
 }
 
