@@ -1,5 +1,6 @@
 import ArgumentParser
 import MSS
+import S3Protocol
 
 /// How `cp`, `mv` and `sync` store what they write: content headers, user metadata, a canned ACL,
 /// and with `--preserve` the local file's mode and times.
@@ -21,6 +22,9 @@ struct ObjectSettingsOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Keep file modes and times: stored in x-amz-meta-mss-attrs on upload, restored on download.")
     var preserve = false
+
+    @Option(name: .customLong("tags"), help: ArgumentHelp("Tags for what is written, as x-amz-tagging has them: KEY=VALUE&KEY=VALUE, URL-encoded.", valueName: "k=v&..."))
+    var tags: String?
 
     /// The settings, checked: a bad name, a duplicate name or an unknown ACL is a usage error.
     func settings() throws -> ObjectSettings {
@@ -49,9 +53,23 @@ struct ObjectSettingsOptions: ParsableArguments {
         for (flag, value) in [("--content-type", contentType), ("--cache-control", cacheControl), ("--content-disposition", contentDisposition)] {
             if let value { try Self.check(value: value, of: flag) }
         }
-        return ObjectSettings(
+        var settings = ObjectSettings(
             contentType: contentType, metadata: metadata.isEmpty ? nil : parsed, cacheControl: cacheControl,
             contentDisposition: contentDisposition, acl: chosenACL, preserve: preserve)
+        if let tags { settings.tags = try Self.tagSet(tags) }
+        return settings
+    }
+
+    /// `--tags` as a tag set: a URL query of KEY=VALUE pairs, keys given once. The server checks
+    /// S3's other rules.
+    private static func tagSet(_ text: String) throws -> TagSet {
+        guard !text.isEmpty, let parsed = TagRules.parseHeader(text) else {
+            throw CLIError.usage("--tags takes KEY=VALUE&KEY=VALUE (URL-encoded), not '\(text)'")
+        }
+        guard parsed.allSatisfy({ !$0.key.isEmpty }), Set(parsed.map(\.key)).count == parsed.count else {
+            throw CLIError.usage("--tags '\(text)' has an empty or repeated key")
+        }
+        return TagSet(parsed.map { TagSet.Tag(key: $0.key, value: $0.value) })
     }
 
     /// Metadata names travel as header names: letters, digits, `-`, `_` and `.` keep them the same
@@ -92,6 +110,8 @@ struct ObjectSettings: Sendable {
     var readKey: CustomerKey? = nil
     /// The SSE-C key of the sources of remote copies (`--sse-c-source-key`).
     var sourceKey: CustomerKey? = nil
+    /// The tags of what is written (`--tags`); nil keeps a copy's source tags.
+    var tags: TagSet? = nil
 
     static let none = ObjectSettings(preserve: false)
 
@@ -109,6 +129,7 @@ struct ObjectSettings: Sendable {
         if cacheControl != nil { return "--cache-control" }
         if contentDisposition != nil { return "--content-disposition" }
         if acl != nil { return "--acl" }
+        if tags != nil { return "--tags" }
         return sseFlag
     }
 
@@ -117,7 +138,7 @@ struct ObjectSettings: Sendable {
     func putOptions(forFile path: String) -> PutOptions {
         var options = PutOptions(
             contentType: contentType ?? ContentType.guess(path), metadata: metadata ?? [:], acl: acl,
-            cacheControl: cacheControl, contentDisposition: contentDisposition, serverSideEncryption: encryption)
+            cacheControl: cacheControl, contentDisposition: contentDisposition, serverSideEncryption: encryption, tags: tags)
         if preserve, let attributes = PreservedAttributes(ofFile: path) {
             options.metadata[PreservedAttributes.metadataName] = attributes.encoded
         }
@@ -128,7 +149,7 @@ struct ObjectSettings: Sendable {
     var streamOptions: PutOptions {
         PutOptions(
             contentType: contentType, metadata: metadata ?? [:], acl: acl, cacheControl: cacheControl,
-            contentDisposition: contentDisposition, serverSideEncryption: encryption)
+            contentDisposition: contentDisposition, serverSideEncryption: encryption, tags: tags)
     }
 
     /// For a copy of an object described by `source`: its headers and metadata, with what was given
@@ -137,6 +158,7 @@ struct ObjectSettings: Sendable {
         PutOptions(
             contentType: contentType ?? source.contentType, metadata: metadata ?? source.metadata, acl: acl,
             cacheControl: cacheControl ?? source.cacheControl, contentDisposition: contentDisposition ?? source.contentDisposition,
-            contentEncoding: source.contentEncoding, contentLanguage: source.contentLanguage, serverSideEncryption: encryption)
+            contentEncoding: source.contentEncoding, contentLanguage: source.contentLanguage, serverSideEncryption: encryption,
+            tags: tags)
     }
 }

@@ -21,6 +21,7 @@ struct RemoteCopy: Sendable {
     /// Whether the SDK's plain server-side copy (which keeps every header) does the job.
     var isPlain: Bool {
         !crossesServers && !settings.replacesHeaders && settings.acl == nil && settings.encryption == nil && settings.sourceKey == nil
+            && settings.tags == nil
     }
 
     /// A source bucket: on the source's connection between two servers, else on the destination's
@@ -49,7 +50,8 @@ struct RemoteCopy: Sendable {
         if info.size <= TransferManager.maximumSingleCopy {
             let copied = try await from.copy(
                 toBucket: destinationBucket, key: destinationKey, metadata: settings.replacesHeaders ? .replace(options) : .copy,
-                acl: settings.acl, versionID: versionID, encryption: settings.encryption, sourceCustomerKey: settings.sourceKey)
+                acl: settings.acl, versionID: versionID, encryption: settings.encryption, sourceCustomerKey: settings.sourceKey,
+                tagging: settings.tags.map { .replace($0) } ?? .copy)
             return (copied.copyResult?.etag, info.size)
         }
         guard versionID == nil else {
