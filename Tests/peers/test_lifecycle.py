@@ -4,6 +4,7 @@ one second (--lifecycle-day-length) and which scans every 0.2 s (--lifecycle-int
 """
 import base64
 import hashlib
+import subprocess
 import time
 import uuid
 
@@ -12,7 +13,7 @@ from botocore.exceptions import ClientError
 
 import rawhttp
 from conftest import empty_and_delete, new_bucket_name
-from server_process import ServerProcess
+from server_process import BINARY, ServerProcess
 
 
 def error_of(call):
@@ -342,3 +343,16 @@ def test_abort_of_incomplete_uploads_and_restart_keeps_configuration(fast_server
     fast_server.start()
     s3 = fast_server.client()
     assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == before == rules
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--lifecycle-interval", "0"), ("--lifecycle-interval", "-1"), ("--lifecycle-interval", "nan"),
+    ("--lifecycle-interval", "1e300"), ("--lifecycle-interval", "x"), ("--lifecycle-day-length", "0"),
+    ("--lifecycle-day-length", "86401"), ("--lifecycle-day-length", "inf"),
+])
+def test_lifecycle_options_are_bounded(tmp_path, option, value):
+    result = subprocess.run([BINARY, "--data", str(tmp_path / "data"), "--port", "0", "--no-image-service", option, value],
+                            capture_output=True, timeout=30)
+    assert result.returncode != 0
+    assert option.encode() in result.stderr or b"valid" in result.stderr, result.stderr
+    assert not (tmp_path / "data").exists()
