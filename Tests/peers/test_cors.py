@@ -126,6 +126,10 @@ def test_preflight_matrix(s3v4, bucket):
     missing = preflight(f"/{bucket}/k")
     assert missing.status_code == 403 and xml_field(missing, "Code") == "AccessForbidden"
     assert xml_field(missing, "Message") == NOT_ENABLED
+    # As recorded from S3: BUCKET although the URL names a key, and the method requested.
+    assert xml_field(missing, "ResourceType") == "BUCKET" and xml_field(missing, "Method") == "PUT"
+    origin_only = preflight(f"/{bucket}/k", method=None)
+    assert origin_only.status_code == 403 and xml_field(origin_only, "Method") == "OPTIONS"
     s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": RULES})
 
     answer = preflight(f"/{bucket}/some/key", headers="content-type, X-Amz-Meta-Color")
@@ -134,7 +138,7 @@ def test_preflight_matrix(s3v4, bucket):
     assert h["Access-Control-Allow-Origin"] == ORIGIN
     assert h["Access-Control-Allow-Credentials"] == "true"
     assert h["Access-Control-Allow-Methods"] == "GET, PUT, HEAD"
-    assert h["Access-Control-Allow-Headers"] == "content-type, X-Amz-Meta-Color"
+    assert h["Access-Control-Allow-Headers"] == "content-type, x-amz-meta-color"  # lower-cased, in order
     assert h["Access-Control-Expose-Headers"] == "ETag, x-amz-meta-color"
     assert h["Access-Control-Max-Age"] == "600"
     assert "Origin" in h["Vary"]
@@ -158,7 +162,10 @@ def test_preflight_matrix(s3v4, bucket):
         refused = preflight(f"/{bucket}/k", origin=origin, method=method, headers=headers)
         assert refused.status_code == 403, (origin, method, headers)
         assert xml_field(refused, "Code") == "AccessForbidden" and xml_field(refused, "Message") == NOT_ALLOWED
+        assert xml_field(refused, "ResourceType") == "OBJECT" and xml_field(refused, "Method") == method
         assert "Access-Control-Allow-Origin" not in refused.headers
+    on_bucket = preflight(f"/{bucket}", origin="https://elsewhere.test", method="PUT")
+    assert on_bucket.status_code == 403 and xml_field(on_bucket, "ResourceType") == "BUCKET"
 
     # A preflight carries the query of the request it precedes, a presigned URL's signature
     # included, which is not for OPTIONS: it is not checked.
@@ -172,10 +179,16 @@ def test_preflight_matrix(s3v4, bucket):
     no_origin = preflight(f"/{bucket}/k", origin=None)
     assert no_origin.status_code == 400 and xml_field(no_origin, "Code") == "BadRequest"
     assert xml_field(no_origin, "Message") == "Insufficient information. Origin request header needed."
+    # No method named is the method OPTIONS, which no rule allows.
     no_method = preflight(f"/{bucket}/k", method=None)
-    assert no_method.status_code == 400 and xml_field(no_method, "Code") == "BadRequest"
-    assert preflight(f"/{bucket}/k", method="PATCH").status_code == 400
-    assert preflight("/no-such-bucket-for-cors/k").status_code in (403, 404)
+    assert no_method.status_code == 403 and xml_field(no_method, "Method") == "OPTIONS"
+    assert xml_field(no_method, "Message") == NOT_ALLOWED
+    patch = preflight(f"/{bucket}/k", method="PATCH")
+    assert patch.status_code == 403 and xml_field(patch, "Method") == "PATCH"
+    gone = preflight("/no-such-bucket-for-cors/k")
+    assert gone.status_code == 403 and xml_field(gone, "Code") == "AccessForbidden"
+    assert xml_field(gone, "Message") == "CORSResponse: Bucket not found" and xml_field(gone, "ResourceType") == "BUCKET"
+    assert preflight("/no-such-bucket-for-cors/k", origin=None).status_code == 400
 
 
 def test_actual_requests_carry_the_headers(s3v4, bucket):
@@ -202,6 +215,12 @@ def test_actual_requests_carry_the_headers(s3v4, bucket):
     stranger = requests.delete(s3v4.generate_presigned_url("delete_object", Params={"Bucket": bucket, "Key": "x"}),
                                headers={"Origin": "https://elsewhere.test"}, timeout=30)
     assert stranger.status_code == 204 and "Access-Control-Allow-Origin" not in stranger.headers
+    assert "Vary" not in stranger.headers  # S3 sends Vary only with the CORS headers
+    # On an actual request, Access-Control-Request-Method names the method matched, as on S3.
+    asked = requests.get(url, headers={"Origin": "https://elsewhere.test", "Access-Control-Request-Method": "PUT"}, timeout=30)
+    assert asked.status_code == 200 and "Access-Control-Allow-Origin" not in asked.headers
+    asked = requests.get(url, headers={"Origin": "https://elsewhere.test"}, timeout=30)
+    assert asked.headers["Access-Control-Allow-Origin"] == "*" and "Access-Control-Allow-Credentials" not in asked.headers
     # The web console is not S3: no bucket rules there.
     console = requests.get(ENDPOINT + "/_console/", headers={"Origin": ORIGIN}, timeout=30)
     assert "Access-Control-Allow-Origin" not in console.headers

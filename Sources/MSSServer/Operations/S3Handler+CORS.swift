@@ -4,7 +4,7 @@ import S3Protocol
 
 /// PutBucketCors, GetBucketCors, DeleteBucketCors, and the preflight `OPTIONS` answered from
 /// the bucket's rules. The headers of actual cross-origin requests are added by
-/// ``addCORSHeaders(to:origin:method:bucket:)`` once the answer is made.
+/// ``addCORSHeaders(to:origin:method:requestedMethod:bucket:)`` once the answer is made.
 extension S3Handler {
     func bucketCORS(_ bucket: String) async throws -> Response {
         guard let rules = try await store.bucket(bucket).cors, !rules.isEmpty else {
@@ -35,43 +35,47 @@ extension S3Handler {
         return ServerResponse.empty(.noContent)
     }
 
+    /// A preflight, as S3 answers it: 400 without `Origin`; 403 AccessForbidden for a missing
+    /// bucket, a bucket without rules, or when no rule allows the origin, the requested method
+    /// (`OPTIONS` when none is named) and every requested header; else 200 with the first
+    /// matching rule's headers. It never looks up the key.
     func preflight(_ request: ServerRequest, bucket: String) async throws -> Response {
-        let resourceType = request.key == nil ? "BUCKET" : "OBJECT"
         guard let origin = request.header("origin") else {
             throw S3ServerError(.badRequest, "BadRequest", "Insufficient information. Origin request header needed.")
         }
-        guard let method = request.header("access-control-request-method"), CORSConfiguration.supportedMethods.contains(method) else {
-            let given = request.header("access-control-request-method") ?? "null"
-            throw S3ServerError(.badRequest, "BadRequest", "Invalid Access-Control-Request-Method: \(given.prefix(64))")
-        }
+        let method = request.header("access-control-request-method") ?? "OPTIONS"
         let requestHeaders = Self.requestedHeaders(request.header("access-control-request-headers"))
-        func forbidden(_ message: String) -> S3ServerError {
-            S3ServerError(.forbidden, "AccessForbidden", message, details: ["Method": method, "ResourceType": resourceType])
+        func forbidden(_ message: String, resourceType: String) -> S3ServerError {
+            S3ServerError(.forbidden, "AccessForbidden", message, details: ["Method": String(method.prefix(64)), "ResourceType": resourceType])
         }
-        guard let rules = try await store.bucket(bucket).cors, !rules.isEmpty else {
-            throw forbidden("CORSResponse: CORS is not enabled for this bucket.")
+        guard let stored = try? await store.bucket(bucket) else {
+            throw forbidden("CORSResponse: Bucket not found", resourceType: "BUCKET")
+        }
+        guard let rules = stored.cors, !rules.isEmpty else {
+            throw forbidden("CORSResponse: CORS is not enabled for this bucket.", resourceType: "BUCKET")
         }
         let configuration = CORSConfiguration(rules: rules.map(\.rule))
         guard let rule = configuration.firstRule(origin: origin, method: method, requestHeaders: requestHeaders) else {
             // AWS's own wording, its misspelling included.
             throw forbidden(
-                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
-            )
+                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+                resourceType: request.key == nil ? "BUCKET" : "OBJECT")
         }
         var headers = HTTPFields()
         Self.setCORSHeaders(&headers, rule: rule, origin: origin)
-        if !requestHeaders.isEmpty { headers[.accessControlAllowHeaders] = requestHeaders.joined(separator: ", ") }
+        // The names as requested, in their order, lower-cased as S3 answers them.
+        if !requestHeaders.isEmpty { headers[.accessControlAllowHeaders] = requestHeaders.map { $0.lowercased() }.joined(separator: ", ") }
         return ServerResponse.empty(headers: headers)
     }
 
-    /// Adds the `Access-Control-*` headers of the bucket's first rule allowing `origin` and
-    /// `method` to an answer (errors included, as S3 does). Nothing changes when the bucket is
-    /// missing, has no rules, or none matches.
-    func addCORSHeaders(to response: inout Response, origin: String, method: String, bucket: String) async {
+    /// Adds the `Access-Control-*` headers of the bucket's first rule allowing `origin` and the
+    /// method to an answer (errors included, as S3 does). An `Access-Control-Request-Method` on
+    /// an actual request names the method matched, as on S3; its requested headers are not
+    /// checked. Nothing changes when the bucket is missing, has no rules, or none matches.
+    func addCORSHeaders(to response: inout Response, origin: String, method: String, requestedMethod: String?, bucket: String) async {
         guard let rules = try? await store.bucket(bucket).cors, !rules.isEmpty else { return }
-        // The answer differs by origin from now on, whatever this origin gets: caches must know.
-        response.headers[.vary] = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
-        guard let rule = CORSConfiguration(rules: rules.map(\.rule)).firstRule(origin: origin, method: method) else { return }
+        let configuration = CORSConfiguration(rules: rules.map(\.rule))
+        guard let rule = configuration.firstRule(origin: origin, method: requestedMethod ?? method) else { return }
         Self.setCORSHeaders(&response.headers, rule: rule, origin: origin)
     }
 

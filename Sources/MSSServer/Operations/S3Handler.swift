@@ -54,9 +54,10 @@ struct S3Handler: HTTPResponder {
             let isPreflight = s3.method == "OPTIONS" && s3.bucket != nil
             let authentication = isPreflight ? Authentication(identity: .anonymous) : try authenticator.authenticate(s3.authenticationInput)
             switch service {
+            // Answered on both ports (pages fetch images too) before any authorisation: the
+            // preflight of a missing bucket is S3's own 403, not NoSuchBucket.
+            case _ where isPreflight: response = try await preflight(s3, bucket: s3.bucket ?? "")
             case .storage: response = try await dispatch(s3, authentication: authentication)
-            // Pages fetch images too: the bucket's rules answer their preflights on this port.
-            case .image where isPreflight: response = try await preflight(s3, bucket: s3.bucket ?? "")
             case .image:
                 #if ImageService
                 response = try await serveImage(s3, authentication: authentication)
@@ -75,7 +76,9 @@ struct S3Handler: HTTPResponder {
         }
         // A preflight sets its own CORS headers; other answers get the bucket's, when an Origin asks.
         if let addressedBucket, request.method != .options, let origin = request.headers[.origin] {
-            await addCORSHeaders(to: &response, origin: origin, method: request.method.rawValue, bucket: addressedBucket)
+            await addCORSHeaders(
+                to: &response, origin: origin, method: request.method.rawValue,
+                requestedMethod: request.headers[.accessControlRequestMethod], bucket: addressedBucket)
         }
         response.headers[.amzRequestID] = requestID
         response.headers[.server] = "mss-server"
