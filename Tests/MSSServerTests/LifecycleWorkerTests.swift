@@ -145,6 +145,27 @@ import Testing
         #expect(report.total == 0)
     }
 
+    /// AWS: "When you specify the Days tag, Amazon S3 automatically performs
+    /// ExpiredObjectDeleteMarker cleanup when the delete markers are old enough".
+    @Test func aDaysRuleRemovesLoneDeleteMarkersOnceOldEnough() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("bucket", acl: .private)
+        try await store.setVersioning("bucket", .enabled)
+        let version = try await StoreFixture.put(store, bucket: "bucket", key: "d/k", body: "x").versionIDText
+        try await store.deleteObject(bucket: "bucket", key: "d/k")
+        try await store.deleteObject(bucket: "bucket", key: "d/k", versionID: version)
+        try await store.setLifecycle("bucket", LifecycleConfiguration(rules: [Self.rule("days", prefix: "d/", expiration: .init(days: 2))]))
+        let clock = TestClock()
+        clock.advance(days: 1)
+        #expect(await Self.worker(store, clock).run().total == 0)
+        #expect(await store.storedKey(bucket: "bucket", key: "d/k")?.versions.count == 1)
+        clock.advance(days: 2)
+        #expect(await Self.worker(store, clock).run() == LifecycleWorker.Report(deleteMarkersRemoved: 1))
+        #expect(await store.storedKey(bucket: "bucket", key: "d/k") == nil)
+    }
+
     @Test func incompleteUploadsAreAbortedAfterTheirDaysAndOnlyUnderTheirPrefix() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
