@@ -113,6 +113,13 @@ def test_sse_s3_round_trip_headers_and_ranges(s3, bucket):
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         s3.get_object(Bucket=bucket, Key="s3", **sse_c())
     assert code_of(excinfo)[:2] == (400, "InvalidRequest")
+    # A read cannot choose how the object is encrypted: S3 refuses the header on GET and HEAD.
+    hook = with_headers(s3, "GetObject", {"x-amz-server-side-encryption": "AES256"})
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key="s3")
+    s3.meta.events.unregister("before-sign.s3.GetObject", hook)
+    assert code_of(excinfo)[:2] == (400, "InvalidArgument")
+    assert s3.get_object(Bucket=bucket, Key="s3")["Body"].read() == body
     empty = s3.put_object(Bucket=bucket, Key="empty", Body=b"", ServerSideEncryption="AES256")
     assert empty["ETag"] == '"d41d8cd98f00b204e9800998ecf8427e"'
     assert s3.get_object(Bucket=bucket, Key="empty")["Body"].read() == b""

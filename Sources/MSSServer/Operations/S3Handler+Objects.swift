@@ -109,6 +109,11 @@ extension S3Handler {
     func getObject(_ request: ServerRequest, bucket: String, key: String, isHead: Bool) async throws -> Response {
         let (object, versioned) = try await readableObject(
             bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        // How an object is encrypted is chosen when it is written; a read naming SSE-S3 or
+        // SSE-KMS asks for something the server cannot do, and S3 says so.
+        if request.header("x-amz-server-side-encryption") != nil {
+            throw S3ServerError.invalidArgument("x-amz-server-side-encryption header is not supported for this operation.")
+        }
         let dataKey = try await dataKey(for: object.encryption, request: request)
         if let failure = try Self.preconditionFailure(request, etag: object.etag, lastModified: object.lastModified) { return failure }
         let rangeHeader = request.header("range")
