@@ -25,6 +25,9 @@ public struct ObjectInfo: Sendable, Hashable {
     public var serverSideEncryption: String?
     /// The base64 MD5 of the SSE-C key the object is encrypted with; nil when it is not SSE-C.
     public var customerKeyMD5: String?
+    /// How many tags the object has (`x-amz-tagging-count`); 0 when it has none or the server
+    /// did not say. ``Key/tags(versionID:)`` reads them.
+    public var tagCount: Int = 0
 
     public init(
         key: String, size: Int64, etag: String? = nil, contentType: String? = nil, lastModified: Date? = nil,
@@ -69,6 +72,8 @@ public struct ObjectInfo: Sendable, Hashable {
             versionID: headers.first(name: "x-amz-version-id"))
         serverSideEncryption = headers.first(name: "x-amz-server-side-encryption")
         customerKeyMD5 = headers.first(name: "x-amz-server-side-encryption-customer-key-MD5")
+        // Bounded: a count past any server's tag limit is not a count.
+        if let count = headers.first(name: "x-amz-tagging-count").flatMap({ Int($0) }), (0...1000).contains(count) { tagCount = count }
     }
 
     static func unquoted(_ etag: String) -> String {
