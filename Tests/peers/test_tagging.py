@@ -97,6 +97,8 @@ def test_tags_of_each_version(s3v4, bucket):
     ([("k", "v" * 257)], 400, "InvalidTag", "The TagValue you have provided is too long, max 256"),
     ([("bad*key", "v")], 400, "InvalidTag", "The TagKey you have provided is invalid"),
     ([("k", "bad#value")], 400, "InvalidTag", "The TagValue you have provided is invalid"),
+    ([("k", "smile\U0001F600")], 400, "InvalidTag", "The TagValue you have provided is invalid"),
+    ([("tab\tkey", "v")], 400, "InvalidTag", "The TagKey you have provided is invalid"),
 ])
 def test_object_tag_refusals(s3v4, bucket, tags, status, code, message):
     s3v4.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="keep=me")
@@ -107,7 +109,8 @@ def test_object_tag_refusals(s3v4, bucket, tags, status, code, message):
 
 def test_limits_are_inclusive(s3v4, bucket):
     s3v4.put_object(Bucket=bucket, Key="k", Body=b"x")
-    tags = [(f"k{i}", "v") for i in range(9)] + [("é" * 128, "ü" * 256)]
+    # Letters, numbers and spaces of any script count, as AWS's \p{L}\p{Z}\p{N} do.
+    tags = [(f"k{i}", "v") for i in range(8)] + [("é" * 128, "ü" * 256), ("日本\u3000語", "２\u00a0Ⅻ")]
     s3v4.put_object_tagging(Bucket=bucket, Key="k", Tagging=tagset(tags))
     assert pairs_of(s3v4.get_object_tagging(Bucket=bucket, Key="k")) == tags
 

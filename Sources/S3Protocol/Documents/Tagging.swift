@@ -98,13 +98,16 @@ public enum TagRules {
         return nil
     }
 
-    /// Letters and digits of any script, spaces, and `+ - = . _ : / @`, as AWS documents.
+    /// AWS's pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`: letters, separators (spaces) and numbers
+    /// of any script, and `_ . : / = + - @`.
     static func isAllowed(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { scalar in
-            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { return true }
-            switch scalar {
-            case " ", "+", "-", "=", ".", "_", ":", "/", "@": return true
-            default: return false
+            switch scalar.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+                .spaceSeparator, .lineSeparator, .paragraphSeparator, .decimalNumber, .letterNumber, .otherNumber:
+                return true
+            default:
+                return "_.:/=+-@".unicodeScalars.contains(scalar)
             }
         }
     }
