@@ -73,7 +73,10 @@ def test_tags_of_objects_and_buckets(cli, cli_bucket, tmp_path):
     cli("cp", str(source), f"mss://{cli_bucket}/k")
     key = f"mss://{cli_bucket}/k"
     assert cli("tag", "get", key).stdout == b"\n" or cli("tag", "get", key).stdout.strip() == b""
+    assert cli.json("stat", key)[0]["tagCount"] == 0
     cli("tag", "set", key, "project=atlas", "empty=", "spaced=a b")
+    assert cli.json("stat", key)[0]["tagCount"] == 3
+    assert b"Tags:         3" in cli("stat", key).stdout
     lines = sorted(cli("tag", "get", key).stdout.decode().splitlines())
     assert lines == ["empty=", "project=atlas", "spaced=a b"]
     [answer] = cli.json("tag", "get", key)

@@ -81,6 +81,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                 if let version = info.versionID { lines.append("Version:      \(version)") }
                 let encryption = StatCommand.encryption(of: info)
                 lines.append("Encryption:   \(encryption ?? "none")")
+                if info.tagCount > 0 { lines.append("Tags:         \(info.tagCount) (mss tag get shows them)") }
                 let headers = [
                     ("Cache-Control", "cacheControl", info.cacheControl), ("Content-Disposition", "contentDisposition", info.contentDisposition),
                     ("Content-Encoding", "contentEncoding", info.contentEncoding), ("Content-Language", "contentLanguage", info.contentLanguage),
@@ -93,6 +94,7 @@ struct StatCommand: AsyncParsableCommand, SessionCommand {
                     "etag": .optional(info.etag), "contentType": .optional(info.contentType), "lastModified": .date(info.lastModified),
                     "metadata": .object(info.metadata.mapValues { .string($0) }), "versionId": .optional(info.versionID),
                     "encryption": .optional(encryption), "sseCustomerKeyMD5": .optional(info.customerKeyMD5),
+                    "tagCount": .int(info.tagCount),
                 ]
                 for (_, field, value) in headers { fields[field] = .optional(value) }
                 session.output.result(lines.joined(separator: "\n"), fields)
