@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import S3Protocol
 import Testing
 
 @testable import MSSServer
@@ -107,7 +108,7 @@ import Testing
         #expect(!wrapped.contains(raw))
     }
 
-    @Test func encryptedDocumentsNeedTheEncryptionFormat() throws {
+    @Test func encryptedDocumentsNeedTheGovernanceFormat() throws {
         var object = StoreFixture.object("k")
         #expect(StoredKey(object).requiredFormat == .initial)
         var old = object
@@ -115,15 +116,33 @@ import Testing
         old.versionID = "v1"
         // Also when only an older version is encrypted: an older server would serve its ciphertext.
         object.versionID = "v2"
-        #expect(StoredKey(object).requiredFormat == .encryption)
-        #expect(StoredKey(old, noncurrent: [object]).requiredFormat == .encryption)
-        #expect(FormatVersion.current >= .encryption && FormatVersion.encryption > .versions)
+        #expect(StoredKey(object).requiredFormat == .governance)
+        #expect(StoredKey(old, noncurrent: [object]).requiredFormat == .governance)
+        #expect(FormatVersion.current >= .governance && FormatVersion.governance > .versions)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(StoredKey(object)), as: UTF8.self)
         #expect(text.contains("\"formatVersion\":3"))
         let decoded = try JSONDecoder().decode(StoredKey.self, from: Data(text.utf8))
         #expect(decoded.newest.encryption == object.encryption)
+    }
+
+    /// An older server would keep the bytes of these but drop their tags and rules the next time
+    /// it rewrote the document, so they need the same format as encrypted objects.
+    @Test func tagsAndBucketRulesNeedTheGovernanceFormat() throws {
+        var object = StoreFixture.object("k")
+        object.tags = [StoredTag(key: "a", value: "b")]
+        #expect(StoredKey(object).requiredFormat == .governance)
+        var bucket = StoredBucket(name: "b", created: Date(), acl: .private)
+        #expect(bucket.requiredFormat == .initial)
+        bucket.tags = [StoredTag(key: "team", value: "x")]
+        #expect(bucket.requiredFormat == .governance)
+        bucket.tags = nil
+        bucket.cors = []
+        #expect(bucket.requiredFormat == .governance)
+        bucket.cors = nil
+        bucket.lifecycle = LifecycleConfiguration(rules: [])
+        #expect(bucket.requiredFormat == .governance)
     }
 
     @Test func theMasterKeyFileIsPrivateAndStable() async throws {

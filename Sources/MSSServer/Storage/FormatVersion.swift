@@ -7,16 +7,18 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     var rawValue: Int
 
     /// The newest this server understands.
-    static let current = encryption
+    static let current = governance
     static let initial = FormatVersion(rawValue: 1)
     /// Documents with what a server from before versions and users would misread: version ids,
     /// delete markers, noncurrent versions (it would take their bytes for garbage), a bucket's
     /// versioning, ACLs with an owner and grants. Only those carry it, so a data directory
     /// without them stays readable by that server, and one with them is refused by it.
     static let versions = FormatVersion(rawValue: 2)
-    /// Documents of encrypted objects, uploads and parts: a server from before server-side
-    /// encryption would serve their ciphertext as the object, so it must refuse the directory.
-    static let encryption = FormatVersion(rawValue: 3)
+    /// Documents with what a server from before encryption, tags, CORS and lifecycle would
+    /// misread or lose: encrypted objects, uploads and parts (it would serve their ciphertext as
+    /// the object), objects and uploads with tags, buckets with tags, CORS or lifecycle rules
+    /// (it would drop them the next time it rewrote the document). It must refuse the directory.
+    static let governance = FormatVersion(rawValue: 3)
 
     init(rawValue: Int) {
         self.rawValue = rawValue

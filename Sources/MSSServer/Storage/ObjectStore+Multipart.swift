@@ -40,7 +40,8 @@ extension ObjectStore {
         let id = Digests.hex(SHA256.hash(data: Data(UUID().uuidString.utf8)))
         var record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
         // An owned ACL in the template is what a server from before users would misread.
-        record.formatVersion = template.encryption != nil ? .encryption : template.acl.owner == nil ? .initial : .versions
+        record.formatVersion =
+            template.encryption != nil || template.tags != nil ? .governance : template.acl.owner == nil ? .initial : .versions
         do {
             try DurableFiles.ensureDirectory(uploadDirectory(id).path)
             try writeJSON(record, to: uploadDirectory(id).appendingPathComponent("upload.json"))
@@ -71,7 +72,7 @@ extension ObjectStore {
         }
         var part = part
         part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
-        part.formatVersion = part.noncePrefix == nil ? .initial : .encryption
+        part.formatVersion = part.noncePrefix == nil ? .initial : .governance
         let directory = uploadDirectory(id)
         let path = partDataPath(upload: id, part: part)
         var recorded = false

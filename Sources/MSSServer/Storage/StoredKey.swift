@@ -44,7 +44,7 @@ struct StoredKey: Codable, Sendable, Hashable {
     /// read it right (one `null` version with a canned, ownerless ACL), so such a server refuses
     /// to start on anything newer instead of misreading it.
     var requiredFormat: FormatVersion {
-        if versions.contains(where: { $0.encryption != nil }) { return .encryption }
+        if versions.contains(where: { $0.encryption != nil || $0.tags != nil }) { return .governance }
         return versions.count == 1 && newest.versionID == nil && !newest.isDeleteMarker && newest.acl.owner == nil
             ? .initial : .versions
     }

@@ -62,8 +62,11 @@ struct StoredBucket: Codable, Sendable, Hashable {
 }
 
 extension StoredBucket {
-    /// See ``FormatVersion/versions``.
-    var requiredFormat: FormatVersion { versioning == nil && acl.owner == nil ? .initial : .versions }
+    /// See ``FormatVersion/versions`` and ``FormatVersion/governance``.
+    var requiredFormat: FormatVersion {
+        if tags != nil || cors != nil || lifecycle != nil { return .governance }
+        return versioning == nil && acl.owner == nil ? .initial : .versions
+    }
 }
 
 /// A bucket's versioning, once configured.
