@@ -119,6 +119,10 @@ def test_limits_are_inclusive(s3v4, bucket):
     rules = [{"AllowedOrigins": [f"https://{i}.example.com"], "AllowedMethods": ["GET"]} for i in range(100)]
     s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
     assert len(s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"]) == 100
+    # Past 64 KB the document is refused whatever it holds, and the 100 rules stay.
+    huge = [{"AllowedOrigins": [f"https://{i}.{'x' * 700}.example.com"], "AllowedMethods": ["GET"]} for i in range(100)]
+    assert error_of(s3v4.put_bucket_cors, Bucket=bucket, CORSConfiguration={"CORSRules": huge})[0] == 400
+    assert len(s3v4.get_bucket_cors(Bucket=bucket)["CORSRules"]) == 100
     assert preflight(f"/{bucket}", origin="https://99.example.com", method="GET").status_code == 200
 
 
