@@ -17,7 +17,7 @@ public struct Key: Sendable, Hashable {
     public let name: String
     /// Size, ETag, type and metadata as of the HEAD that produced this key; nil for new keys.
     public internal(set) var info: ObjectInfo?
-    /// What the copy that produced this key answered (``copy(toBucket:key:metadata:acl:versionID:sourceConditions:conditions:encryption:sourceCustomerKey:)``):
+    /// What the copy that produced this key answered (``copy(toBucket:key:metadata:acl:versionID:sourceConditions:conditions:encryption:sourceCustomerKey:tagging:)``):
     /// the new ETag and version id and the source version copied; nil for keys made otherwise.
     public internal(set) var copyResult: PutResult?
 
