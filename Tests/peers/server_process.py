@@ -23,6 +23,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def free_ports(count):
+    """`count` distinct free ports: the kernel may hand the same one to two successive binds once
+    the first socket is closed, and a server given one port twice fails to start."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 class ServerProcess:
     def __init__(self, data_dir, log_path, extra_args=()):
         assert BINARY, "MSS_SERVER_BINARY is not set: scripts/test.sh exports it"
@@ -40,7 +55,7 @@ class ServerProcess:
 
     def start(self, timeout=60):
         assert self.process is None or self.process.poll() is not None
-        self.port, self.image_port = free_port(), free_port()
+        self.port, self.image_port = free_ports(2)
         log = open(self.log_path, "ab")
         log.write(f"\n--- starting on {self.port} / {self.image_port}\n".encode())
         log.flush()

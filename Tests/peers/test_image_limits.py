@@ -13,7 +13,6 @@ import concurrent.futures
 import io
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -29,6 +28,7 @@ from botocore.config import Config
 from PIL import Image
 
 from conftest import client, empty_and_delete
+from server_process import free_ports
 from test_image_service import IMAGE_ENDPOINT, http_get, put_image, sigv2_url
 
 BINARY = os.environ.get("MSS_SERVER_BINARY", "")
@@ -162,12 +162,6 @@ def binary_has_render_options():
     return "--render-threads" in help_text and "--render-queue" in help_text and "--render-timeout" in help_text
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def small_pool():
     """mss-server with one render thread, one waiting render and a 1 s time limit: (S3 endpoint,
@@ -176,7 +170,7 @@ def small_pool():
     from conftest import ACCESS_KEY, SECRET_KEY
 
     directory = tempfile.mkdtemp(prefix="mss-image-limits-")
-    port, image_port = free_port(), free_port()
+    port, image_port = free_ports(2)
     log = open(os.path.join(directory, "server.log"), "wb")
     process = subprocess.Popen(
         [BINARY, "--data", os.path.join(directory, "data"), "--port", str(port), "--image-port", str(image_port),
