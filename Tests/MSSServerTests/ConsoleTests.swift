@@ -82,7 +82,7 @@ import Testing
         #expect(Console.shellQuoted("$(rm -rf ~)") == "'$(rm -rf ~)'")
         #expect(Console.swiftLiteral(#"a"b\c"#) == #""a\"b\\c""#)
         #expect(Console.swiftLiteral("x\ny\u{1}") == #""x\ny\u{1}""#)
-        #expect(ConsoleHTTP.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        #expect(HTMLText.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
     }
 
     @Test func formsAreDecoded() {

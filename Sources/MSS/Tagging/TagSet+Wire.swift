@@ -3,17 +3,17 @@ import S3Protocol
 
 extension TagSet {
     init(_ document: Tagging) {
-        self.init(document.tagSet.map { Tag(key: $0.key, value: $0.value) })
+        self.init(document.tagSet)
     }
 
     /// The `Tagging` document of PutObjectTagging and PutBucketTagging.
     var document: Tagging {
-        Tagging(tagSet: tags.map { S3Protocol.Tag(key: $0.key, value: $0.value) })
+        Tagging(tagSet: tags)
     }
 
     /// The `x-amz-tagging` header value: the tags as a URL query.
     var headerValue: String {
-        TagRules.headerValue(tags.map { S3Protocol.Tag(key: $0.key, value: $0.value) })
+        TagRules.headerValue(tags)
     }
 }
 

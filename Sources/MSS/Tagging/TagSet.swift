@@ -1,3 +1,5 @@
+public import S3Protocol
+
 /// The tags of an object or a bucket: key–value pairs in the order they were given, as S3
 /// keeps them.
 ///
@@ -13,16 +15,8 @@
 /// start with `aws:`. The server checks these and answers `InvalidTag` (or `BadRequest` for too
 /// many object tags) as an ``S3Error``.
 public struct TagSet: Sendable, Hashable, ExpressibleByDictionaryLiteral, RandomAccessCollection {
-    /// One tag.
-    public struct Tag: Sendable, Hashable {
-        public var key: String
-        public var value: String
-
-        public init(key: String, value: String) {
-            self.key = key
-            self.value = value
-        }
-    }
+    /// One tag: S3Protocol's, the one the wire documents hold.
+    public typealias Tag = S3Protocol.Tag
 
     /// The tags, in order.
     public var tags: [Tag]

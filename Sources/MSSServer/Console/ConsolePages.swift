@@ -1,9 +1,11 @@
+import S3Protocol
+
 /// The console's two HTML pages. Neither holds script or style inline (the Content-Security-
 /// Policy forbids both); the login page holds no data at all, and the console page only the
 /// signed-in user's name and the session's CSRF token, which its script reads.
 enum ConsolePages {
     static func login(message: String?) -> String {
-        let error = message.map { #"<p class="error" id="login-error" role="alert">\#(ConsoleHTTP.escape($0))</p>"# } ?? ""
+        let error = message.map { #"<p class="error" id="login-error" role="alert">\#(HTMLText.escape($0))</p>"# } ?? ""
         return #"""
             <!doctype html>
             <html lang="en">
@@ -33,8 +35,8 @@ enum ConsolePages {
     }
 
     static func app(session: ConsoleSession, imageOrigin: String?, imageServiceRuns: Bool) -> String {
-        let name = ConsoleHTTP.escape(session.user.displayName)
-        let accessKey = ConsoleHTTP.escape(session.user.accessKey)
+        let name = HTMLText.escape(session.user.displayName)
+        let accessKey = HTMLText.escape(session.user.accessKey)
         return #"""
             <!doctype html>
             <html lang="en">
@@ -45,7 +47,7 @@ enum ConsolePages {
             <link rel="stylesheet" href="/_console/console.css">
             <script src="/_console/console.js" defer></script>
             </head>
-            <body data-csrf="\#(ConsoleHTTP.escape(session.csrfToken))" data-access-key="\#(accessKey)" data-image-origin="\#(ConsoleHTTP.escape(imageOrigin ?? ""))" data-image-service="\#(imageServiceRuns ? "on" : "off")">
+            <body data-csrf="\#(HTMLText.escape(session.csrfToken))" data-access-key="\#(accessKey)" data-image-origin="\#(HTMLText.escape(imageOrigin ?? ""))" data-image-service="\#(imageServiceRuns ? "on" : "off")">
             <header class="top">
             <h1><span class="logo">mss</span> console</h1>
             <nav class="tabs" role="tablist">
