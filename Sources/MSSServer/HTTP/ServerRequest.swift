@@ -20,6 +20,9 @@ struct ServerRequest: Sendable {
     /// The ACL a write gives the bucket or object it creates (owner and grants), worked out by
     /// authorisation, which knows the signer and the bucket's owner; nil for other requests.
     var newACL: StoredACL?
+    /// The bucket and key a GET or HEAD of an object was authorised on, for the operation to
+    /// answer from (set by authorisation); nil for other requests.
+    var snapshot: KeySnapshot?
 
     /// Parses path-style addressing (`/`, `/bucket[/]`, `/bucket/key`), or virtual-host style
     /// (`Host: bucket.DOMAIN`, path `/key`) when the host ends in one of `domains`.

@@ -29,7 +29,17 @@ extension S3Handler {
             return request
         }
         if operation == .createBucket { return try await authorizeCreateBucket(request, bucketName: bucketName) }
-        let bucket = try await store.bucket(bucketName)
+        // A GET or HEAD of an object reads the bucket and the key in one visit to the store, and
+        // the operation answers from the same snapshot.
+        var snapshot: KeySnapshot? = nil
+        let bucket: StoredBucket
+        if operation == .getObject || operation == .headObject, let key = request.key {
+            let read = try await store.snapshot(bucket: bucketName, key: key)
+            snapshot = read
+            bucket = read.bucket
+        } else {
+            bucket = try await store.bucket(bucketName)
+        }
         let bucketACL = effectiveACL(bucket)
         let ownsBucket = user.map { $0.id == bucketACL.owner } ?? false
         let bucketAllows = { (permission: ACLPermission) in bucketACL.grants(permission, to: user) }
@@ -67,7 +77,13 @@ extension S3Handler {
             if user == nil, request.query.contains(where: { $0.name.hasPrefix("response-") }) {
                 throw S3ServerError(.badRequest, .invalidRequest, "Request specific response headers cannot be used for anonymous GET requests.")
             }
-            try await requireObject { $0.grants(.read, to: user) }
+            if let snapshot {
+                let object = snapshot.object(versionID: try Self.versionIDParameter(request))
+                try self.requireObject(object, user: user, bucketACL: bucketACL) { $0.grants(.read, to: user) }
+                request.snapshot = snapshot
+            } else {
+                try await requireObject { $0.grants(.read, to: user) }
+            }
         // A copy's source is checked by the copy itself, on the version it reads.
         case .putObject, .copyObject, .deleteObject, .createUpload, .uploadPart, .uploadPartCopy, .completeUpload, .abortUpload:
             try require(bucketAllows(.write))
@@ -104,7 +120,16 @@ extension S3Handler {
         bucket: String, key: String, versionID: String?, user: ServerUser?, bucketACL: StoredACL,
         allows: (StoredACL) -> Bool
     ) async throws {
-        if let object = try await store.object(bucket: bucket, key: key, versionID: versionID), !object.isDeleteMarker {
+        let object = try await store.object(bucket: bucket, key: key, versionID: versionID)
+        try requireObject(object, user: user, bucketACL: bucketACL, allows: allows)
+    }
+
+    /// Requires `allows` of the ACL of `object`, the version a request names; without one (or
+    /// with a delete marker), requires that the caller may list the bucket.
+    private func requireObject(
+        _ object: StoredObject?, user: ServerUser?, bucketACL: StoredACL, allows: (StoredACL) -> Bool
+    ) throws(S3ServerError) {
+        if let object, !object.isDeleteMarker {
             guard allows(effectiveACL(object)) else { throw S3ServerError.accessDenied() }
         } else {
             guard bucketACL.grants(.read, to: user) else { throw S3ServerError.accessDenied() }

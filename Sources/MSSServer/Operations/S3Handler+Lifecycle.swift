@@ -69,9 +69,8 @@ extension S3Handler {
     /// `x-amz-expiration` for a GET or HEAD of `object`: when an Expiration rule will expire it
     /// and which, as S3 words it (rule ID URL-encoded); nil for anything but the current version
     /// of a key, or when no rule applies.
-    func lifecycleExpiration(bucket: String, object: StoredObject) async throws -> String? {
-        guard let configuration = try await store.bucket(bucket).lifecycle,
-            try await store.newest(bucket: bucket, key: object.key)?.version == object.version,
+    func lifecycleExpiration(in snapshot: KeySnapshot, object: StoredObject) -> String? {
+        guard let configuration = snapshot.bucket.lifecycle, snapshot.stored?.newest.version == object.version,
             let expiry = LifecyclePlan(configuration, schedule: lifecycleSchedule).currentExpiry(of: object)
         else { return nil }
         return "expiry-date=\"\(HTTPDate.rfc1123(expiry.date))\", rule-id=\"\(URIEncoding.encode(expiry.rule.id ?? ""))\""

@@ -107,8 +107,14 @@ extension S3Handler {
     }
 
     func getObject(_ request: ServerRequest, bucket: String, key: String, isHead: Bool) async throws -> Response {
-        let (object, versioned) = try await readableObject(
-            bucket: bucket, key: key, versionID: try Self.versionIDParameter(request))
+        // Authorisation read the bucket and the key; the answer comes from that same snapshot.
+        let snapshot: KeySnapshot
+        if let authorized = request.snapshot {
+            snapshot = authorized
+        } else {
+            snapshot = try await store.snapshot(bucket: bucket, key: key)
+        }
+        let (object, versioned) = try Self.readableObject(in: snapshot, key: key, versionID: try Self.versionIDParameter(request))
         // How an object is encrypted is chosen when it is written; a read naming SSE-S3 or
         // SSE-KMS asks for something the server cannot do, and S3 says so.
         if request.header("x-amz-server-side-encryption") != nil {
@@ -122,7 +128,7 @@ extension S3Handler {
             object, includeChecksums: request.header("x-amz-checksum-mode") == "ENABLED" && rangeHeader == nil)
         if versioned { headers[.amzVersionID] = object.versionIDText }
         Self.addEncryptionHeaders(object.encryption, to: &headers)
-        if let expiration = try await lifecycleExpiration(bucket: bucket, object: object) { headers[.amzExpiration] = expiration }
+        if let expiration = lifecycleExpiration(in: snapshot, object: object) { headers[.amzExpiration] = expiration }
         for override in ["cache-control", "content-disposition", "content-encoding", "content-language", "content-type", "expires"] {
             if let value = request.query.value(for: "response-\(override)"), let name = HTTPField.Name(override) {
                 headers[name] = value
@@ -152,6 +158,15 @@ extension S3Handler {
         if let encryption = object.encryption, let dataKey {
             let body = try await decryptedBody(path: path, encryption: encryption, key: dataKey, range: readRange)
             return Response(status: status, headers: headers, body: body)
+        }
+        if Int64(readRange.count) <= SmallObjectRead.limit {
+            let bytes: ByteBuffer
+            do {
+                bytes = try await SmallObjectRead.read(path, range: readRange)
+            } catch {
+                throw S3ServerError.internalError("cannot read the object's data: \(error)")
+            }
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: bytes))
         }
         let body = ResponseBody { writer in
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in

@@ -39,9 +39,16 @@ extension S3Handler {
     /// The object a read of `key` names: exactly `versionID`, or the current object. Deleted
     /// keys and delete markers are answered as S3 does, with `x-amz-delete-marker`.
     func readableObject(bucket: String, key: String, versionID: String?) async throws -> (object: StoredObject, versioned: Bool) {
-        let versioned = try await store.bucket(bucket).versioning != nil
+        try Self.readableObject(in: try await store.snapshot(bucket: bucket, key: key), key: key, versionID: versionID)
+    }
+
+    /// ``readableObject(bucket:key:versionID:)`` from a snapshot already read.
+    static func readableObject(in snapshot: KeySnapshot, key: String, versionID: String?) throws(S3ServerError)
+        -> (object: StoredObject, versioned: Bool)
+    {
+        let versioned = snapshot.bucket.versioning != nil
         guard let versionID else {
-            guard let newest = try await store.newest(bucket: bucket, key: key) else { throw S3ServerError.noSuchKey(key) }
+            guard let newest = snapshot.stored?.newest else { throw S3ServerError.noSuchKey(key) }
             guard !newest.isDeleteMarker else {
                 var error = S3ServerError.noSuchKey(key)
                 error.headers = ["x-amz-delete-marker": "true", "x-amz-version-id": newest.versionIDText]
@@ -49,7 +56,7 @@ extension S3Handler {
             }
             return (newest, versioned)
         }
-        guard let object = try await store.object(bucket: bucket, key: key, versionID: versionID) else {
+        guard let object = snapshot.object(versionID: versionID) else {
             throw S3ServerError(
                 .notFound, "NoSuchVersion", "The specified version does not exist.", resource: key,
                 details: ["Key": key, "VersionId": versionID])

@@ -82,7 +82,7 @@ struct S3Handler: HTTPResponder {
         }
         response.headers[.amzRequestID] = requestID
         response.headers[.server] = "mss-server"
-        response.headers[.date] = HTTPDate.rfc1123(Date())
+        response.headers[.date] = ResponseDate.now
         logger.debug(
             "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
         return response
