@@ -24,6 +24,8 @@ struct TransferTool: AsyncParsableCommand {
     var partSize: Int64 = 8
     @Option(help: "Parts or files in flight.")
     var concurrency: Int = 8
+    @Option(help: "Files of a tree that take one request each in flight (default 32).")
+    var smallFileConcurrency: Int?
     @Option(help: "A resume record to keep, so a killed transfer can continue.")
     var resume: String?
     @Option(help: "Slow uploads down to about this many MiB/s (for trying out interruptions).")
@@ -39,10 +41,10 @@ struct TransferTool: AsyncParsableCommand {
             credentials: .environment,
             configuration: .init(host: host, port: endpoint.port, signatureVersion: signature)
         ) { connection in
-            let transfers = TransferManager(
-                connection: connection,
-                configuration: TransferConfiguration(
-                    multipartThreshold: partSize << 20, partSize: partSize << 20, concurrency: concurrency))
+            var configuration = TransferConfiguration(
+                multipartThreshold: partSize << 20, partSize: partSize << 20, concurrency: concurrency)
+            if let smallFileConcurrency { configuration.smallFileConcurrency = smallFileConcurrency }
+            let transfers = TransferManager(connection: connection, configuration: configuration)
             let target = Bucket(connection: connection, name: bucket)
             switch action {
             case "upload":

@@ -36,6 +36,26 @@ extension S3Connection {
         let info = body.info
         // An SSE-C object's ETag is not the MD5 of its content (on S3 and mss-server).
         let checkMD5 = wantsMD5 && info.etag.map(Key.isPlainMD5) == true && info.customerKeyMD5 == nil
+        if let length = body.length, length <= WholeFileWrite.limit {
+            // Small: collected, checked, then written whole in one trip to the disk's threads.
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(Int(length))
+            let received = try await body.stream(advice: "\(path) was left as it was; run the same download again") { chunk in
+                buffer.writeImmutableBuffer(chunk)
+            }
+            guard received == length else {
+                throw MSSClientError(.integrityCheckFailed, "expected \(length) bytes of \(name), got \(received)")
+            }
+            if checkMD5, let etag = info.etag {
+                var md5 = Insecure.MD5()
+                buffer.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
+                guard Digests.hex(md5.finalize()) == etag.lowercased() else {
+                    throw MSSClientError(.integrityCheckFailed, "MD5 of the downloaded \(name) does not match its ETag")
+                }
+            }
+            try await WholeFileWrite.replace(path, with: buffer)
+            return info
+        }
         var md5 = Insecure.MD5()
         do {
             try await FileSystem.shared.withFileHandle(

@@ -27,7 +27,8 @@ public struct FileTransfer: Sendable, Hashable {
 
 extension TransferManager {
     /// Uploads every regular file below `directory` to `prefix` + its relative path, with at most
-    /// `configuration.concurrency` files in flight across the whole tree. `options` gives each
+    /// `configuration.smallFileConcurrency` single-PUT files and `configuration.concurrency`
+    /// multipart ones in flight across the whole tree. `options` gives each
     /// file's put options (a content type by extension, say) from its path.
     public func uploadDirectory(
         _ directory: String, to bucket: Bucket, prefix: String = "", options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
@@ -47,14 +48,18 @@ extension TransferManager {
         return try await upload(files, to: bucket, options: options, progress: progress)
     }
 
-    /// Uploads each file to its key, at most `configuration.concurrency` files at once; a failed
-    /// file is recorded and the others go on.
+    /// Uploads each file to its key, at most `configuration.smallFileConcurrency` single-PUT files
+    /// and `configuration.concurrency` multipart ones at once; a failed file is recorded and the
+    /// others go on.
     public func upload(
         _ files: [FileTransfer], to bucket: Bucket, options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
         progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
-        try await transferEach(files, recordedAs: (done: \.key, failed: \.path), progress: progress) { manager, file in
-            try await manager.upload(file: file.path, to: bucket.newKey(file.key), options: options(file.path), progress: nil)
+        let threshold = configuration.multipartThreshold
+        return try await transferEach(
+            files, recordedAs: (done: \.key, failed: \.path), oneRequest: { ($0.size ?? .max) <= threshold }, progress: progress
+        ) { manager, file in
+            try await manager.upload(file: file.path, knownSize: file.size, to: bucket.newKey(file.key), options: options(file.path))
         }
     }
 
@@ -64,9 +69,20 @@ extension TransferManager {
         _ prefix: String, from bucket: Bucket, to directory: String, customerKey: CustomerKey? = nil,
         progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
+        try await download(
+            try await bucket.allKeys(prefix: prefix), listedUnder: prefix, from: bucket, to: directory, customerKey: customerKey,
+            progress: progress)
+    }
+
+    /// ``downloadPrefix(_:from:to:customerKey:progress:)`` of objects the caller has already
+    /// listed under `prefix`, so a tree is not listed twice.
+    public func download(
+        _ objects: [ObjectSummary], listedUnder prefix: String, from bucket: Bucket, to directory: String,
+        customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
+    ) async throws -> DirectoryTransferResult {
         var files: [FileTransfer] = []
         var refused: [(item: String, error: any Error)] = []
-        for object in try await bucket.allKeys(prefix: prefix) {
+        for object in objects {
             if let path = Self.localPath(forKey: object.key, prefix: prefix, in: directory) {
                 files.append(FileTransfer(path: path, key: object.key, size: object.size))
             } else {
@@ -79,12 +95,17 @@ extension TransferManager {
     }
 
     /// Downloads each key to its file (making the directories it needs), at most
-    /// `configuration.concurrency` at once; a failed key is recorded and the others go on.
+    /// `configuration.smallFileConcurrency` keys of known size up to `partSize` and
+    /// `configuration.concurrency` bigger ones at once; a failed key is recorded and the others
+    /// go on.
     /// `customerKey` is the SSE-C key the objects are stored with, if any.
     public func download(
         _ files: [FileTransfer], from bucket: Bucket, customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
-        try await transferEach(files, recordedAs: (done: \.path, failed: \.key), progress: progress) { manager, file in
+        let partSize = configuration.partSize
+        return try await transferEach(
+            files, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= partSize }, progress: progress
+        ) { manager, file in
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: file.path).deletingLastPathComponent(), withIntermediateDirectories: true)
             _ = try await manager.download(
@@ -101,7 +122,12 @@ extension TransferManager {
         let objects = try await source.allKeys(prefix: prefix)
         // `path` holds the destination key here.
         let items = objects.map { FileTransfer(path: destinationPrefix + $0.key.dropFirst(prefix.count), key: $0.key, size: $0.size) }
-        return try await transferEach(items, recordedAs: (done: \.path, failed: \.key), progress: progress) { manager, item in
+        // A copy is one request on the client's side whatever its size, but a big one is long work
+        // on the server's: those run at the smaller budget.
+        let threshold = configuration.multipartThreshold
+        return try await transferEach(
+            items, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= threshold }, progress: progress
+        ) { manager, item in
             try await manager.copy(source.newKey(item.key), to: destination.newKey(item.path))
         }
     }
@@ -116,22 +142,31 @@ extension TransferManager {
         return URL(fileURLWithPath: directory).standardizedFileURL.appendingPathComponent(components.joined(separator: "/")).path
     }
 
-    /// Runs `work` for each item under one concurrency budget and progress meter, recording each
-    /// item under its `done` name or, with its error, its `failed` name. Each item's own parts
-    /// share the budget.
+    /// Runs `work` for each item under one progress meter, recording each item under its `done`
+    /// name or, with its error, its `failed` name. Items that take `oneRequest` run up to
+    /// `smallFileConcurrency` at once; the others, at the same time, up to `concurrency`, and
+    /// their own parts share that budget.
     private func transferEach(
         _ items: [FileTransfer], recordedAs names: (done: any KeyPath<FileTransfer, String> & Sendable, failed: any KeyPath<FileTransfer, String> & Sendable),
-        progress: TransferProgressHandler?, _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
+        oneRequest: (FileTransfer) -> Bool, progress: TransferProgressHandler?,
+        _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
     ) async throws -> DirectoryTransferResult {
         let meter = ProgressMeter(total: items.reduce(0) { $0 + ($1.size ?? 0) }, handler: progress)
         let results = ResultCollector()
         var perItem = self
         perItem.configuration.concurrency = max(1, configuration.concurrency / 2)
         let manager = perItem
-        try await Self.forEach(items, limit: configuration.concurrency) { item in
+        let each: @Sendable (FileTransfer) async throws -> Void = { item in
             try await results.run(done: item[keyPath: names.done], failed: item[keyPath: names.failed], bytes: item.size ?? 0, meter: meter) {
                 try await work(manager, item)
             }
+        }
+        let small = items.filter(oneRequest)
+        let big = items.filter { !oneRequest($0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [configuration] in try await Self.forEach(small, limit: configuration.smallFileConcurrency, each) }
+            group.addTask { [configuration] in try await Self.forEach(big, limit: configuration.concurrency, each) }
+            try await group.waitForAll()
         }
         return results.result
     }

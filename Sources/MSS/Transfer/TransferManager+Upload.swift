@@ -110,6 +110,20 @@ extension TransferManager {
         }
     }
 
+    /// ``upload(file:to:options:resumeFile:progress:)`` of a file whose size a directory walk
+    /// already told: a small one is read and sent at once, without asking the disk for its size
+    /// again. A file that has grown past the in-memory limit since takes the usual way.
+    func upload(file path: String, knownSize: Int64?, to key: Key, options: PutOptions) async throws -> PutResult {
+        guard let knownSize, knownSize <= Self.inMemoryLimit else {
+            return try await upload(file: path, to: key, options: options, resumeFile: nil, progress: nil)
+        }
+        try Key.validate(key.name)
+        guard let data = try SmallFileRead.contents(of: path, limit: Int(Self.inMemoryLimit)) else {
+            return try await upload(file: path, to: key, options: options, resumeFile: nil, progress: nil)
+        }
+        return try await key.setContents(data, options: options)
+    }
+
     /// Uploads a stream of bytes of unknown length: one PUT when it ends below the multipart
     /// threshold, parts otherwise. Memory stays within about `partSize` × (`concurrency` + 1).
     @discardableResult

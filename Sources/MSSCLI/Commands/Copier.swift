@@ -102,8 +102,8 @@ struct Copier {
             let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
             guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
             let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
-            let result = try await transfers.downloadPrefix(
-                prefix, from: session.bucket(bucket), to: path, customerKey: settings.readKey, progress: bar.handler)
+            let result = try await transfers.download(
+                sources, listedUnder: prefix, from: session.bucket(bucket), to: path, customerKey: settings.readKey, progress: bar.handler)
             bar.finish()
             if settings.preserve {
                 let keys = sources.compactMap { object in TransferManager.localPath(forKey: object.key, prefix: prefix, in: path).map { ($0, object.key) } }

@@ -30,7 +30,11 @@ struct Session {
 
     func transfers(concurrency: Int?, partSize: Int?) -> TransferManager {
         var configuration = TransferConfiguration()
-        if let concurrency { configuration.concurrency = max(1, concurrency) }
+        if let concurrency {
+            // A number given is the most of anything in flight, small files included.
+            configuration.concurrency = max(1, concurrency)
+            configuration.smallFileConcurrency = max(1, concurrency)
+        }
         if let partSize {
             configuration.partSize = Int64(max(5, partSize)) << 20
             configuration.multipartThreshold = configuration.partSize

@@ -5,7 +5,7 @@ struct TransferOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Copy directories and prefixes with everything in them.")
     var recursive = false
 
-    @Option(name: .long, help: "Parts or files in flight at once (default 8).")
+    @Option(name: .long, help: "Parts or files in flight at once (default 8, and 32 files that take one request each).")
     var concurrency: Int?
 
     @Option(name: .customLong("part-size"), help: "Multipart part size in MiB (5 to 5120, S3's part limits; default 8).")
