@@ -29,6 +29,8 @@ struct Authenticator: Sendable {
     var keys: AccessKeys
     /// How far a request's date may be from the server's clock.
     var allowedSkew: TimeInterval = 15 * 60
+    /// SigV4 signing keys already derived, shared by every copy of the authenticator.
+    let signingKeys = SigningKeyCache()
 
     /// The parts of an incoming request a signature can cover.
     struct Incoming: Sendable {
@@ -142,7 +144,7 @@ struct Authenticator: Sendable {
         let signable = SignableRequest(method: request.method, path: request.rawPath, query: request.query, headers: request.headers)
         let canonical = signer.canonicalRequest(signable, signedHeaders: names, payloadHash: payloadHash)
         let stringToSign = signer.stringToSign(canonicalRequest: canonical, date: date)
-        let expected = signer.signature(stringToSign: stringToSign, date: date)
+        let expected = SigV4Signer.signature(stringToSign: stringToSign, signingKey: signingKeys.key(for: signer, date: date))
         try compare(
             expected: expected, given: authorization.signature, stringToSign: stringToSign, accessKey: scope.accessKey,
             canonicalRequest: canonical)
@@ -173,7 +175,8 @@ struct Authenticator: Sendable {
         let canonical = signer.canonicalRequest(signable, signedHeaders: names, payloadHash: payloadHash)
         let stringToSign = signer.stringToSign(canonicalRequest: canonical, date: date)
         try compare(
-            expected: signer.signature(stringToSign: stringToSign, date: date), given: presigned.authorization.signature,
+            expected: SigV4Signer.signature(stringToSign: stringToSign, signingKey: signingKeys.key(for: signer, date: date)),
+            given: presigned.authorization.signature,
             stringToSign: stringToSign, accessKey: scope.accessKey, canonicalRequest: canonical)
         return Authentication(identity: .user(user), payloadHash: payloadHash)
     }

@@ -83,7 +83,13 @@ public struct SigV4Signer: Sendable {
     }
 
     public func signature(stringToSign: String, date: Date) -> String {
-        Digests.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(date: date)))
+        Self.signature(stringToSign: stringToSign, signingKey: signingKey(date: date))
+    }
+
+    /// The signature of `stringToSign` with a signing key already derived (``signingKey(date:)``),
+    /// for a verifier that keeps the day's key instead of deriving it with four HMACs each time.
+    public static func signature(stringToSign: String, signingKey: SymmetricKey) -> String {
+        Digests.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey))
     }
 
     // MARK: Signing

@@ -1,0 +1,37 @@
+import Crypto
+import Foundation
+import S3Protocol
+import Synchronization
+
+/// The SigV4 signing keys derived lately, by access key, secret, day and region: deriving one
+/// takes four HMACs, and every request of a day from one user in one region needs the same key.
+/// Bounded: past `capacity` entries it starts again empty.
+final class SigningKeyCache: Sendable {
+    private struct Name: Hashable {
+        var accessKey: String
+        var secretKey: String
+        var day: String
+        var region: String
+    }
+
+    private let keys = Mutex<[Name: SymmetricKey]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+    }
+
+    /// `signer`'s signing key for `date`'s day.
+    func key(for signer: SigV4Signer, date: Date) -> SymmetricKey {
+        let name = Name(
+            accessKey: signer.credentials.accessKey, secretKey: signer.credentials.secretKey, day: HTTPDate.yyyymmdd(date),
+            region: signer.region)
+        if let known = keys.withLock({ $0[name] }) { return known }
+        let derived = signer.signingKey(date: date)
+        keys.withLock { keys in
+            if keys.count >= capacity { keys.removeAll() }
+            keys[name] = derived
+        }
+        return derived
+    }
+}
