@@ -59,7 +59,7 @@ extension TransferManager {
         return try await transferEach(
             files, recordedAs: (done: \.key, failed: \.path), oneRequest: { ($0.size ?? .max) <= threshold }, progress: progress
         ) { manager, file in
-            try await manager.upload(file: file.path, knownSize: file.size, to: bucket.newKey(file.key), options: options(file.path))
+            _ = try await manager.upload(file: file.path, knownSize: file.size, to: bucket.newKey(file.key), options: options(file.path))
         }
     }
 
