@@ -78,12 +78,7 @@ extension S3Handler {
                             throw plan?.policy == nil ? Self.tooLarge : S3ServerError(.badRequest, .entityTooLarge, PostPolicy.Violation.tooLarge.message)
                         }
                         piece.withUnsafeReadableBytes { md5.update(bufferPointer: $0) }
-                        if sealer != nil {
-                            let sealed = try piece.withUnsafeReadableBytes { try sealer?.append($0) } ?? []
-                            if !sealed.isEmpty { try await writer.write(contentsOf: sealed) }
-                        } else {
-                            try await writer.write(contentsOf: piece)
-                        }
+                        try await writer.write(piece, sealingWith: &sealer)
                     }
                 }
                 if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }

@@ -87,12 +87,7 @@ enum BodyReceiver {
                         if size > maximumObjectSize {
                             throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
                         }
-                        if sealer != nil {
-                            let sealed = try piece.withUnsafeReadableBytes { try sealer?.append($0) } ?? []
-                            if !sealed.isEmpty { try await writer.write(contentsOf: sealed) }
-                        } else {
-                            try await writer.write(contentsOf: piece)
-                        }
+                        try await writer.write(piece, sealingWith: &sealer)
                     }
                 }
                 if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
