@@ -7,15 +7,22 @@ import Testing
 import AsyncHTTPClient
 
 /// A provider that counts its calls and answers after a pause, so concurrent callers overlap.
+///
+/// Expirations count from `issuedAt` when a test sets it, not from the wall clock: on a loaded
+/// machine the provider's own answer may come a minute after the test read its clock, and the
+/// margins under test are minutes wide.
 final class CountingProvider: CredentialsProvider {
     let calls = Mutex(0)
     let lifetime: TimeInterval?
     let failing: Mutex<Bool>
+    let issuedAt = Mutex<Date?>(nil)
 
     init(lifetime: TimeInterval?, failing: Bool = false) {
         self.lifetime = lifetime
         self.failing = Mutex(failing)
     }
+
+    func issue(at date: Date) { issuedAt.withLock { $0 = date } }
 
     var count: Int { calls.withLock { $0 } }
 
@@ -29,7 +36,7 @@ final class CountingProvider: CredentialsProvider {
         if failing.withLock({ $0 }) { throw TokenServiceDown() }
         return Credentials(
             accessKey: "AK\(call)", secretKey: "SK\(call)", sessionToken: "token-\(call)",
-            expiration: lifetime.map { Date().addingTimeInterval($0) })
+            expiration: lifetime.map { (issuedAt.withLock { $0 } ?? Date()).addingTimeInterval($0) })
     }
 }
 
@@ -68,15 +75,18 @@ final class HangingProvider: CredentialsProvider {
         let provider = CountingProvider(lifetime: 3600)
         let cache = CredentialsCache(provider: provider, margin: 300)
         let start = Date()
+        provider.issue(at: start)
         #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
         // 50 minutes later the credentials have 10 minutes left: more than the margin.
         #expect(try await cache.credentials(now: start.addingTimeInterval(3000))?.accessKey == "AK1")
         #expect(provider.count == 1)
         // 56 minutes later 4 are left: inside the margin, so they are replaced.
+        provider.issue(at: start.addingTimeInterval(3360))
         #expect(try await cache.credentials(now: start.addingTimeInterval(3360))?.accessKey == "AK2")
         #expect(provider.count == 2)
         // Concurrent callers at the margin share the refresh too.
-        let later = Date().addingTimeInterval(3400)
+        let later = start.addingTimeInterval(3360 + 3400)
+        provider.issue(at: later)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<16 { group.addTask { _ = try await cache.credentials(now: later) } }
             try await group.waitForAll()
@@ -105,6 +115,7 @@ final class HangingProvider: CredentialsProvider {
         // A failed refresh is not remembered: the next request asks again.
         provider.failing.withLock { $0 = false }
         let start = Date()
+        provider.issue(at: start)
         #expect(try await cache.credentials(now: start)?.accessKey == "AK2")
         // Inside the margin the service is down again: the held credentials still work until expiry…
         provider.failing.withLock { $0 = true }
@@ -118,6 +129,7 @@ final class HangingProvider: CredentialsProvider {
         let provider = CountingProvider(lifetime: 3600)
         let cache = CredentialsCache(provider: provider, margin: 300)
         let start = Date()
+        provider.issue(at: start)
         #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
         provider.failing.withLock { $0 = true }
         // Inside the margin the refresh fails; the held credentials carry on…
@@ -138,10 +150,9 @@ final class HangingProvider: CredentialsProvider {
         // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
         let provider = CountingProvider(lifetime: 120)
         let cache = CredentialsCache(provider: provider, margin: 300)
-        #expect(try await cache.credentials()?.accessKey == "AK1")
-        // The clock starts once the credentials are held: on a busy machine the provider's own
-        // answer may take seconds, and the times below are counted from its issue.
         let start = Date()
+        provider.issue(at: start)
+        #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
         for offset: TimeInterval in [0, 1, 30] {
             #expect(try await cache.credentials(now: start.addingTimeInterval(offset))?.accessKey == "AK1")
         }
