@@ -13,7 +13,7 @@ newer than the minimums `Package.swift` claims. This script does a name-based ap
    introduced above the claimed minimum of any of macOS, iOS, tvOS, watchOS, visionOS, or that are
    unavailable there. Members inherit the availability of their parents; visionOS, when a declaration
    does not name it, inherits iOS's (iOS 17 = visionOS 1, iOS 18 = visionOS 2, iOS 26 = visionOS 26).
-3. It scans the Swift sources of Sources/MSS, Sources/S3Protocol and Sources/MSSImageProcess, outside
+3. It scans the Swift sources of Sources/MSS, Sources/S3Protocol, Sources/FileChecksums and Sources/MSSImageProcess, outside
    comments and string literals (code in string interpolations is scanned). Without a type checker
    this is name based:
    - a type, free function, global or macro is reported when its identifier appears as a token (not
@@ -81,7 +81,7 @@ PLATFORM_ALIASES = {
 UNAVAILABLE = (10**9, 0, 0)  # compares above every version
 PLATFORMS_ZERO = {p: (0, 0, 0) for p in PLATFORMS}
 
-TARGET_DIRS = ("Sources/MSS", "Sources/S3Protocol", "Sources/MSSImageProcess")
+TARGET_DIRS = ("Sources/MSS", "Sources/S3Protocol", "Sources/FileChecksums", "Sources/MSSImageProcess")
 # Always extracted: the implicitly imported parts of the standard library, Synchronization, and
 # Foundation with the modules it is made of (re-exported by `import Foundation`).
 CORE_MODULES = ("Synchronization", "_Concurrency", "_StringProcessing", "Dispatch",

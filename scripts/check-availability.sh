@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks statically that the library targets an app links (MSS, S3Protocol, MSSImageProcess) use no
+# Checks statically that the library targets an app links (MSS, S3Protocol, FileChecksums, MSSImageProcess) use no
 # toolchain API above the platform minimums Package.swift claims: this machine cannot build for
 # Apple platforms, so the compiler cannot tell us. First the checker's self-test against fixture
 # sources (it must catch new APIs and accept guarded and old ones), then the real sources.
@@ -19,5 +19,5 @@ trap 'rm -rf "$graphs"' EXIT
 log "availability check: self-test of scripts/check-availability.py"
 python3 "$root/scripts/check-availability.py" --self-test --symbol-graphs "$graphs"
 
-log "availability check: Sources/MSS, Sources/S3Protocol, Sources/MSSImageProcess against Package.swift's platforms"
+log "availability check: Sources/MSS, Sources/S3Protocol, Sources/FileChecksums, Sources/MSSImageProcess against Package.swift's platforms"
 python3 "$root/scripts/check-availability.py" --symbol-graphs "$graphs" "$@"

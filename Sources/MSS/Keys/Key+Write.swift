@@ -1,4 +1,5 @@
 public import Foundation
+import FileChecksums
 import NIOCore
 import NIOFileSystem
 import S3Protocol

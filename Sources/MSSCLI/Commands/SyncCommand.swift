@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crypto
+import FileChecksums
 import Foundation
 import MSS
 import S3Protocol

@@ -1,4 +1,5 @@
 import Crypto
+import FileChecksums
 import Foundation
 import HTTPTypes
 import Hummingbird
