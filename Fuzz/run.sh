@@ -7,6 +7,7 @@
 # Prints the executions each target ran (libFuzzer's "Done N runs") and exits non-zero if any
 # target crashed, naming the input that did it. Crash inputs and the grown corpora go to a
 # temporary directory, never into the repository. Extra libFuzzer flags: FUZZ_FLAGS="-jobs=1 …".
+# FUZZ_BUILD_ONLY=1 builds and stops.
 set -euo pipefail
 
 seconds="${1:-20}"
@@ -23,6 +24,8 @@ build_start=$SECONDS
 swift build -c "$configuration" --sanitize=fuzzer -Xswiftc -parse-as-library --scratch-path .build
 bin="$(swift build -c "$configuration" --sanitize=fuzzer -Xswiftc -parse-as-library --scratch-path .build --show-bin-path)"
 echo "fuzz: built in $((SECONDS - build_start)) s"
+# scripts/test.sh builds ahead, at low priority while the other suites run, then fuzzes.
+[[ "${FUZZ_BUILD_ONLY:-}" == 1 ]] && exit 0
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mss-fuzz.XXXXXX")"
 echo "fuzz: corpora and crash artifacts under $work"

@@ -14,7 +14,9 @@ apt_install ca-certificates curl python3 pkg-config libvips-dev fonts-wqy-zenhei
 ensure_venv
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/mss-test-servers.XXXXXX")
+fuzz_build=
 cleanup() {
+    if [ -n "$fuzz_build" ]; then stop_tree "$fuzz_build"; fi
     stop_pids_in "$state/rgw"
     stop_pids_in "$state"
     rm -rf "$state"
@@ -57,6 +59,14 @@ log "building the DocC catalog of MSS (a link to a symbol that does not exist fa
 swift package generate-documentation --target MSS >"$state/docc.log" 2>&1 || { tail -n 30 "$state/docc.log" >&2; exit 1; }
 if grep -E "doesn't exist|is ambiguous" "$state/docc.log" >&2; then exit 1; fi
 
+# The fuzz package is a separate build (release, instrumented) of its own scratch directory. It
+# runs now at the lowest priority, so it takes only the CPU the suites below leave idle (in this
+# session on purpose: the kernel's autogroups would give a build in a session of its own half the
+# machine whatever its nice value).
+log "building the libFuzzer targets in the background (nice 19; Fuzz/README.md)"
+FUZZ_BUILD_ONLY=1 nice -n 19 bash "$root/Fuzz/run.sh" >"$state/fuzz-build.log" 2>&1 &
+fuzz_build=$!
+
 mss_port=$(free_port)
 mss_image_port=$(free_port)
 mss_access=MSSSERVERTESTKEY0001
@@ -89,13 +99,24 @@ MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http
     MSS_RGW_ENDPOINT="http://127.0.0.1:$rgw_port" MSS_RGW_ACCESS_KEY="$access_key" MSS_RGW_SECRET_KEY="$secret_key" \
     MSS_CLI="$bin/mss" MSS_REQUIRE_BROWSER=1 PATH="$venv/bin:$PATH" bash -c '
         # Two runs: each folder has its own conftest module. Both run even when the first fails.
-        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/peers"; peers=$?
-        "$0/bin/pytest" -q -p no:cacheprovider "$1/Tests/cli"; cli=$?
+        # Two workers each (pytest-xdist): the tests use their own buckets and servers, and
+        # half their time is spent waiting on a server or a child process.
+        "$0/bin/pytest" -q -p no:cacheprovider -n 2 "$1/Tests/peers"; peers=$?
+        "$0/bin/pytest" -q -p no:cacheprovider -n 2 "$1/Tests/cli"; cli=$?
         [ $peers -eq 0 ] && exit $cli; exit $peers' "$venv" "$root"
 peer_status=$?
-log "fuzzing the wire parsers (libFuzzer, 20 s a target; Fuzz/README.md)"
-bash "$root/Fuzz/run.sh" 20
-fuzz_status=$?
+log "fuzzing the wire parsers (libFuzzer, 10 s a target; Fuzz/README.md)"
+wait "$fuzz_build"
+fuzz_build_status=$?
+fuzz_build=
+if [ $fuzz_build_status -eq 0 ]; then
+    grep '^fuzz: built' "$state/fuzz-build.log" || true
+    bash "$root/Fuzz/run.sh" 10
+    fuzz_status=$?
+else
+    tail -n 40 "$state/fuzz-build.log" >&2
+    fuzz_status=1
+fi
 set -e
 [ $status -eq 0 ] && status=$peer_status
 [ $status -eq 0 ] && status=$fuzz_status

@@ -61,6 +61,13 @@ wait_for_http() {
 }
 
 # Kills the processes whose pid files are in DIR, then waits for them.
+# Stops a process and everything it started (a build's compiler children, say), children first.
+stop_tree() {
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do stop_tree "$child"; done
+    kill "$1" 2>/dev/null || true
+}
+
 stop_pids_in() {
     local dir=$1
     for pidfile in "$dir"/*.pid; do
