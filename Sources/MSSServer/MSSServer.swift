@@ -160,7 +160,7 @@ public struct MSSServer: Sendable {
     ) -> some Service {
         Application(
             responder: handler,
-            server: .http1(
+            server: .s3HTTP1(
                 configuration: .init(
                     additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(
