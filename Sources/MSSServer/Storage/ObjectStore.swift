@@ -52,7 +52,10 @@ actor ObjectStore {
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         rootPath = root.path
         self.logger = logger
-        let scan = StoreScan(root: root)
+        // Reading every document is minutes of blocking file work in a large store: off Swift's
+        // few cooperative threads, which the rest of the process (and a test run) shares.
+        let scanned = root
+        let scan = try await StoreIO.run { StoreScan(root: scanned) }
         if let future = scan.futureFormat.first { throw future }
         for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
