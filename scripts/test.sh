@@ -59,14 +59,6 @@ log "building the DocC catalog of MSS (a link to a symbol that does not exist fa
 swift package generate-documentation --target MSS >"$state/docc.log" 2>&1 || { tail -n 30 "$state/docc.log" >&2; exit 1; }
 if grep -E "doesn't exist|is ambiguous" "$state/docc.log" >&2; then exit 1; fi
 
-# The fuzz package is a separate build (release, instrumented) of its own scratch directory. It
-# runs now at the lowest priority, so it takes only the CPU the suites below leave idle (in this
-# session on purpose: the kernel's autogroups would give a build in a session of its own half the
-# machine whatever its nice value).
-log "building the libFuzzer targets in the background (nice 19; Fuzz/README.md)"
-FUZZ_BUILD_ONLY=1 nice -n 19 bash "$root/Fuzz/run.sh" >"$state/fuzz-build.log" 2>&1 &
-fuzz_build=$!
-
 mss_port=$(free_port)
 mss_image_port=$(free_port)
 mss_access=MSSSERVERTESTKEY0001
@@ -91,6 +83,14 @@ log "running the Swift tests"
 set +e
 swift test --skip-build
 status=$?
+# The fuzz package is a separate build (release, instrumented) of its own scratch directory. It
+# runs from here at the lowest priority, so it takes only the CPU the pytest suites leave idle.
+# Not earlier: beside `swift test` it slowed that run by three quarters. In this session on
+# purpose: the kernel's autogroups would give a build in a session of its own half the machine
+# whatever its nice value.
+log "building the libFuzzer targets in the background (nice 19; Fuzz/README.md)"
+FUZZ_BUILD_ONLY=1 nice -n 19 bash "$root/Fuzz/run.sh" >"$state/fuzz-build.log" 2>&1 &
+fuzz_build=$!
 log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone) and the mss command line"
 MSS_SERVER_ENDPOINT="http://127.0.0.1:$mss_port" MSS_SERVER_IMAGE_ENDPOINT="http://127.0.0.1:$mss_image_port" \
     MSS_SERVER_ACCESS_KEY="$mss_access" MSS_SERVER_SECRET_KEY="$mss_secret" MSS_SERVER_DATA="$state/mss-data" \

@@ -4,9 +4,10 @@ renders past the render pool's threads and queue is turned away with 503 SlowDow
 succeed, and the server answers normally afterwards; a render past its time limit is stopped.
 
 The shared server (MSS_SERVER_IMAGE_ENDPOINT) runs the defaults: 50,000,000 pixels, the core count
-in render threads, 16 waiting, 10 s. The tests that need a small pool or a short time limit start
-their own mss-server (MSS_SERVER_BINARY) with --render-threads / --render-queue / --render-timeout,
-and are skipped while that binary has no such options.
+in render threads, 16 waiting, 10 s. The tests that fill a render pool start their own mss-server
+(MSS_SERVER_BINARY), with the defaults or with a small pool and a short time limit
+(--render-threads / --render-queue / --render-timeout): the suite runs on several workers, and a
+full pool on the shared server would turn away the renders of the tests beside it.
 """
 import base64
 import concurrent.futures
@@ -27,7 +28,7 @@ import pytest
 from botocore.config import Config
 from PIL import Image
 
-from conftest import client, empty_and_delete
+from conftest import ACCESS_KEY, SECRET_KEY, client, empty_and_delete
 from server_process import free_ports
 from test_image_service import IMAGE_ENDPOINT, http_get, put_image, sigv2_url
 
@@ -140,16 +141,22 @@ def check_burst(answers):
     return statuses
 
 
-def test_a_burst_past_the_render_queue_gets_503_slowdown(sources):
-    # The shared server admits its core count plus 16; send far more, each a blur that takes a
-    # while, all at once. Those admitted finish; the rest are told to slow down.
+def test_a_burst_past_the_render_queue_gets_503_slowdown(default_pool):
+    # A server with the default pool admits its core count plus 16; send far more, each a blur
+    # that takes a while, all at once. Those admitted finish; the rest are told to slow down.
+    # The server is the test's own: on the shared one the burst would turn away the renders of
+    # tests running beside it.
+    endpoint, image_endpoint, bucket = default_pool
     count = (os.cpu_count() or 2) + 16 + 40
-    statuses = check_burst(burst(sigv2_url(f"/{sources}/noise.jpg@20-20bl"), count))
+    statuses = check_burst(burst(sigv2_url(f"/{bucket}/noise.jpg@20-20bl").replace(IMAGE_ENDPOINT, image_endpoint, 1), count))
     assert statuses.count(503) <= count - 1
     # Up and rendering afterwards, on both ports.
-    status, body, _ = image_status(sources, "small.jpg", "100w")
+    status, body, _ = image_status(bucket, "small.jpg", "100w", image_endpoint)
     assert status == 200 and Image.open(io.BytesIO(body)).size == (100, 50)
-    assert client().head_bucket(Bucket=sources)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    own = boto3.client(
+        "s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    assert own.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
 # MARK: a server of the test's own, with a small pool and a short time limit
@@ -162,20 +169,15 @@ def binary_has_render_options():
     return "--render-threads" in help_text and "--render-queue" in help_text and "--render-timeout" in help_text
 
 
-@pytest.fixture(scope="module")
-def small_pool():
-    """mss-server with one render thread, one waiting render and a 1 s time limit: (S3 endpoint,
-    image endpoint, bucket)."""
-    assert binary_has_render_options(), "mss-server lacks --render-threads/--render-queue/--render-timeout"
-    from conftest import ACCESS_KEY, SECRET_KEY
-
+def own_server(*options):
+    """Runs an mss-server of the test's own with `options`, with a bucket "limits" holding the
+    test images: yields (S3 endpoint, image endpoint, bucket)."""
     directory = tempfile.mkdtemp(prefix="mss-image-limits-")
     port, image_port = free_ports(2)
     log = open(os.path.join(directory, "server.log"), "wb")
     process = subprocess.Popen(
         [BINARY, "--data", os.path.join(directory, "data"), "--port", str(port), "--image-port", str(image_port),
-         "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY,
-         "--render-threads", "1", "--render-queue", "1", "--render-timeout", "1"],
+         "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, *options],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     endpoint, image_endpoint = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{image_port}"
     try:
@@ -207,6 +209,20 @@ def small_pool():
             process.wait(timeout=15)
         log.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def default_pool():
+    """mss-server with the default render pool, queue and time limit."""
+    assert BINARY and os.access(BINARY, os.X_OK), "MSS_SERVER_BINARY is not set"
+    yield from own_server()
+
+
+@pytest.fixture(scope="module")
+def small_pool():
+    """mss-server with one render thread, one waiting render and a 1 s time limit."""
+    assert binary_has_render_options(), "mss-server lacks --render-threads/--render-queue/--render-timeout"
+    yield from own_server("--render-threads", "1", "--render-queue", "1", "--render-timeout", "1")
 
 
 def test_one_thread_and_one_waiting_turns_the_rest_away(small_pool):
