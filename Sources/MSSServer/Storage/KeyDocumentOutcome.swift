@@ -14,8 +14,9 @@ struct KeyDocumentOutcome: Sendable {
         document: Data?, at metadataPath: String, shard: String, temporary: String, data: (from: String, to: String)?
     ) -> KeyDocumentOutcome {
         do {
+            // A delete marker can be a key's first document, so its shard may not exist yet.
+            if data != nil || document != nil { try DurableFiles.ensureDirectory(shard) }
             if let data {
-                try DurableFiles.ensureDirectory(shard)
                 DurableFiles.makePrivate(data.from)
                 try DurableFiles.rename(data.from, to: data.to)
                 try DurableFiles.fsyncDirectory(shard)
