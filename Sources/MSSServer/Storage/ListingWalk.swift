@@ -14,7 +14,7 @@ struct ListingWalk: Sequence, IteratorProtocol {
     private let prefix: [UInt8]
     private let delimiter: [UInt8]?
     private let marker: [UInt8]
-    private var index: Int
+    private var index: SortedKeys.Position
 
     init(_ keys: SortedKeys, prefix: [UInt8], delimiter: [UInt8]?, marker: [UInt8], includingMarker: Bool = false) {
         self.keys = keys
@@ -28,11 +28,11 @@ struct ListingWalk: Sequence, IteratorProtocol {
     }
 
     mutating func next() -> ListingStep? {
-        while index < keys.count {
+        while index < keys.endIndex {
             let key = keys[index]
             guard key.starts(with: prefix) else { return nil }
             guard let delimiter, let range = key[prefix.count...].firstRange(of: delimiter) else {
-                index += 1
+                index = keys.index(after: index)
                 return .key(key)
             }
             let rolledUp = Array(key[..<range.upperBound])

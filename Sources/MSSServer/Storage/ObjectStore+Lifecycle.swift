@@ -28,11 +28,11 @@ extension ObjectStore {
     /// held for a whole bucket.
     func lifecycleBatch(bucket: String, after marker: [UInt8]?, limit: Int) -> [StoredKey] {
         let keys = versionedKeys(bucket)
-        var index = marker.map { keys.upperBound($0) } ?? 0
+        var index = marker.map { keys.upperBound($0) } ?? keys.startIndex
         var batch: [StoredKey] = []
-        while index < keys.count && batch.count < limit {
+        while index < keys.endIndex && batch.count < limit {
             if let stored = storedKey(bucket: bucket, key: String(decoding: keys[index], as: UTF8.self)) { batch.append(stored) }
-            index += 1
+            index = keys.index(after: index)
         }
         return batch
     }

@@ -67,13 +67,10 @@ actor ObjectStore {
         for (name, bucket) in scan.buckets {
             buckets[name] = bucket.stored
             objects[name] = bucket.objects
-            var live = SortedKeys()
-            for (key, stored) in bucket.objects where stored.current != nil { live.insert(Array(key.utf8)) }
-            sortedKeys[name] = live
+            // Sorted once: inserted one by one, a million keys took minutes.
+            sortedKeys[name] = SortedKeys(unsorted: bucket.objects.compactMap { $0.value.current != nil ? Array($0.key.utf8) : nil })
             if bucket.stored.versioning != nil {
-                var every = SortedKeys()
-                for key in bucket.objects.keys { every.insert(Array(key.utf8)) }
-                allKeys[name] = every
+                allKeys[name] = SortedKeys(unsorted: bucket.objects.keys.map { Array($0.utf8) })
             }
             if bucket.keptFiles > 0 { keptFiles[name] = bucket.keptFiles }
         }
