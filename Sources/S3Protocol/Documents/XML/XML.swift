@@ -87,6 +87,17 @@ public enum XML {
     }
 
     static func escape(_ text: String, quote: Bool) -> String {
+        // Keys, ETags and dates almost never need it: they go out as they are, without a copy
+        // (character by character, escaping was a tenth of a 1,000-key listing's time).
+        let needsEscaping = text.utf8.contains { byte in
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"): true
+            case UInt8(ascii: "\""): quote
+            case UInt8(ascii: "\n"), UInt8(ascii: "\t"): false
+            default: byte < 0x20
+            }
+        }
+        guard needsEscaping else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
