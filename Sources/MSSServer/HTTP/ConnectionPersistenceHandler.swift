@@ -73,11 +73,7 @@ final class ConnectionPersistenceHandler: ChannelDuplexHandler, RemovableChannel
         case .end where closeAfterAnswer:
             // The request asked to keep the connection, so nothing upstream will end it.
             closeAfterAnswer = false
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.cascade(to: promise)
-            context.writeAndFlush(data, promise: written)
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            context.writeAndClose(data, promise: promise)
             return
         default:
             break

@@ -52,11 +52,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end where closeAfterResponse:
             closeAfterResponse = false
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.cascade(to: promise)
-            context.writeAndFlush(data, promise: written)
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            context.writeAndClose(data, promise: promise)
         default:
             context.write(data, promise: promise)
         }
