@@ -35,12 +35,21 @@ final class ConnectionPersistenceHandler: ChannelDuplexHandler, RemovableChannel
             context.fireChannelRead(data)
             return
         }
-        let keepAlive = head.isKeepAlive
+        let keepAlive = Self.asksToKeep(head)
         pending.append(Exchange(version: head.version, keepAlive: keepAlive, isHEAD: head.method == .HEAD))
         if !keepAlive {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         }
         context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+
+    /// Whether the request asks to keep its connection. `close` wins wherever it appears, in
+    /// any `Connection` header (RFC 9112 §9.3); NIO's `isKeepAlive` lets an HTTP/1.0
+    /// `keep-alive` outweigh it.
+    static func asksToKeep(_ head: HTTPRequestHead) -> Bool {
+        let tokens = head.headers[canonicalForm: "connection"].map { $0.lowercased() }
+        if tokens.contains("close") { return false }
+        return head.version.major == 1 && head.version.minor >= 1 || tokens.contains("keep-alive")
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -56,8 +65,8 @@ final class ConnectionPersistenceHandler: ChannelDuplexHandler, RemovableChannel
                 break
             }
             pending.removeFirst()
-            let closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
             if isHTTP10 {
+                let closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
                 // Without a length an HTTP/1.0 body ends where the connection does.
                 let framed = head.headers.contains(name: "content-length") || exchange.isHEAD
                     || head.status == .noContent || head.status == .notModified
