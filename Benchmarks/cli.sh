@@ -11,11 +11,7 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev time
 ensure_venv
-if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product mss-server >/dev/null
-    swift build -c release --product mss >/dev/null
-fi
-bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+bin=$(release_bin mss-server mss)
 
 keys=${BENCH_KEYS:-30000}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-cli-bench.XXXXXX")

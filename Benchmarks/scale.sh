@@ -16,10 +16,7 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev
 ensure_venv
-if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product mss-server >/dev/null
-fi
-bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+bin=$(release_bin mss-server)
 count=${BENCH_OBJECTS:-1000000}
 rounds=${BENCH_ROUNDS:-5}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-scale-bench.XXXXXX")

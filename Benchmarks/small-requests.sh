@@ -15,10 +15,7 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 gcc libc6-dev wrk nginx-light
 ensure_venv
-if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product mss-server >/dev/null
-fi
-bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+bin=$(release_bin mss-server)
 
 seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-3}

@@ -24,10 +24,7 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev rclone time
 ensure_venv
-if [ -z "${BENCH_BIN:-}" ]; then
-    for product in mss-server mss-transfer mss; do swift build -c release --product "$product" >/dev/null; done
-fi
-bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+bin=$(release_bin mss-server mss-transfer mss)
 
 only=${BENCH_ONLY:-all}
 big_mib=${BENCH_BIG_MIB:-1024}

@@ -13,10 +13,7 @@ cd "$root"
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev wrk
 ensure_venv
-if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product mss-server >/dev/null
-fi
-bin=${BENCH_BIN:-$(swift build -c release --show-bin-path)}
+bin=$(release_bin mss-server)
 
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-32}

@@ -98,6 +98,18 @@ start_mss_server() {
     echo "http://127.0.0.1:$port"
 }
 
+# Prints the folder of release binaries a benchmark runs: $BENCH_BIN when given (already built),
+# otherwise this package's release build of PRODUCTS, built first.
+release_bin() {
+    if [ -n "${BENCH_BIN:-}" ]; then
+        echo "$BENCH_BIN"
+        return
+    fi
+    local product
+    for product in "$@"; do swift build -c release --product "$product" >/dev/null; done
+    swift build -c release --show-bin-path
+}
+
 # Starts nginx (one worker per core, no access log) serving DIR/www on a free port, its pid file
 # in DIR so stop_pids_in stops it, waits until it serves FILE, and prints its port.
 start_nginx() {
