@@ -150,7 +150,9 @@ final class HangingProvider: CredentialsProvider {
         // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
         let provider = CountingProvider(lifetime: 120)
         let cache = CredentialsCache(provider: provider, margin: 300)
-        let start = Date()
+        // A timeline an hour ahead of the wall clock: however late the provider answers on a
+        // loaded machine, these two-minute credentials are not expired by the real clock.
+        let start = Date().addingTimeInterval(3600)
         provider.issue(at: start)
         #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
         for offset: TimeInterval in [0, 1, 30] {

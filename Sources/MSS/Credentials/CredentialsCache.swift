@@ -65,7 +65,9 @@ final class CredentialsCache: Sendable {
                 if state.refresh == task {
                     state.refresh = nil
                     state.current = .some(fresh)
-                    state.fetchedAt = Date()
+                    // On the request's clock, as the margin is judged: a test or caller that passes `now`
+                    // gets one time base, however long the provider took.
+                    state.fetchedAt = now
                     state.lastFailure = nil
                 }
             }
