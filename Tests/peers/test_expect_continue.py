@@ -119,6 +119,7 @@ def test_no_expect_no_interim_answer(bucket):
 
 
 def timed_puts(endpoint, access_key, secret_key, count=100):
+    """The time of each of `count` boto3 put_object calls of 1 KiB into a fresh bucket."""
     made = boto3.client(
         "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
         region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
@@ -126,10 +127,12 @@ def timed_puts(endpoint, access_key, secret_key, count=100):
     made.create_bucket(Bucket=name)
     try:
         made.put_object(Bucket=name, Key="warm-up", Body=b"w")
-        started = time.monotonic()
+        times = []
         for index in range(count):
+            started = time.monotonic()
             made.put_object(Bucket=name, Key=f"k{index}", Body=b"x" * 1024)
-        return time.monotonic() - started
+            times.append(time.monotonic() - started)
+        return times
     finally:
         for index in range(count):
             made.delete_object(Bucket=name, Key=f"k{index}")
@@ -163,36 +166,37 @@ def timed_awscli_upload(endpoint, access_key, secret_key, source, home):
         made.delete_bucket(Bucket=name)
 
 
-def best_of_interleaved(runs, ours, theirs):
-    """The fastest of a few runs of each, taken in turns, so that a burst of other work on the
-    machine (the suite runs on two workers) falls on both sides rather than on one."""
-    times = [(ours(), theirs()) for _ in range(runs)]
-    return min(t[0] for t in times), min(t[1] for t in times)
+# boto3 and awscli wait this long for a 100 Continue that does not come before they send the body
+# anyway; a put that waited for it takes at least as long.
+CONTINUE_TIMEOUT = 1.0
 
 
-def test_small_uploads_take_no_longer_than_on_ceph_rgw(tmp_path):
-    """A hundred small uploads from boto3 (put_object) and from awscli (`s3 cp --recursive`),
-    timed on mss-server and on Ceph RGW side by side in the same run; mss-server may take at most
-    twice as long. Waiting for a 100 Continue that never came cost a second a put (issue: 1.02 s
-    against 0.014 s)."""
+def test_small_uploads_do_not_wait_for_100_continue(tmp_path):
+    """A hundred small uploads from boto3 (put_object) and from awscli (`s3 cp --recursive`) do
+    not wait out the clients' one-second 100-continue timeout (issue: 1.02 s a put_object against
+    0.014 s on Ceph RGW). The bound is a stall's, not a speed goal: half the timeout for the median
+    put and four fifths of it for awscli's hundred files, where a healthy debug server takes
+    milliseconds a put. Ceph RGW (memstore, no fsync) is timed beside it for the record; the speed
+    of writes is measured by Benchmarks/writes.sh."""
     from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY
     assert RGW_ENDPOINT, "MSS_RGW_ENDPOINT is not set: scripts/test.sh starts Ceph RGW and sets it"
     rgw_keys = (os.environ["MSS_RGW_ACCESS_KEY"], os.environ["MSS_RGW_SECRET_KEY"])
-    ours, rgw = best_of_interleaved(
-        3, lambda: timed_puts(ENDPOINT, ACCESS_KEY, SECRET_KEY), lambda: timed_puts(RGW_ENDPOINT, *rgw_keys))
+    ours = sorted(timed_puts(ENDPOINT, ACCESS_KEY, SECRET_KEY))
+    rgw = sorted(timed_puts(RGW_ENDPOINT, *rgw_keys))
     source = tmp_path / "files"
     source.mkdir()
     for index in range(100):
         (source / f"f{index:03}.txt").write_bytes(os.urandom(1024))
     home = tmp_path / "home"
     home.mkdir()
-    ours_cli, rgw_cli = best_of_interleaved(
-        2, lambda: timed_awscli_upload(ENDPOINT, ACCESS_KEY, SECRET_KEY, source, home),
-        lambda: timed_awscli_upload(RGW_ENDPOINT, *rgw_keys, source, home))
-    print(f"\n100 boto3 put_object (1 KiB): mss-server {ours:.3f} s, Ceph RGW {rgw:.3f} s"
+    ours_cli = timed_awscli_upload(ENDPOINT, ACCESS_KEY, SECRET_KEY, source, home)
+    rgw_cli = timed_awscli_upload(RGW_ENDPOINT, *rgw_keys, source, home)
+    print(f"\n100 boto3 put_object (1 KiB), median and slowest: mss-server {ours[50]:.4f} s / {ours[-1]:.3f} s,"
+          f" Ceph RGW {rgw[50]:.4f} s / {rgw[-1]:.3f} s"
           f"\n100 files by aws s3 cp --recursive: mss-server {ours_cli:.3f} s, Ceph RGW {rgw_cli:.3f} s")
-    assert ours <= 2 * rgw, f"boto3: mss-server {ours:.3f} s against Ceph RGW {rgw:.3f} s"
-    assert ours_cli <= 2 * rgw_cli, f"awscli: mss-server {ours_cli:.3f} s against Ceph RGW {rgw_cli:.3f} s"
+    assert ours[50] < CONTINUE_TIMEOUT / 2, f"boto3: the median put took {ours[50]:.3f} s"
+    # awscli uploads ten files at a time, so a stall a file costs at least ten seconds in all.
+    assert ours_cli < 0.8 * 100 * CONTINUE_TIMEOUT / 10, f"awscli: 100 files took {ours_cli:.3f} s"
 
 
 # MARK: hostile variants
