@@ -90,6 +90,8 @@ let package = Package(
 
         // libvips, through non-variadic shims in the module map's header.
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // The store's index of keys (Storage/Index): the SQLite C library, in WAL mode.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Renders process strings over image files with libvips: the image service's work.
         .target(name: "MSSImageRendering", dependencies: ["CVips", "MSSImageProcess"], swiftSettings: languageFeatures),
         // The local MSS-compatible server: S3 REST API on disk with strict authentication, and
@@ -100,6 +102,7 @@ let package = Package(
                 "S3Protocol",
                 "FileChecksums",
                 "MSSImageProcess",
+                "CSQLite",
                 .target(name: "MSSImageRendering", condition: .when(traits: ["ImageService"])),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -11,7 +11,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev wrk
+apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev wrk
 ensure_venv
 bin=$(release_bin mss-server)
 

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates pkg-config libvips-dev fonts-wqy-zenhei fonts-wqy-microhei
+apt_install ca-certificates pkg-config libvips-dev libsqlite3-dev fonts-wqy-zenhei fonts-wqy-microhei
 
 log "building the mss command line"
 build_start=$(date +%s)

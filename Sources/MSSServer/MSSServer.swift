@@ -148,11 +148,18 @@ public struct MSSServer: Sendable {
             #if ImageService
             try? await renderPool?.shutdown()
             #endif
+            // The index is left marked in use: the next start rebuilds it from the files.
             throw error
         }
         #if ImageService
         try await renderPool?.shutdown()
         #endif
+        // Every request has ended: the index can be made durable and trusted by the next start.
+        do {
+            try await store.close()
+        } catch {
+            logger.error("the index could not be closed; the next start rebuilds it from the files", metadata: ["error": "\(error)"])
+        }
     }
 
     private func application(

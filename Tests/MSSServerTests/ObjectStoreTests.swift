@@ -116,7 +116,7 @@ import S3Protocol
     }
 
     @Test func successorAndMultipartETag() throws {
-        #expect(ListingWalk.successor(of: Array("a/".utf8)) == Array("a0".utf8))
+        #expect(KeyOrder.successor(of: Array("a/".utf8)) == Array("a0".utf8))
         #expect(ObjectStore.multipartETag([
             PartRecord(number: 1, size: 1, etag: "0cc175b9c0f1b6a831c399e269772661", lastModified: Date()),
         ]).hasSuffix("-1"))

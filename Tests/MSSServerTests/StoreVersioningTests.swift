@@ -53,7 +53,7 @@ import Testing
         let reopened = try await ObjectStore(path: root)
         #expect(try FileManager.default.contentsOfDirectory(atPath: shard).count == 2)
         #expect(try await StoreFixture.read(reopened, bucket: "bucket", key: "k") == "current")
-        #expect(await reopened.storedKey(bucket: "bucket", key: "k")?.versions.count == 1)
+        #expect(try await reopened.storedKey(bucket: "bucket", key: "k")?.versions.count == 1)
     }
 
     @Test func onlyDocumentsAnOlderServerWouldMisreadNeedTheNewFormat() async throws {
@@ -104,7 +104,7 @@ import Testing
             document["noncurrent"] = [copy]
         }
         let reopened = try await ObjectStore(path: root)
-        #expect(await reopened.storedKey(bucket: "bucket", key: "k") == nil)
+        #expect(try await reopened.storedKey(bucket: "bucket", key: "k") == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.mss/damaged").count == 1)
     }
 

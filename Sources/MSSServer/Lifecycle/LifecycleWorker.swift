@@ -45,7 +45,14 @@ struct LifecycleWorker: Sendable {
             if plan.actsOnObjects {
                 var marker: [UInt8]?
                 while !Task.isCancelled {
-                    let batch = await store.lifecycleBatch(bucket: bucket.name, after: marker, limit: batchSize)
+                    let batch: [StoredKey]
+                    do {
+                        batch = try await store.lifecycleBatch(bucket: bucket.name, after: marker, limit: batchSize)
+                    } catch {
+                        logger.error("lifecycle scan cannot read the index", metadata: ["bucket": "\(bucket.name)", "error": "\(error)"])
+                        report.failures += 1
+                        break
+                    }
                     guard let last = batch.last else { break }
                     marker = Array(last.key.utf8)
                     let now = clock()

@@ -91,7 +91,13 @@ extension S3Handler {
 extension S3Handler {
     /// The `Owner` a listing shows for an object version: the user who wrote it.
     func listingOwner(_ object: StoredObject) -> Owner {
-        let id = effectiveACL(object).owner ?? primaryOwnerID
+        listingOwner(id: object.acl.owner)
+    }
+
+    /// The owner shown for an object whose ACL names `id` (nil, written before objects had
+    /// owners: the primary user).
+    func listingOwner(id: String?) -> Owner {
+        let id = id ?? primaryOwnerID
         return Owner(id: id, displayName: authenticator.keys.user(id: id)?.displayName)
     }
 }

@@ -68,7 +68,7 @@ extension S3Handler {
         let contents = listing.objects.map {
             ListBucketResult.Object(
                 key: encode($0.key), lastModified: $0.lastModified, etag: "\"\($0.etag)\"", size: $0.size,
-                storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : listingOwner($0))
+                storageClass: "STANDARD", owner: isV2 && q.value(for: "fetch-owner") != "true" ? nil : listingOwner(id: $0.owner))
         }
         var result = ListBucketResult(
             name: bucket, prefix: encode(parameters.prefix), delimiter: parameters.delimiter.map(encode),

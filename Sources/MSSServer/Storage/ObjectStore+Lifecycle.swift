@@ -24,17 +24,11 @@ extension ObjectStore {
     }
 
     /// Up to `limit` keys of `bucket` after `marker` (every key with a version, delete markers
-    /// included), with all their versions: one bounded step of a scan, so the actor is never
-    /// held for a whole bucket.
-    func lifecycleBatch(bucket: String, after marker: [UInt8]?, limit: Int) -> [StoredKey] {
-        let keys = versionedKeys(bucket)
-        var index = marker.map { keys.upperBound($0) } ?? keys.startIndex
-        var batch: [StoredKey] = []
-        while index < keys.endIndex && batch.count < limit {
-            if let stored = storedKey(bucket: bucket, key: String(decoding: keys[index], as: UTF8.self)) { batch.append(stored) }
-            index = keys.index(after: index)
-        }
-        return batch
+    /// included), with all their versions: one bounded step of a scan, read from the index on
+    /// ``StoreIO``, so the actor is never held for a whole bucket.
+    func lifecycleBatch(bucket: String, after marker: [UInt8]?, limit: Int) async throws -> [StoredKey] {
+        let index = index
+        return try await StoreIO.run { Result { try index.keys(bucket: bucket, after: marker ?? [], limit: limit) } }.get()
     }
 
     /// The bucket's multipart uploads in progress, nil when the bucket is gone.

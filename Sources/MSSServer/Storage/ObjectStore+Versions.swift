@@ -46,20 +46,43 @@ extension ObjectStore {
 
     /// Up to `maxKeys` versions and common prefixes in S3's order: keys ascending, each key's
     /// versions newest first. The page starts after `keyMarker`, or, with `versionIDMarker`,
-    /// after that version of `keyMarker`.
+    /// after that version of `keyMarker`. Read from the index on ``StoreIO``.
     func listVersions(
         bucket: String, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?, maxKeys: Int
-    ) throws(S3ServerError) -> VersionListing {
+    ) async throws(S3ServerError) -> VersionListing {
         _ = try self.bucket(bucket)
+        // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
+        guard maxKeys > 0 else { return VersionListing() }
+        let index = index
+        do {
+            return try await StoreIO.run {
+                Result {
+                    try index.read { connection in
+                        try Self.versionListing(
+                            KeyIndex.allKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
+                            versionIDMarker: versionIDMarker, maxKeys: maxKeys)
+                    }
+                }
+            }.get()
+        } catch let error as S3ServerError {
+            throw error
+        } catch {
+            throw .internalError("cannot read the index: \(error)")
+        }
+    }
+
+    /// One page of a version listing walked over `cursor`.
+    static func versionListing(
+        _ cursor: some KeyCursor<StoredKey>, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?,
+        maxKeys: Int
+    ) throws -> VersionListing {
         let markerBytes = keyMarker.map { Array($0.utf8) } ?? []
-        let walk = ListingWalk(
-            versionedKeys(bucket), prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) },
-            marker: markerBytes, includingMarker: versionIDMarker != nil)
+        var walk = try ListingWalk(
+            cursor, prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) }, marker: markerBytes,
+            includingMarker: versionIDMarker != nil)
         var listing = VersionListing()
         var count = 0
-        // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
-        guard maxKeys > 0 else { return listing }
-        for step in walk {
+        while let step = try walk.next() {
             switch step {
             case .commonPrefix(let bytes):
                 if count == maxKeys {
@@ -71,9 +94,8 @@ extension ObjectStore {
                 listing.nextKeyMarker = text
                 listing.nextVersionIDMarker = nil
                 count += 1
-            case .key(let bytes):
-                let key = String(decoding: bytes, as: UTF8.self)
-                var versions = storedKey(bucket: bucket, key: key)?.versions ?? []
+            case .key(let bytes, let stored):
+                var versions = stored.versions
                 var latestIndex = 0
                 // Resuming inside the marker key's history: after the marker version.
                 if let versionIDMarker, bytes == markerBytes {
@@ -93,7 +115,7 @@ extension ObjectStore {
                         return listing
                     }
                     listing.entries.append(VersionListing.Entry(object: version, isLatest: offset == latestIndex))
-                    listing.nextKeyMarker = key
+                    listing.nextKeyMarker = stored.key
                     listing.nextVersionIDMarker = version.versionIDText
                     count += 1
                 }

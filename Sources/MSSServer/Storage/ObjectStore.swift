@@ -4,8 +4,8 @@ import Logging
 import S3Protocol
 import HTTPTypes
 
-/// The objects and buckets under the data directory, and the in-memory index that answers
-/// listings.
+/// The objects and buckets under the data directory, and the index (``KeyIndex``) that answers
+/// lookups and listings.
 ///
 /// Layout, all under `root`:
 /// - `buckets/NAME/bucket.json`: the bucket (names are checked by ``NameRules`` before use).
@@ -13,7 +13,9 @@ import HTTPTypes
 ///   SHA-256 of the key, so no key, however odd, ever becomes a path.
 /// - `buckets/NAME/objects/HH/HASH.VERSION`: the bytes of one version, one file per write.
 /// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads;
-///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``).
+///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``);
+///   `.mss/index.sqlite`: the index of keys, rebuilt from the documents whenever it cannot be
+///   trusted.
 ///
 /// A write lands in `.mss/tmp`, is fsynced, renamed to its version file, and becomes visible when
 /// its metadata file is renamed into place: a crash leaves either the old object or the new one,
@@ -28,14 +30,17 @@ actor ObjectStore {
     nonisolated let rootPath: String
     let logger: Logger
     private var buckets: [String: StoredBucket] = [:]
-    private var objects: [String: [String: StoredKey]] = [:]
-    /// The keys a listing shows: those whose newest version is not a delete marker.
-    private var sortedKeys: [String: SortedKeys] = [:]
-    /// Every key with a version, for buckets that have had versioning; in the others every key
-    /// is in `sortedKeys`.
-    private var allKeys: [String: SortedKeys] = [:]
+    /// Every key's versions and listing columns; blocking, so used on ``StoreIO``.
+    nonisolated let index: KeyIndex
+    /// Recently used keys, decoded.
+    private var cache = KeyCache(capacity: 16_384)
+    /// Changes of keys so far: a read of the index during which none happened may fill the
+    /// cache, as nothing it read can have been replaced meanwhile.
+    private var changes: UInt64 = 0
     /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
     private var keptFiles: [String: Int] = [:]
+    /// Data files of replaced versions waiting out ``retiredVersionGrace``.
+    nonisolated let retired = RetiredFiles()
     /// Whose turn it is to change each key being changed.
     private var keyLocks = KeyLocks()
     private let encoder: JSONEncoder = {
@@ -46,8 +51,9 @@ actor ObjectStore {
     }()
 
     /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
-    /// loads its index. Throws ``FutureFormatError``, before changing anything, when a newer
-    /// server wrote some of it.
+    /// opens its index, rebuilding it from the documents unless the last server closed it
+    /// cleanly. Throws ``FutureFormatError``, before changing anything, when a newer server wrote
+    /// some of it.
     init(path: String, logger: Logger = Logger(label: "mss-server.store")) async throws {
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         rootPath = root.path
@@ -55,7 +61,18 @@ actor ObjectStore {
         // Reading every document is minutes of blocking file work in a large store: off Swift's
         // few cooperative threads, which the rest of the process (and a test run) shares.
         let scanned = root
-        let scan = try await StoreIO.run { StoreScan(root: scanned) }
+        let indexPath = KeyIndex.path(root: rootPath)
+        let started = ContinuousClock.now
+        let (scan, condition) = try await StoreIO.run { () -> (StoreScan, KeyIndex.Condition) in
+            guard KeyIndex.inspect(path: indexPath) == .trusted else {
+                return (StoreScan(root: scanned), KeyIndex.inspect(path: indexPath))
+            }
+            let withoutObjects = StoreScan(root: scanned, objects: false)
+            guard withoutObjects.isCompleteWithoutObjects else {
+                return (StoreScan(root: scanned), .untrusted("a bucket's own record needs its objects read"))
+            }
+            return (withoutObjects, .trusted)
+        }
         if let future = scan.futureFormat.first { throw future }
         for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
@@ -63,16 +80,25 @@ actor ObjectStore {
         if DurableFiles.makePrivate(root.path) {
             logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
+        let trusted = condition == .trusted
+        let index = try await StoreIO.run { Result { try KeyIndex(path: indexPath, reset: !trusted) } }.get()
+        self.index = index
         try repair(scan)
+        if case .untrusted(let reason) = condition {
+            let encoder = encoder
+            try await StoreIO.run { Result { try index.rebuild(buckets: scan.buckets, encoder: encoder) } }.get()
+            logger.notice(
+                "index of keys rebuilt from the files",
+                metadata: [
+                    "reason": "\(reason)", "keys": "\(scan.buckets.values.reduce(0) { $0 + $1.objects.count })",
+                    "duration": "\(ContinuousClock.now - started)",
+                ])
+            keptFiles = scan.buckets.compactMapValues { $0.keptFiles > 0 ? $0.keptFiles : nil }
+        } else {
+            keptFiles = try await StoreIO.run { Result { try index.keptFiles() } }.get()
+        }
         for (name, bucket) in scan.buckets {
             buckets[name] = bucket.stored
-            objects[name] = bucket.objects
-            // Sorted once: inserted one by one, a million keys took minutes.
-            sortedKeys[name] = SortedKeys(unsorted: bucket.objects.compactMap { $0.value.current != nil ? Array($0.key.utf8) : nil })
-            if bucket.stored.versioning != nil {
-                allKeys[name] = SortedKeys(unsorted: bucket.objects.keys.map { Array($0.utf8) })
-            }
-            if bucket.keptFiles > 0 { keptFiles[name] = bucket.keptFiles }
         }
         for (id, upload) in scan.uploads {
             uploadsByID[id] = upload.record
@@ -141,8 +167,6 @@ actor ObjectStore {
             throw .internalError("cannot create bucket: \(error)")
         }
         buckets[name] = bucket
-        objects[name] = [:]
-        sortedKeys[name] = SortedKeys()
     }
 
     func setBucketACL(_ name: String, acl: StoredACL) throws(S3ServerError) {
@@ -159,15 +183,30 @@ actor ObjectStore {
 
     /// Deletes an empty bucket (no version of any key, delete markers included) and, as S3
     /// does, the multipart uploads still in progress in it.
-    func deleteBucket(_ name: String) throws(S3ServerError) {
+    func deleteBucket(_ name: String) async throws(S3ServerError) {
         _ = try bucket(name)
-        // A write still on its way to disk may be about to add the bucket's first key.
+        let index = index
+        var hasKeys = true
+        // A change that ends while the index is read may have added a key after the read saw
+        // none: read again until no change ended meanwhile.
+        for _ in 0..<5 {
+            let before = changes
+            do {
+                hasKeys = try await StoreIO.run { Result { try index.hasKeys(bucket: name) } }.get()
+            } catch {
+                throw .internalError("cannot read the index: \(error)")
+            }
+            if changes == before { break }
+            hasKeys = true
+        }
+        // A write still on its way to disk may be about to add the bucket's first key; no new
+        // one can start before this returns.
         guard !keyLocks.isBusy(bucket: name) else {
             throw S3ServerError(
                 .conflict, .operationAborted, "A conflicting conditional operation is currently in progress against this resource. Please try again.",
                 resource: "/\(name)")
         }
-        guard objects[name]?.isEmpty ?? true else {
+        guard !hasKeys else {
             throw S3ServerError(.conflict, .bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
         }
         guard keptFiles[name] == nil else {
@@ -178,13 +217,12 @@ actor ObjectStore {
         }
         do {
             try removeDirectory(bucketDirectory(name))
+            try index.removeBucket(name)
         } catch {
             throw .internalError("cannot delete bucket: \(error)")
         }
         buckets[name] = nil
-        objects[name] = nil
-        sortedKeys[name] = nil
-        allKeys[name] = nil
+        cache.removeBucket(name)
         // After the bucket: a crash in between leaves uploads of a missing bucket, which can
         // still be aborted, rather than a bucket that lost its uploads but still exists.
         for (id, upload) in uploadsByID where upload.bucket == name {
@@ -196,41 +234,41 @@ actor ObjectStore {
 
     /// The object a plain GET of `key` finds: nil when there is none or its newest version is a
     /// delete marker. With `versionID`, exactly that version, delete markers included.
-    func object(bucket: String, key: String, versionID: String? = nil) throws(S3ServerError) -> StoredObject? {
-        _ = try self.bucket(bucket)
-        guard let stored = objects[bucket]?[key] else { return nil }
-        guard let versionID else { return stored.current }
-        return stored.version(versionID == "null" ? nil : versionID)
+    func object(bucket: String, key: String, versionID: String? = nil) async throws(S3ServerError) -> StoredObject? {
+        try await snapshot(bucket: bucket, key: key).object(versionID: versionID)
     }
 
-    /// The bucket and every version of `key`, in one visit to the actor (``KeySnapshot``).
-    func snapshot(bucket: String, key: String) throws(S3ServerError) -> KeySnapshot {
-        KeySnapshot(bucket: try self.bucket(bucket), stored: objects[bucket]?[key])
+    /// The bucket and every version of `key`, read together (``KeySnapshot``).
+    func snapshot(bucket: String, key: String) async throws(S3ServerError) -> KeySnapshot {
+        let stored = try self.bucket(bucket)
+        return KeySnapshot(bucket: stored, stored: try await storedKey(bucket: bucket, key: key))
     }
 
-    /// Every version of `key`.
-    func storedKey(bucket: String, key: String) -> StoredKey? {
-        objects[bucket]?[key]
-    }
-
-    /// Every key with a version, delete markers included, in S3's order.
-    func versionedKeys(_ bucket: String) -> SortedKeys {
-        allKeys[bucket] ?? sortedKeys[bucket] ?? SortedKeys()
-    }
-
-    /// Puts a changed bucket record in the index; the first versioning configuration starts
-    /// the bucket's index of every key, which until then is the index of live keys.
-    func replaceBucket(_ bucket: StoredBucket) {
-        if bucket.versioning != nil && allKeys[bucket.name] == nil {
-            allKeys[bucket.name] = sortedKeys[bucket.name] ?? SortedKeys()
+    /// Every version of `key`: from the cache, or read from the index on ``StoreIO``.
+    func storedKey(bucket: String, key: String) async throws(S3ServerError) -> StoredKey? {
+        let name = KeyLocks.Name(bucket: bucket, key: key)
+        if let entry = cache.lookup(name) { return entry.stored }
+        let before = changes
+        let index = index
+        let stored: StoredKey?
+        do {
+            stored = try await StoreIO.run { Result { try index.stored(bucket: bucket, key: key) } }.get()
+        } catch {
+            throw .internalError("cannot read the index: \(error)")
         }
+        if changes == before { cache.insert(name, KeyCache.Entry(stored: stored)) }
+        return stored
+    }
+
+    /// Puts a changed bucket record in place of the old one.
+    func replaceBucket(_ bucket: StoredBucket) {
         buckets[bucket.name] = bucket
     }
 
     /// The newest version of `key`, a delete marker included.
-    func newest(bucket: String, key: String) throws(S3ServerError) -> StoredObject? {
+    func newest(bucket: String, key: String) async throws(S3ServerError) -> StoredObject? {
         _ = try self.bucket(bucket)
-        return objects[bucket]?[key]?.newest
+        return try await storedKey(bucket: bucket, key: key)?.newest
     }
 
     /// Makes the body at `temporaryPath` the new content of `object.key`, and returns what was
@@ -243,9 +281,11 @@ actor ObjectStore {
     ) async throws(S3ServerError) -> StoredObject {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> StoredObject in
             let versioning: VersioningState?
+            let previous: StoredKey?
             do throws(S3ServerError) {
                 versioning = try self.bucket(bucket).versioning
-                try precondition.check(objects[bucket]?[object.key]?.current, key: object.key, whileWriting: true)
+                previous = try await storedKey(bucket: bucket, key: object.key)
+                try precondition.check(previous?.current, key: object.key, whileWriting: true)
             } catch {
                 try? FileManager.default.removeItem(atPath: temporaryPath)
                 throw error
@@ -258,7 +298,8 @@ actor ObjectStore {
             do {
                 // Once the metadata is in place its data file is the object, acknowledged or not;
                 // before, a failure takes the new bytes away again (KeyDocumentOutcome).
-                try await addVersion(object, bucket: bucket, versioning: versioning, data: (temporaryPath, dataPath(bucket: bucket, object: object)))
+                try await addVersion(
+                    object, to: previous, bucket: bucket, versioning: versioning, data: (temporaryPath, dataPath(bucket: bucket, object: object)))
             } catch {
                 throw .internalError("cannot store the object: \(error)")
             }
@@ -285,13 +326,13 @@ actor ObjectStore {
         dataVersion.replacingOccurrences(of: "-", with: "")
     }
 
-    /// Puts `object` in front of the key's versions, dropping what it replaces under the
-    /// bucket's versioning, and writes the key's document (after moving the new version's bytes,
-    /// `data`, into place). The caller holds the key's turn.
+    /// Puts `object` in front of the key's versions (`stored`), dropping what it replaces under
+    /// the bucket's versioning, and writes the key's document (after moving the new version's
+    /// bytes, `data`, into place). The caller holds the key's turn.
     private func addVersion(
-        _ object: StoredObject, bucket: String, versioning: VersioningState?, data: (from: String, to: String)? = nil
+        _ object: StoredObject, to stored: StoredKey?, bucket: String, versioning: VersioningState?, data: (from: String, to: String)? = nil
     ) async throws {
-        let previous = objects[bucket]?[object.key]?.versions ?? []
+        let previous = stored?.versions ?? []
         let kept: [StoredObject]
         switch versioning {
         case nil: kept = []
@@ -316,20 +357,22 @@ actor ObjectStore {
         let metadataPath = shard + "/\(Self.keyHash(key)).json"
         let document = try stored.map { try encoder.encode($0) }
         let temporary = temporaryPath()
+        let index = index
         let outcome = try await StoreIO.run {
-            KeyDocumentOutcome.publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data)
+            var outcome = KeyDocumentOutcome.publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data)
+            guard outcome.visible else { return outcome }
+            do {
+                try index.put(bucket: bucket, key: key, stored: stored, document: document)
+            } catch {
+                // The document is in place; the index, which no longer matches it, is rebuilt
+                // at the next start (KeyIndex.put marked it).
+                outcome.failure = outcome.failure ?? "the index could not record the change: \(error)"
+            }
+            return outcome
         }
         if outcome.visible {
-            objects[bucket, default: [:]][key] = stored
-            let bytes = Array(key.utf8)
-            if stored?.current != nil {
-                sortedKeys[bucket, default: SortedKeys()].insert(bytes)
-            } else {
-                sortedKeys[bucket]?.remove(bytes)
-            }
-            if allKeys[bucket] != nil {
-                if stored != nil { allKeys[bucket]?.insert(bytes) } else { allKeys[bucket]?.remove(bytes) }
-            }
+            changes &+= 1
+            cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: stored))
             replaced()
         }
         if let failure = outcome.failure { throw StoreWriteFailure(description: failure) }
@@ -338,7 +381,7 @@ actor ObjectStore {
     /// Replaces the metadata of an existing version without touching its bytes.
     func updateMetadata(bucket: String, object: StoredObject) async throws(S3ServerError) {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) in
-            guard var stored = objects[bucket]?[object.key], stored.replace(object) else {
+            guard var stored = try await storedKey(bucket: bucket, key: object.key), stored.replace(object) else {
                 throw S3ServerError(.conflict, .operationAborted, "The object changed while its metadata was being updated.")
             }
             do {
@@ -369,7 +412,7 @@ actor ObjectStore {
     ) async throws(S3ServerError) -> DeleteOutcome {
         try await withKeyLock(bucket: bucket, key: key) { () async throws(S3ServerError) -> DeleteOutcome in
             let versioning = try self.bucket(bucket).versioning
-            let stored = objects[bucket]?[key]
+            let stored = try await storedKey(bucket: bucket, key: key)
             if let onlyIf, !onlyIf(stored) { return DeleteOutcome() }
             do {
                 if let versionID {
@@ -389,7 +432,7 @@ actor ObjectStore {
                 }
                 var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now(), owner: deleter)
                 marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
-                try await addVersion(marker, bucket: bucket, versioning: versioning)
+                try await addVersion(marker, to: stored, bucket: bucket, versioning: versioning)
                 return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
             } catch {
                 throw .internalError("cannot delete the object: \(error)")
@@ -400,26 +443,45 @@ actor ObjectStore {
     // MARK: Listing
 
     struct Listing: Sendable {
-        var objects: [StoredObject] = []
+        var objects: [ListedObject] = []
         var commonPrefixes: [String] = []
         var isTruncated = false
         /// The last key or prefix returned, where the next page starts.
         var last: String?
     }
 
-    /// Up to `maxKeys` keys and common prefixes after `marker`, in S3's order.
-    func list(bucket: String, prefix: String, delimiter: String?, marker: String?, maxKeys: Int) throws(S3ServerError)
+    /// Up to `maxKeys` keys and common prefixes after `marker`, in S3's order, read from the
+    /// index on ``StoreIO``.
+    func list(bucket: String, prefix: String, delimiter: String?, marker: String?, maxKeys: Int) async throws(S3ServerError)
         -> Listing
     {
         _ = try self.bucket(bucket)
-        let entries = objects[bucket] ?? [:]
-        let walk = ListingWalk(
-            sortedKeys[bucket] ?? SortedKeys(), prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) },
-            marker: marker.map { Array($0.utf8) } ?? [])
-        var listing = Listing()
         // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
-        guard maxKeys > 0 else { return listing }
-        for step in walk {
+        guard maxKeys > 0 else { return Listing() }
+        let index = index
+        do {
+            return try await StoreIO.run {
+                Result {
+                    try index.read { connection in
+                        try Self.listing(
+                            KeyIndex.liveKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, marker: marker,
+                            maxKeys: maxKeys)
+                    }
+                }
+            }.get()
+        } catch {
+            throw .internalError("cannot read the index: \(error)")
+        }
+    }
+
+    /// One page of a listing walked over `cursor`.
+    static func listing(
+        _ cursor: some KeyCursor<ListedObject>, prefix: String, delimiter: String?, marker: String?, maxKeys: Int
+    ) throws -> Listing {
+        var walk = try ListingWalk(
+            cursor, prefix: Array(prefix.utf8), delimiter: delimiter.map { Array($0.utf8) }, marker: marker.map { Array($0.utf8) } ?? [])
+        var listing = Listing()
+        while let step = try walk.next() {
             if listing.objects.count + listing.commonPrefixes.count == maxKeys {
                 listing.isTruncated = true
                 break
@@ -429,10 +491,9 @@ actor ObjectStore {
                 let text = String(decoding: bytes, as: UTF8.self)
                 listing.commonPrefixes.append(text)
                 listing.last = text
-            case .key(let bytes):
-                let text = String(decoding: bytes, as: UTF8.self)
-                if let object = entries[text]?.current { listing.objects.append(object) }
-                listing.last = text
+            case .key(_, let object):
+                listing.objects.append(object)
+                listing.last = object.key
             }
         }
         return listing
@@ -456,10 +517,24 @@ actor ObjectStore {
     static let retiredVersionGrace: Duration = .seconds(60)
 
     nonisolated func removeLater(_ path: String) {
-        Task {
+        retired.add(path)
+        Task { [retired] in
             try? await Task.sleep(for: Self.retiredVersionGrace)
-            try? FileManager.default.removeItem(atPath: path)
+            retired.remove(path)
         }
+    }
+
+    /// Ends the store's use of its files: removes the bytes of replaced versions at once (nothing
+    /// reads them any more) and marks the index trusted for the next start. Call it once every
+    /// request has ended; nothing may change the store after it.
+    func close() async throws {
+        let (index, retired) = (index, retired)
+        try await StoreIO.run {
+            Result {
+                retired.removeAll()
+                try index.markClosed()
+            }
+        }.get()
     }
 
     /// Writes a bucket's record in the format its contents need.

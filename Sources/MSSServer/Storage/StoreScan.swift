@@ -56,6 +56,14 @@ struct StoreScan: Sendable {
     var futureFormat: [FutureFormatError] = []
     /// Files moved to `.mss/damaged` by earlier starts.
     var setAside: [String] = []
+    /// A scan without objects found a bucket folder that may hold objects but has no bucket.json.
+    var needsObjects = false
+
+    /// Whether a scan without objects is enough for a start: no bucket needs its objects read
+    /// to be restored, and nothing in the buckets' own records is damaged or of a newer format.
+    var isCompleteWithoutObjects: Bool {
+        !needsObjects && damaged.isEmpty && futureFormat.isEmpty && buckets.values.allSatisfy { $0.rebuildReason == nil }
+    }
 
 
     private static let decoder: JSONDecoder = {
@@ -64,12 +72,15 @@ struct StoreScan: Sendable {
         return decoder
     }()
 
-    init(root: URL) {
+    /// Reads everything under `root`; without `objects`, everything but the objects' documents
+    /// and data files (a start whose index can be trusted), so each bucket comes without objects
+    /// and a bucket folder without bucket.json is listed in ``bucketFoldersWithoutMetadata``.
+    init(root: URL, objects: Bool = true) {
         self.root = root
         temporary = Self.entries(root.appendingPathComponent(".mss/tmp")).map(\.path)
         setAside = Self.entries(root.appendingPathComponent(".mss/damaged")).map(\.path)
         for directory in Self.entries(root.appendingPathComponent("buckets")) {
-            scanBucket(directory)
+            scanBucket(directory, objects: objects)
         }
         for directory in Self.entries(root.appendingPathComponent(".mss/uploads")) {
             scanUpload(directory)
@@ -84,12 +95,13 @@ struct StoreScan: Sendable {
 
     // MARK: Buckets and objects
 
-    private mutating func scanBucket(_ directory: URL) {
+    private mutating func scanBucket(_ directory: URL, objects scanObjects: Bool) {
         let name = directory.lastPathComponent
         guard NameRules.bucketNameProblem(name) == nil, Self.isDirectory(directory) else { return }
         var objects: [String: StoredKey] = [:]
         var keptFiles = 0
-        for shard in Self.entries(directory.appendingPathComponent("objects")) where Self.isDirectory(shard) {
+        let shards = scanObjects ? Self.entries(directory.appendingPathComponent("objects")) : []
+        for shard in shards where Self.isDirectory(shard) {
             let (found, kept) = scanShard(shard, relativePath: "buckets/\(name)/objects/\(shard.lastPathComponent)")
             objects.merge(found) { first, _ in first }
             keptFiles += kept
@@ -109,6 +121,10 @@ struct StoreScan: Sendable {
             rebuildReason = "bucket.json was damaged"
             stored = Self.defaultBucket(name, directory: directory)
         case .missing:
+            if !scanObjects && !Self.entries(directory.appendingPathComponent("objects")).isEmpty {
+                // Objects may be all that is left of this bucket: only a full scan can tell.
+                needsObjects = true
+            }
             guard !objects.isEmpty || keptFiles > 0 else {
                 bucketFoldersWithoutMetadata.append(directory.path)
                 return

@@ -1,0 +1,296 @@
+import Foundation
+import Synchronization
+
+/// The store's index of keys: every key's document and the columns a listing shows, in a
+/// SQLite database (`.mss/index.sqlite`, WAL mode) beside the files.
+///
+/// The documents in `buckets/` stay the truth; the index is what lets a start skip reading
+/// them all, and what keeps a million keys out of memory. It is trusted at start only when the
+/// last server closed it cleanly (``markClosed()``): a start marks it in use, durably, before
+/// anything changes, so after a crash, a kill or a failed index write the next start reads every
+/// document again (``StoreScan``) and rebuilds it. Between the two, each change of a key is
+/// written here right after its document is renamed into place, without an fsync of its own:
+/// only a clean close has to make the index durable, and that close fsyncs it.
+///
+/// Every call blocks: callers run them on ``StoreIO``. One connection writes, behind a lock;
+/// readers each take a connection of their own, so listings and reads run beside a write.
+final class KeyIndex: Sendable {
+    /// The index's own format; an index of another one is rebuilt.
+    static let format: Int64 = 1
+
+    let path: String
+    private let writer: Mutex<SQLiteConnection>
+    private let readers = Mutex<[SQLiteConnection]>([])
+    /// Set when a change of a key reached its document but not the index: the index then no
+    /// longer matches the files, and must not be marked clean.
+    private let diverged = Mutex(false)
+
+    static func path(root: String) -> String {
+        root + "/.mss/index.sqlite"
+    }
+
+    /// What a start finds at `path`, without changing it.
+    enum Condition: Equatable {
+        /// No index, or one of another format or not cleanly closed: rebuilt from the files.
+        case untrusted(String)
+        /// Closed cleanly by the last server: what it says is what the files say.
+        case trusted
+    }
+
+    static func inspect(path: String) -> Condition {
+        guard FileManager.default.fileExists(atPath: path) else { return .untrusted("there is no index yet") }
+        do {
+            let connection = try SQLiteConnection(path: path, create: false)
+            guard try connection.integer("PRAGMA user_version") == format else {
+                return .untrusted("the index has another format")
+            }
+            guard try connection.integer("SELECT value FROM state WHERE name = 'clean'") == 1 else {
+                return .untrusted("the last server did not close the index cleanly")
+            }
+            return .trusted
+        } catch {
+            return .untrusted("the index cannot be read (\(error))")
+        }
+    }
+
+    /// Opens the index at `path`; with `reset`, first removes what is there and starts empty.
+    /// Marks it in use, durably, before returning.
+    init(path: String, reset: Bool) throws {
+        self.path = path
+        if reset {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        }
+        // Created private before SQLite opens it; SQLite gives its -wal and -shm files the
+        // database's own permissions.
+        let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+        let connection = try SQLiteConnection(path: path, create: true)
+        try connection.execute("PRAGMA journal_mode = WAL")
+        if try connection.integer("PRAGMA user_version") != Self.format {
+            try connection.execute(Self.schema)
+        }
+        // Durable once: a crash after this point is seen by the next start.
+        try connection.execute("PRAGMA synchronous = FULL")
+        try connection.execute("INSERT OR REPLACE INTO state(name, value) VALUES ('clean', 0)")
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        writer = Mutex(connection)
+    }
+
+    private static let schema = """
+        BEGIN;
+        DROP TABLE IF EXISTS keys;
+        DROP TABLE IF EXISTS kept_files;
+        DROP TABLE IF EXISTS state;
+        CREATE TABLE keys(
+            bucket TEXT NOT NULL,
+            key BLOB NOT NULL,
+            live INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            modified INTEGER NOT NULL,
+            owner TEXT,
+            document BLOB NOT NULL,
+            PRIMARY KEY (bucket, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX live_keys ON keys(bucket, key, size, etag, modified, owner) WHERE live = 1;
+        CREATE TABLE kept_files(bucket TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        CREATE TABLE state(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        PRAGMA user_version = \(format);
+        COMMIT;
+        """
+
+    /// Makes everything written durable and marks the index trusted for the next start, unless
+    /// a write failed to reach it.
+    func markClosed() throws {
+        guard !diverged.withLock({ $0 }) else { return }
+        try writer.withLock { connection in
+            try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try connection.execute("PRAGMA synchronous = FULL")
+            try connection.execute("UPDATE state SET value = 1 WHERE name = 'clean'")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Replaces the index with the keys a full scan found.
+    func rebuild(buckets: [String: StoreScan.Bucket], encoder: JSONEncoder) throws {
+        try writer.withLock { connection in
+            try connection.transaction {
+                try connection.execute("DELETE FROM keys; DELETE FROM kept_files;")
+                for (name, bucket) in buckets {
+                    for stored in bucket.objects.values {
+                        try Self.put(connection, bucket: name, stored: stored, document: encoder.encode(stored))
+                    }
+                    if bucket.keptFiles > 0 {
+                        let insert = try connection.statement("INSERT INTO kept_files(bucket, count) VALUES (?1, ?2)")
+                        try insert.bind(1, name)
+                        try insert.bind(2, Int64(bucket.keptFiles))
+                        try insert.run()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records the key's new document (`document`, the bytes of its file), or with nil, that it
+    /// has none. A failure marks the index diverged.
+    func put(bucket: String, key: String, stored: StoredKey?, document: Data?) throws {
+        do {
+            try writer.withLock { connection in
+                if let stored, let document {
+                    try Self.put(connection, bucket: bucket, stored: stored, document: document)
+                } else {
+                    let delete = try connection.statement("DELETE FROM keys WHERE bucket = ?1 AND key = ?2")
+                    try delete.bind(1, bucket)
+                    try delete.bind(2, bytes: key.utf8)
+                    try delete.run()
+                }
+            }
+        } catch {
+            diverged.withLock { $0 = true }
+            throw error
+        }
+    }
+
+    private static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data) throws {
+        let newest = stored.newest
+        let insert = try connection.statement(
+            "INSERT OR REPLACE INTO keys(bucket, key, live, size, etag, modified, owner, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        try insert.bind(1, bucket)
+        try insert.bind(2, bytes: stored.key.utf8)
+        try insert.bind(3, newest.isDeleteMarker ? 0 : 1)
+        try insert.bind(4, newest.size)
+        try insert.bind(5, newest.etag)
+        try insert.bind(6, Self.milliseconds(newest.lastModified))
+        try insert.bind(7, newest.acl.owner)
+        try insert.bind(8, bytes: document)
+        try insert.run()
+    }
+
+    /// Forgets a deleted bucket.
+    func removeBucket(_ bucket: String) throws {
+        try writer.withLock { connection in
+            try connection.transaction {
+                for sql in ["DELETE FROM keys WHERE bucket = ?1", "DELETE FROM kept_files WHERE bucket = ?1"] {
+                    let delete = try connection.statement(sql)
+                    try delete.bind(1, bucket)
+                    try delete.run()
+                }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` with a connection of its own, inside one read transaction, so that every
+    /// query of it sees the same state.
+    func read<Value>(_ body: (SQLiteConnection) throws -> Value) throws -> Value {
+        let connection = try readers.withLock { $0.popLast() } ?? SQLiteConnection(path: path, create: false)
+        try connection.execute("BEGIN")
+        let result = Result { try body(connection) }
+        connection.finishStatements()
+        // A connection whose transaction did not end would keep reading an old state: it is
+        // closed instead of going back to the pool.
+        if (try? connection.execute("COMMIT")) != nil {
+            readers.withLock { $0.append(connection) }
+        }
+        return try result.get()
+    }
+
+    /// Every version of `key`, nil when it has none.
+    func stored(bucket: String, key: String) throws -> StoredKey? {
+        try read { connection in
+            let query = try connection.statement("SELECT document FROM keys WHERE bucket = ?1 AND key = ?2")
+            try query.bind(1, bucket)
+            try query.bind(2, bytes: key.utf8)
+            return try query.step() ? try Self.decode(query.bytes(0)) : nil
+        }
+    }
+
+    /// Whether `bucket` has any key with a version.
+    func hasKeys(bucket: String) throws -> Bool {
+        try read { connection in
+            let query = try connection.statement("SELECT 1 FROM keys WHERE bucket = ?1 LIMIT 1")
+            try query.bind(1, bucket)
+            return try query.step()
+        }
+    }
+
+    /// The data files without readable metadata the last full scan found, by bucket.
+    func keptFiles() throws -> [String: Int] {
+        try read { connection in
+            let query = try connection.statement("SELECT bucket, count FROM kept_files")
+            var kept: [String: Int] = [:]
+            while try query.step() {
+                if let bucket = query.text(0) { kept[bucket] = Int(clamping: query.int64(1)) }
+            }
+            return kept
+        }
+    }
+
+    /// Up to `limit` keys of `bucket` after `marker`, with every version.
+    func keys(bucket: String, after marker: [UInt8], limit: Int) throws -> [StoredKey] {
+        try read { connection in
+            let query = try connection.statement("SELECT document FROM keys WHERE bucket = ?1 AND key > ?2 ORDER BY key LIMIT ?3")
+            try query.bind(1, bucket)
+            try query.bind(2, bytes: marker)
+            try query.bind(3, Int64(limit))
+            var batch: [StoredKey] = []
+            while try query.step() { batch.append(try Self.decode(query.bytes(0))) }
+            return batch
+        }
+    }
+
+    /// A cursor over the keys whose newest version is not a delete marker, with what a listing
+    /// shows of each.
+    static func liveKeys(_ connection: SQLiteConnection, bucket: String) -> IndexCursor<ListedObject> {
+        let select = "SELECT key, size, etag, modified, owner FROM keys INDEXED BY live_keys WHERE bucket = ?1 AND live = 1 AND key"
+        return IndexCursor(
+            connection, bucket: bucket, inclusiveSQL: select + " >= ?2 ORDER BY key", exclusiveSQL: select + " > ?2 ORDER BY key"
+        ) { row in
+            ListedObject(
+                key: String(decoding: row.bytes(0), as: UTF8.self), size: row.int64(1), etag: row.text(2) ?? "",
+                lastModified: Date(timeIntervalSince1970: Double(row.int64(3)) / 1000), owner: row.text(4))
+        }
+    }
+
+    /// A cursor over every key with a version, delete markers included, with all its versions.
+    static func allKeys(_ connection: SQLiteConnection, bucket: String) -> IndexCursor<StoredKey> {
+        let select = "SELECT key, document FROM keys WHERE bucket = ?1 AND key"
+        return IndexCursor(
+            connection, bucket: bucket, inclusiveSQL: select + " >= ?2 ORDER BY key", exclusiveSQL: select + " > ?2 ORDER BY key"
+        ) { row in
+            try decode(row.bytes(1))
+        }
+    }
+
+    // MARK: Encoding
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }()
+
+    static func decode(_ document: [UInt8]) throws -> StoredKey {
+        try decoder.decode(StoredKey.self, from: Data(document))
+    }
+
+    /// Milliseconds since 1970, clamped: dates come from documents, which may be damaged.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard value.isFinite else { return 0 }
+        return Int64(exactly: value) ?? (value < 0 ? Int64.min : Int64.max)
+    }
+}
+
+/// What a listing shows of a key: its newest version's size, ETag, date and owner.
+struct ListedObject: Sendable, Hashable {
+    var key: String
+    var size: Int64
+    /// Without quotes, as in ``StoredObject/etag``.
+    var etag: String
+    var lastModified: Date
+    /// The owner's user id; nil for objects written before objects had owners.
+    var owner: String?
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+@testable import MSSServer
+
+/// The index of keys (`.mss/index.sqlite`): trusted by a start only after a clean close, rebuilt
+/// from the documents after anything else, private, and never the only copy of anything.
+@Suite struct StoreIndexTests {
+    /// A store with a versioned bucket `ver` holding `a` (two versions), `d/1` and a deleted
+    /// `gone` (a delete marker), and a plain bucket `plain` holding `k`.
+    static func filled(_ root: String) async throws -> ObjectStore {
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("ver", acl: .private)
+        try await store.setVersioning("ver", .enabled)
+        try await StoreFixture.put(store, bucket: "ver", key: "a", body: "one")
+        try await StoreFixture.put(store, bucket: "ver", key: "a", body: "two")
+        try await StoreFixture.put(store, bucket: "ver", key: "d/1", body: "d")
+        try await StoreFixture.put(store, bucket: "ver", key: "gone", body: "g")
+        try await store.deleteObject(bucket: "ver", key: "gone")
+        try await store.createBucket("plain", acl: .private)
+        try await StoreFixture.put(store, bucket: "plain", key: "k", body: "k")
+        return store
+    }
+
+    /// What the store shows of `filled`'s contents, through every kind of read.
+    static func view(_ store: ObjectStore) async throws -> [String] {
+        let live = try await store.list(bucket: "ver", prefix: "", delimiter: nil, marker: nil, maxKeys: 100)
+        let rolled = try await store.list(bucket: "ver", prefix: "", delimiter: "/", marker: nil, maxKeys: 100)
+        let versions = try await store.listVersions(
+            bucket: "ver", prefix: "", delimiter: nil, keyMarker: nil, versionIDMarker: nil, maxKeys: 100)
+        return live.objects.map { "live \($0.key) \($0.size)" } + rolled.commonPrefixes.map { "prefix \($0)" }
+            + versions.entries.map { "version \($0.object.key) \($0.object.isDeleteMarker ? "marker" : "\($0.object.size)") \($0.isLatest)" }
+            + [
+                "a=\(try await StoreFixture.read(store, bucket: "ver", key: "a") ?? "none")",
+                "gone=\(try await StoreFixture.read(store, bucket: "ver", key: "gone") ?? "none")",
+                "k=\(try await StoreFixture.read(store, bucket: "plain", key: "k") ?? "none")",
+            ]
+    }
+
+    static let expected = [
+        "live a 3", "live d/1 1", "prefix d/",
+        "version a 3 true", "version a 3 false", "version d/1 1 true", "version gone marker true", "version gone 1 false",
+        "a=two", "gone=none", "k=k",
+    ]
+
+    @Test func aCleanCloseIsTrustedAndAStartMarksTheIndexInUse() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = KeyIndex.path(root: root)
+        let store = try await Self.filled(root)
+        #expect(try await Self.view(store) == Self.expected)
+        #expect(KeyIndex.inspect(path: path) != .trusted, "an index in use must not be trusted by another start")
+        try await store.close()
+        #expect(KeyIndex.inspect(path: path) == .trusted)
+        let reopened = try await ObjectStore(path: root)
+        #expect(KeyIndex.inspect(path: path) != .trusted)
+        #expect(try await Self.view(reopened) == Self.expected)
+    }
+
+    /// What a crash leaves (a store that never closed, with changes after a clean start) is read
+    /// back from the documents.
+    @Test func changesAfterACleanStartSurviveACrash() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await Self.filled(root).close()
+        let crashed = try await ObjectStore(path: root)
+        try await StoreFixture.put(crashed, bucket: "plain", key: "new", body: "n")
+        try await crashed.deleteObject(bucket: "plain", key: "k")
+        let reopened = try await ObjectStore(path: root)
+        #expect(try await StoreFixture.read(reopened, bucket: "plain", key: "new") == "n")
+        #expect(try await StoreFixture.read(reopened, bucket: "plain", key: "k") == nil)
+        #expect(try await reopened.list(bucket: "plain", prefix: "", delimiter: nil, marker: nil, maxKeys: 10).objects.map(\.key) == ["new"])
+    }
+
+    @Test(arguments: ["garbage", "empty", "other format", "missing"])
+    func aDamagedOrForeignIndexIsRebuiltFromTheDocuments(_ damage: String) async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = KeyIndex.path(root: root)
+        try await Self.filled(root).close()
+        switch damage {
+        case "garbage":
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x5A, count: 8192)))
+        case "empty":
+            #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        case "other format":
+            try SQLiteConnection(path: path, create: false).execute("PRAGMA user_version = 99")
+        default:
+            try FileManager.default.removeItem(atPath: path)
+        }
+        #expect(KeyIndex.inspect(path: path) != .trusted)
+        let reopened = try await ObjectStore(path: root)
+        #expect(try await Self.view(reopened) == Self.expected)
+        try await reopened.close()
+        #expect(KeyIndex.inspect(path: path) == .trusted)
+    }
+
+    /// A bucket whose bucket.json is gone cannot be told from its index alone: the start reads
+    /// the documents and restores the bucket with its objects.
+    @Test func aLostBucketRecordIsRestoredFromItsObjects() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await Self.filled(root)
+        try await store.close()
+        try FileManager.default.removeItem(atPath: store.bucketDirectory("plain").appendingPathComponent("bucket.json").path)
+        let reopened = try await ObjectStore(path: root)
+        #expect(try await StoreFixture.read(reopened, bucket: "plain", key: "k") == "k")
+    }
+
+    /// The bytes of a replaced version wait out the grace period for reads in flight, but a
+    /// close removes them: the next start, which trusts the index, would not look for them.
+    @Test func aCloseRemovesTheBytesOfReplacedVersions() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("plain", acl: .private)
+        let first = try await StoreFixture.put(store, bucket: "plain", key: "k", body: "old")
+        try await StoreFixture.put(store, bucket: "plain", key: "k", body: "new")
+        let replaced = store.dataPath(bucket: "plain", object: first)
+        #expect(FileManager.default.fileExists(atPath: replaced), "gone before the grace period")
+        try await store.close()
+        #expect(!FileManager.default.fileExists(atPath: replaced))
+        #expect(try await StoreFixture.read(ObjectStore(path: root), bucket: "plain", key: "k") == "new")
+    }
+
+    @Test func theIndexIsPrivate() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await Self.filled(root)
+        let path = KeyIndex.path(root: root)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            #expect(StoreFixture.mode(file) == 0o600, "\(file)")
+        }
+        try await store.close()
+        #expect(StoreFixture.mode(path) == 0o600)
+    }
+
+    /// Keys of every shape sort in the index as S3 sorts them: by UTF-8 bytes.
+    @Test func keysSortByTheirBytes() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("plain", acl: .private)
+        let keys = ["a", "a/b", "a0", "A", "é", "z", "\u{7F}", "\u{80}", "😀", "a b", "a\tb", "a%2F", String(repeating: "k", count: 1024)]
+        for key in keys { try await StoreFixture.put(store, bucket: "plain", key: key, body: key) }
+        let listed = try await store.list(bucket: "plain", prefix: "", delimiter: nil, marker: nil, maxKeys: 100).objects.map(\.key)
+        #expect(listed == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        for key in keys { #expect(try await StoreFixture.read(store, bucket: "plain", key: key) == key) }
+    }
+}
