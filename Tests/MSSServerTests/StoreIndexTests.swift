@@ -135,6 +135,28 @@ import Testing
         #expect(StoreFixture.mode(path) == 0o600)
     }
 
+    /// A listing's columns come from the index, a GET's object from the document: they agree to
+    /// the millisecond, for the current object and for every version.
+    @Test func listingsShowWhatTheObjectsSay() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await Self.filled(root)
+        for _ in 0..<20 {
+            try await StoreFixture.put(store, bucket: "ver", key: "a", body: String(repeating: "x", count: Int.random(in: 0...99)))
+        }
+        let listing = try await store.list(bucket: "ver", prefix: "", delimiter: nil, marker: nil, maxKeys: 100)
+        for listed in listing.objects {
+            let object = try #require(try await store.object(bucket: "ver", key: listed.key))
+            #expect(listed == ListedObject(key: object.key, size: object.size, etag: object.etag, lastModified: object.lastModified, owner: object.acl.owner))
+        }
+        let versions = try await store.listVersions(bucket: "ver", prefix: "", delimiter: nil, keyMarker: nil, versionIDMarker: nil, maxKeys: 100)
+        #expect(versions.entries.count == 25)  // a: 22, d/1: 1, gone: 2
+        for entry in versions.entries {
+            let object = try #require(try await store.object(bucket: "ver", key: entry.object.key, versionID: entry.object.versionIDText))
+            #expect(entry.object == ListedVersion(object))
+        }
+    }
+
     /// Keys of every shape sort in the index as S3 sorts them: by UTF-8 bytes.
     @Test func keysSortByTheirBytes() async throws {
         let root = try StoreFixture.directory()

@@ -90,10 +90,6 @@ extension S3Handler {
 
 extension S3Handler {
     /// The `Owner` a listing shows for an object version: the user who wrote it.
-    func listingOwner(_ object: StoredObject) -> Owner {
-        listingOwner(id: object.acl.owner)
-    }
-
     /// The owner shown for an object whose ACL names `id` (nil, written before objects had
     /// owners: the primary user).
     func listingOwner(id: String?) -> Owner {

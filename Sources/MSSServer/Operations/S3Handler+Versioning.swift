@@ -90,11 +90,11 @@ extension S3Handler {
             if object.isDeleteMarker {
                 return .deleteMarker(
                     key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
-                    lastModified: object.lastModified, owner: listingOwner(object))
+                    lastModified: object.lastModified, owner: listingOwner(id: object.owner))
             }
             return .version(
                 key: encode(object.key), versionID: object.versionIDText, isLatest: entry.isLatest,
-                lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: listingOwner(object))
+                lastModified: object.lastModified, etag: "\"\(object.etag)\"", size: object.size, owner: listingOwner(id: object.owner))
         }
         let result = ListVersionsResult(
             name: bucket, prefix: encode(parameters.prefix), keyMarker: encode(keyMarker ?? ""), versionIDMarker: versionIDMarker ?? "",

@@ -32,7 +32,7 @@ extension ObjectStore {
 
     struct VersionListing: Sendable {
         struct Entry: Sendable {
-            var object: StoredObject
+            var object: ListedVersion
             var isLatest: Bool
         }
         var entries: [Entry] = []
@@ -73,7 +73,7 @@ extension ObjectStore {
 
     /// One page of a version listing walked over `cursor`.
     static func versionListing(
-        _ cursor: some KeyCursor<StoredKey>, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?,
+        _ cursor: some KeyCursor<[ListedVersion]>, prefix: String, delimiter: String?, keyMarker: String?, versionIDMarker: String?,
         maxKeys: Int
     ) throws -> VersionListing {
         let markerBytes = keyMarker.map { Array($0.utf8) } ?? []
@@ -94,8 +94,7 @@ extension ObjectStore {
                 listing.nextKeyMarker = text
                 listing.nextVersionIDMarker = nil
                 count += 1
-            case .key(let bytes, let stored):
-                var versions = stored.versions
+            case .key(let bytes, var versions):
                 var latestIndex = 0
                 // Resuming inside the marker key's history: after the marker version.
                 if let versionIDMarker, bytes == markerBytes {
@@ -115,7 +114,7 @@ extension ObjectStore {
                         return listing
                     }
                     listing.entries.append(VersionListing.Entry(object: version, isLatest: offset == latestIndex))
-                    listing.nextKeyMarker = stored.key
+                    listing.nextKeyMarker = version.key
                     listing.nextVersionIDMarker = version.versionIDText
                     count += 1
                 }

@@ -64,9 +64,8 @@ actor ObjectStore {
         let indexPath = KeyIndex.path(root: rootPath)
         let started = ContinuousClock.now
         let (scan, condition) = try await StoreIO.run { () -> (StoreScan, KeyIndex.Condition) in
-            guard KeyIndex.inspect(path: indexPath) == .trusted else {
-                return (StoreScan(root: scanned), KeyIndex.inspect(path: indexPath))
-            }
+            let condition = KeyIndex.inspect(path: indexPath)
+            guard condition == .trusted else { return (StoreScan(root: scanned), condition) }
             let withoutObjects = StoreScan(root: scanned, objects: false)
             guard withoutObjects.isCompleteWithoutObjects else {
                 return (StoreScan(root: scanned), .untrusted("a bucket's own record needs its objects read"))
@@ -186,22 +185,23 @@ actor ObjectStore {
     func deleteBucket(_ name: String) async throws(S3ServerError) {
         _ = try bucket(name)
         let index = index
-        var hasKeys = true
+        var hasKeys: Bool?
         // A change that ends while the index is read may have added a key after the read saw
         // none: read again until no change ended meanwhile.
-        for _ in 0..<5 {
+        for _ in 0..<5 where hasKeys == nil {
             let before = changes
             do {
-                hasKeys = try await StoreIO.run { Result { try index.hasKeys(bucket: name) } }.get()
+                let found = try await StoreIO.run { Result { try index.hasKeys(bucket: name) } }.get()
+                if changes == before { hasKeys = found }
             } catch {
                 throw .internalError("cannot read the index: \(error)")
             }
-            if changes == before { break }
-            hasKeys = true
         }
+        // Another delete may have ended meanwhile.
+        _ = try bucket(name)
         // A write still on its way to disk may be about to add the bucket's first key; no new
         // one can start before this returns.
-        guard !keyLocks.isBusy(bucket: name) else {
+        guard let hasKeys, !keyLocks.isBusy(bucket: name) else {
             throw S3ServerError(
                 .conflict, .operationAborted, "A conflicting conditional operation is currently in progress against this resource. Please try again.",
                 resource: "/\(name)")

@@ -16,7 +16,7 @@ import Synchronization
 /// readers each take a connection of their own, so listings and reads run beside a write.
 final class KeyIndex: Sendable {
     /// The index's own format; an index of another one is rebuilt.
-    static let format: Int64 = 1
+    static let format: Int64 = 2
 
     let path: String
     private let writer: Mutex<SQLiteConnection>
@@ -90,9 +90,14 @@ final class KeyIndex: Sendable {
             modified INTEGER NOT NULL,
             owner TEXT,
             document BLOB NOT NULL,
+            versions BLOB NOT NULL,
             PRIMARY KEY (bucket, key)
         ) WITHOUT ROWID;
-        CREATE INDEX live_keys ON keys(bucket, key, size, etag, modified, owner) WHERE live = 1;
+        -- Covering indexes, so a listing reads neither the documents nor the table's rows: keys
+        -- whose newest version is not a delete marker with what ListObjects shows (live included,
+        -- or SQLite reads the row to check it), and every key with its versions' summaries.
+        CREATE INDEX live_keys ON keys(bucket, key, size, etag, modified, owner, live) WHERE live = 1;
+        CREATE INDEX all_keys ON keys(bucket, key, versions);
         CREATE TABLE kept_files(bucket TEXT PRIMARY KEY, count INTEGER NOT NULL);
         CREATE TABLE state(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
         PRAGMA user_version = \(format);
@@ -155,7 +160,10 @@ final class KeyIndex: Sendable {
     private static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data) throws {
         let newest = stored.newest
         let insert = try connection.statement(
-            "INSERT OR REPLACE INTO keys(bucket, key, live, size, etag, modified, owner, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            """
+            INSERT OR REPLACE INTO keys(bucket, key, live, size, etag, modified, owner, document, versions)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            """)
         try insert.bind(1, bucket)
         try insert.bind(2, bytes: stored.key.utf8)
         try insert.bind(3, newest.isDeleteMarker ? 0 : 1)
@@ -164,6 +172,7 @@ final class KeyIndex: Sendable {
         try insert.bind(6, Self.milliseconds(newest.lastModified))
         try insert.bind(7, newest.acl.owner)
         try insert.bind(8, bytes: document)
+        try insert.bind(9, bytes: VersionSummary.encode(stored))
         try insert.run()
     }
 
@@ -254,13 +263,14 @@ final class KeyIndex: Sendable {
         }
     }
 
-    /// A cursor over every key with a version, delete markers included, with all its versions.
-    static func allKeys(_ connection: SQLiteConnection, bucket: String) -> IndexCursor<StoredKey> {
-        let select = "SELECT key, document FROM keys WHERE bucket = ?1 AND key"
+    /// A cursor over every key with a version, delete markers included, with what a version
+    /// listing shows of each version.
+    static func allKeys(_ connection: SQLiteConnection, bucket: String) -> IndexCursor<[ListedVersion]> {
+        let select = "SELECT key, versions FROM keys INDEXED BY all_keys WHERE bucket = ?1 AND key"
         return IndexCursor(
             connection, bucket: bucket, inclusiveSQL: select + " >= ?2 ORDER BY key", exclusiveSQL: select + " > ?2 ORDER BY key"
         ) { row in
-            try decode(row.bytes(1))
+            try VersionSummary.decode(row.bytes(1), key: String(decoding: row.bytes(0), as: UTF8.self))
         }
     }
 
@@ -277,20 +287,11 @@ final class KeyIndex: Sendable {
     }
 
     /// Milliseconds since 1970, clamped: dates come from documents, which may be damaged.
+    /// Rounded to the nearest: stored dates are whole milliseconds already, and a product a hair
+    /// below one must not lose it.
     static func milliseconds(_ date: Date) -> Int64 {
-        let value = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let value = (date.timeIntervalSince1970 * 1000).rounded()
         guard value.isFinite else { return 0 }
         return Int64(exactly: value) ?? (value < 0 ? Int64.min : Int64.max)
     }
-}
-
-/// What a listing shows of a key: its newest version's size, ETag, date and owner.
-struct ListedObject: Sendable, Hashable {
-    var key: String
-    var size: Int64
-    /// Without quotes, as in ``StoredObject/etag``.
-    var etag: String
-    var lastModified: Date
-    /// The owner's user id; nil for objects written before objects had owners.
-    var owner: String?
 }
