@@ -72,7 +72,7 @@ import Testing
         #expect(try await reopened.list(bucket: "plain", prefix: "", delimiter: nil, marker: nil, maxKeys: 10).objects.map(\.key) == ["new"])
     }
 
-    @Test(arguments: ["garbage", "empty", "other format", "missing"])
+    @Test(arguments: ["garbage", "empty", "other format", "missing", "cut rebuild"])
     func aDamagedOrForeignIndexIsRebuiltFromTheDocuments(_ damage: String) async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -85,12 +85,17 @@ import Testing
             #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         case "other format":
             try SQLiteConnection(path: path, create: false).execute("PRAGMA user_version = 99")
+        case "cut rebuild":
+            // What a start killed while rebuilding leaves: no index, half a new one beside it.
+            try FileManager.default.removeItem(atPath: path)
+            #expect(FileManager.default.createFile(atPath: path + ".rebuild", contents: Data(repeating: 0x5A, count: 8192)))
         default:
             try FileManager.default.removeItem(atPath: path)
         }
         #expect(KeyIndex.inspect(path: path) != .trusted)
         let reopened = try await ObjectStore(path: root)
         #expect(try await Self.view(reopened) == Self.expected)
+        #expect(!FileManager.default.fileExists(atPath: path + ".rebuild"))
         try await reopened.close()
         #expect(KeyIndex.inspect(path: path) == .trusted)
     }

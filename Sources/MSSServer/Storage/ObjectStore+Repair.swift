@@ -47,7 +47,7 @@ extension ObjectStore {
             try writeBucket(bucket.stored)
             logger.error(
                 "bucket restored as private with a fresh bucket.json",
-                metadata: ["bucket": "\(name)", "reason": "\(reason)", "objects": "\(bucket.objects.count)"])
+                metadata: ["bucket": "\(name)", "reason": "\(reason)", "objects": "\(bucket.objectCount)"])
         }
     }
 

@@ -43,12 +43,15 @@ actor ObjectStore {
     nonisolated let retired = RetiredFiles()
     /// Whose turn it is to change each key being changed.
     private var keyLocks = KeyLocks()
-    private let encoder: JSONEncoder = {
+    private let encoder = documentEncoder()
+
+    /// How documents are written: dates in milliseconds, keys sorted.
+    static func documentEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = [.sortedKeys]
         return encoder
-    }()
+    }
 
     /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
     /// opens its index, rebuilding it from the documents unless the last server closed it
@@ -63,39 +66,42 @@ actor ObjectStore {
         let scanned = root
         let indexPath = KeyIndex.path(root: rootPath)
         let started = ContinuousClock.now
-        let (scan, condition) = try await StoreIO.run { () -> (StoreScan, KeyIndex.Condition) in
-            let condition = KeyIndex.inspect(path: indexPath)
-            guard condition == .trusted else { return (StoreScan(root: scanned), condition) }
-            let withoutObjects = StoreScan(root: scanned, objects: false)
-            guard withoutObjects.isCompleteWithoutObjects else {
-                return (StoreScan(root: scanned), .untrusted("a bucket's own record needs its objects read"))
+        let (scan, condition, builder) = try await StoreIO.run { () -> (StoreScan, KeyIndex.Condition, IndexBuilder?) in
+            var condition = KeyIndex.inspect(path: indexPath)
+            if condition == .trusted {
+                let withoutObjects = StoreScan(root: scanned, objects: .skip)
+                if withoutObjects.isCompleteWithoutObjects { return (withoutObjects, condition, nil) }
+                condition = .untrusted("a bucket's own record needs its objects read")
             }
-            return (withoutObjects, .trusted)
+            let builder = IndexBuilder(path: indexPath + ".rebuild", encoder: Self.documentEncoder())
+            return (StoreScan(root: scanned, objects: .stream(builder.add)), condition, builder)
         }
-        if let future = scan.futureFormat.first { throw future }
+        if let future = scan.futureFormat.first {
+            builder?.discard()
+            throw future
+        }
         for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
         }
         if DurableFiles.makePrivate(root.path) {
             logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
-        let trusted = condition == .trusted
-        let index = try await StoreIO.run { Result { try KeyIndex(path: indexPath, reset: !trusted) } }.get()
+        if let builder {
+            let kept = scan.buckets.mapValues(\.keptFiles)
+            try await StoreIO.run { Result { try builder.finish(keptFiles: kept, replacing: indexPath) } }.get()
+        }
+        let index = try await StoreIO.run { Result { try KeyIndex(path: indexPath) } }.get()
         self.index = index
         try repair(scan)
         if case .untrusted(let reason) = condition {
-            let encoder = encoder
-            try await StoreIO.run { Result { try index.rebuild(buckets: scan.buckets, encoder: encoder) } }.get()
             logger.notice(
                 "index of keys rebuilt from the files",
                 metadata: [
-                    "reason": "\(reason)", "keys": "\(scan.buckets.values.reduce(0) { $0 + $1.objects.count })",
+                    "reason": "\(reason)", "keys": "\(scan.buckets.values.reduce(0) { $0 + $1.objectCount })",
                     "duration": "\(ContinuousClock.now - started)",
                 ])
-            keptFiles = scan.buckets.compactMapValues { $0.keptFiles > 0 ? $0.keptFiles : nil }
-        } else {
-            keptFiles = try await StoreIO.run { Result { try index.keptFiles() } }.get()
         }
+        keptFiles = try await StoreIO.run { Result { try index.keptFiles() } }.get()
         for (name, bucket) in scan.buckets {
             buckets[name] = bucket.stored
         }
@@ -529,12 +535,15 @@ actor ObjectStore {
     /// request has ended; nothing may change the store after it.
     func close() async throws {
         let (index, retired) = (index, retired)
-        try await StoreIO.run {
+        let trusted = try await StoreIO.run {
             Result {
                 retired.removeAll()
-                try index.markClosed()
+                return try index.markClosed()
             }
         }.get()
+        if !trusted {
+            logger.warning("a change did not reach the index of keys; the next start rebuilds it from the files")
+        }
     }
 
     /// Writes a bucket's record in the format its contents need.

@@ -24,7 +24,7 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
 
     public var description: String {
         var lines = ["mss-server check of \(dataDirectory)"]
-        let objectCount = scan.buckets.values.reduce(0) { $0 + $1.objects.count }
+        let objectCount = scan.buckets.values.reduce(0) { $0 + $1.objectCount }
         lines.append("  \(scan.buckets.count) bucket(s), \(objectCount) object(s), \(scan.uploads.count) multipart upload(s) readable")
         section(&lines, "metadata written by a newer mss-server (this one refuses to start)",
             scan.futureFormat.map { "\(relative($0.path)): format version \($0.version), this server knows \(FormatVersion.current.rawValue)" })

@@ -19,7 +19,10 @@ struct StoreScan: Sendable {
 
     struct Bucket: Sendable {
         var stored: StoredBucket
+        /// The bucket's keys, when the scan keeps them (``Objects/keep``).
         var objects: [String: StoredKey] = [:]
+        /// How many keys the scan read, kept or not.
+        var objectCount = 0
         /// Why bucket.json must be written afresh (damaged or missing), nil when it is fine.
         var rebuildReason: String?
         /// Data files in this bucket without readable metadata, which a bucket delete must not
@@ -72,10 +75,21 @@ struct StoreScan: Sendable {
         return decoder
     }()
 
-    /// Reads everything under `root`; without `objects`, everything but the objects' documents
-    /// and data files (a start whose index can be trusted), so each bucket comes without objects
-    /// and a bucket folder without bucket.json is listed in ``bucketFoldersWithoutMetadata``.
-    init(root: URL, objects: Bool = true) {
+    /// What a scan does with the keys it reads.
+    enum Objects {
+        /// Reads no document or data file of an object: a start whose index can be trusted. A
+        /// bucket folder without bucket.json is then listed in ``bucketFoldersWithoutMetadata``,
+        /// or sets ``needsObjects`` when it may hold objects.
+        case skip
+        /// Keeps them in each bucket's ``Bucket/objects``.
+        case keep
+        /// Hands them over a shard at a time and keeps none: a rebuild of the index, which then
+        /// never holds every key in memory.
+        case stream((_ bucket: String, _ keys: [StoredKey]) -> Void)
+    }
+
+    /// Reads everything under `root`, the objects as `objects` says.
+    init(root: URL, objects: Objects = .keep) {
         self.root = root
         temporary = Self.entries(root.appendingPathComponent(".mss/tmp")).map(\.path)
         setAside = Self.entries(root.appendingPathComponent(".mss/damaged")).map(\.path)
@@ -95,16 +109,24 @@ struct StoreScan: Sendable {
 
     // MARK: Buckets and objects
 
-    private mutating func scanBucket(_ directory: URL, objects scanObjects: Bool) {
+    private mutating func scanBucket(_ directory: URL, objects mode: Objects) {
         let name = directory.lastPathComponent
         guard NameRules.bucketNameProblem(name) == nil, Self.isDirectory(directory) else { return }
         var objects: [String: StoredKey] = [:]
+        var objectCount = 0
         var keptFiles = 0
+        let scanObjects: Bool
+        if case .skip = mode { scanObjects = false } else { scanObjects = true }
         let shards = scanObjects ? Self.entries(directory.appendingPathComponent("objects")) : []
         for shard in shards where Self.isDirectory(shard) {
             let (found, kept) = scanShard(shard, relativePath: "buckets/\(name)/objects/\(shard.lastPathComponent)")
-            objects.merge(found) { first, _ in first }
+            objectCount += found.count
             keptFiles += kept
+            switch mode {
+            case .skip: break
+            case .keep: objects.merge(found) { first, _ in first }
+            case .stream(let receive): receive(name, Array(found.values))
+            }
         }
         let metadataURL = directory.appendingPathComponent("bucket.json")
         var rebuildReason: String?
@@ -125,7 +147,7 @@ struct StoreScan: Sendable {
                 // Objects may be all that is left of this bucket: only a full scan can tell.
                 needsObjects = true
             }
-            guard !objects.isEmpty || keptFiles > 0 else {
+            guard objectCount > 0 || keptFiles > 0 else {
                 bucketFoldersWithoutMetadata.append(directory.path)
                 return
             }
@@ -136,7 +158,7 @@ struct StoreScan: Sendable {
             futureFormat.append(FutureFormatError(path: metadataURL.path, version: version))
             stored = Self.defaultBucket(name, directory: directory)
         }
-        buckets[name] = Bucket(stored: stored, objects: objects, rebuildReason: rebuildReason, keptFiles: keptFiles)
+        buckets[name] = Bucket(stored: stored, objects: objects, objectCount: objectCount, rebuildReason: rebuildReason, keptFiles: keptFiles)
     }
 
     /// A bucket whose own record is lost: private, as every bucket starts, created when its

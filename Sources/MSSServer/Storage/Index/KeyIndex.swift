@@ -53,13 +53,10 @@ final class KeyIndex: Sendable {
         }
     }
 
-    /// Opens the index at `path`; with `reset`, first removes what is there and starts empty.
-    /// Marks it in use, durably, before returning.
-    init(path: String, reset: Bool) throws {
+    /// Opens the index at `path` (creating an empty one when there is none) and marks it in
+    /// use, durably, before returning.
+    init(path: String) throws {
         self.path = path
-        if reset {
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-        }
         // Created private before SQLite opens it; SQLite gives its -wal and -shm files the
         // database's own permissions.
         let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
@@ -76,7 +73,7 @@ final class KeyIndex: Sendable {
         writer = Mutex(connection)
     }
 
-    private static let schema = """
+    static let schema = """
         BEGIN;
         DROP TABLE IF EXISTS keys;
         DROP TABLE IF EXISTS kept_files;
@@ -105,37 +102,18 @@ final class KeyIndex: Sendable {
         """
 
     /// Makes everything written durable and marks the index trusted for the next start, unless
-    /// a write failed to reach it.
-    func markClosed() throws {
-        guard !diverged.withLock({ $0 }) else { return }
+    /// a write failed to reach it; says whether it did.
+    func markClosed() throws -> Bool {
+        guard !diverged.withLock({ $0 }) else { return false }
         try writer.withLock { connection in
             try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             try connection.execute("PRAGMA synchronous = FULL")
             try connection.execute("UPDATE state SET value = 1 WHERE name = 'clean'")
         }
+        return true
     }
 
     // MARK: Writing
-
-    /// Replaces the index with the keys a full scan found.
-    func rebuild(buckets: [String: StoreScan.Bucket], encoder: JSONEncoder) throws {
-        try writer.withLock { connection in
-            try connection.transaction {
-                try connection.execute("DELETE FROM keys; DELETE FROM kept_files;")
-                for (name, bucket) in buckets {
-                    for stored in bucket.objects.values {
-                        try Self.put(connection, bucket: name, stored: stored, document: encoder.encode(stored))
-                    }
-                    if bucket.keptFiles > 0 {
-                        let insert = try connection.statement("INSERT INTO kept_files(bucket, count) VALUES (?1, ?2)")
-                        try insert.bind(1, name)
-                        try insert.bind(2, Int64(bucket.keptFiles))
-                        try insert.run()
-                    }
-                }
-            }
-        }
-    }
 
     /// Records the key's new document (`document`, the bytes of its file), or with nil, that it
     /// has none. A failure marks the index diverged.
@@ -157,7 +135,8 @@ final class KeyIndex: Sendable {
         }
     }
 
-    private static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data) throws {
+    /// Inserts or replaces the row of `stored`'s key.
+    static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data) throws {
         let newest = stored.newest
         let insert = try connection.statement(
             """
