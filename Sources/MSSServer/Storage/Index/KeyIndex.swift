@@ -8,9 +8,9 @@ import Synchronization
 /// them all, and what keeps a million keys out of memory. It is trusted at start only when the
 /// last server closed it cleanly (``markClosed()``): a start marks it in use, durably, before
 /// anything changes, so after a crash, a kill or a failed index write the next start reads every
-/// document again (``StoreScan``) and rebuilds it. Between the two, each change of a key is
-/// written here right after its document is renamed into place, without an fsync of its own:
-/// only a clean close has to make the index durable, and that close fsyncs it.
+/// document again (``StoreScan``) and rebuilds it (``IndexBuilder``). Between the two, each
+/// change of a key is written here right after its document is renamed into place, without an
+/// fsync of its own: only a clean close has to make the index durable, and that close fsyncs it.
 ///
 /// Every call blocks: callers run them on ``StoreIO``. One connection writes, behind a lock;
 /// readers each take a connection of their own, so listings and reads run beside a write.

@@ -39,8 +39,9 @@ final class SQLiteStatement {
     func bind(_ index: Int32, bytes: some Collection<UInt8>) throws(SQLiteError) {
         let copy = Array(bytes)
         guard copy.count <= Int32.max else { throw SQLiteError(code: SQLITE_TOOBIG, message: "a blob of \(copy.count) bytes") }
-        // An empty blob still binds a (zero-length) blob, not NULL.
-        let code = copy.withUnsafeBytes { mss_sqlite3_bind_blob_copy(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(copy.count)) }
+        // An empty one is a zero-length blob, not NULL (which a null pointer would bind).
+        guard !copy.isEmpty else { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        let code = copy.withUnsafeBytes { mss_sqlite3_bind_blob_copy(handle, index, $0.baseAddress, Int32(copy.count)) }
         try check(code)
     }
 
