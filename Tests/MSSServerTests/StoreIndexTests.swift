@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import MSSServer
@@ -159,6 +160,33 @@ import Testing
         for entry in versions.entries {
             let object = try #require(try await store.object(bucket: "ver", key: entry.object.key, versionID: entry.object.versionIDText))
             #expect(entry.object == ListedVersion(object))
+        }
+    }
+
+    /// Writes in other buckets never hold up the delete of an empty bucket (a server shared by
+    /// parallel tests answered OperationAborted when the check counted every bucket's writes).
+    @Test func writesElsewhereDoNotHoldUpDeletingAnEmptyBucket() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("busy", acl: .private)
+        final class Stop: Sendable { let requested = Mutex(false) }
+        let stop = Stop()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    var count = 0
+                    while !stop.requested.withLock({ $0 }) {
+                        try await StoreFixture.put(store, bucket: "busy", key: "w\(writer)/\(count)", body: "x")
+                        count += 1
+                    }
+                }
+            }
+            defer { stop.requested.withLock { $0 = true } }
+            for round in 0..<20 {
+                try await store.createBucket("quiet-\(round)", acl: .private)
+                try await store.deleteBucket("quiet-\(round)")
+            }
         }
     }
 

@@ -34,9 +34,10 @@ actor ObjectStore {
     nonisolated let index: KeyIndex
     /// Recently used keys, decoded.
     private var cache = KeyCache(capacity: 16_384)
-    /// Changes of keys so far: a read of the index during which none happened may fill the
-    /// cache, as nothing it read can have been replaced meanwhile.
-    private var changes: UInt64 = 0
+    /// Changes of keys so far, by bucket: a read of the index during which none happened in its
+    /// bucket may fill the cache, as nothing it read can have been replaced meanwhile. By bucket,
+    /// so that writes elsewhere neither keep the cache cold nor hold up a bucket's delete.
+    private var changes: [String: UInt64] = [:]
     /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
     private var keptFiles: [String: Int] = [:]
     /// Data files of replaced versions waiting out ``retiredVersionGrace``.
@@ -195,10 +196,10 @@ actor ObjectStore {
         // A change that ends while the index is read may have added a key after the read saw
         // none: read again until no change ended meanwhile.
         for _ in 0..<5 where hasKeys == nil {
-            let before = changes
+            let before = changes[name]
             do {
                 let found = try await StoreIO.run { Result { try index.hasKeys(bucket: name) } }.get()
-                if changes == before { hasKeys = found }
+                if changes[name] == before { hasKeys = found }
             } catch {
                 throw .internalError("cannot read the index: \(error)")
             }
@@ -254,7 +255,7 @@ actor ObjectStore {
     func storedKey(bucket: String, key: String) async throws(S3ServerError) -> StoredKey? {
         let name = KeyLocks.Name(bucket: bucket, key: key)
         if let entry = cache.lookup(name) { return entry.stored }
-        let before = changes
+        let before = changes[bucket]
         let index = index
         let stored: StoredKey?
         do {
@@ -262,7 +263,7 @@ actor ObjectStore {
         } catch {
             throw .internalError("cannot read the index: \(error)")
         }
-        if changes == before { cache.insert(name, KeyCache.Entry(stored: stored)) }
+        if changes[bucket] == before { cache.insert(name, KeyCache.Entry(stored: stored)) }
         return stored
     }
 
@@ -377,7 +378,7 @@ actor ObjectStore {
             return outcome
         }
         if outcome.visible {
-            changes &+= 1
+            changes[bucket, default: 0] &+= 1
             cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: stored))
             replaced()
         }
