@@ -53,21 +53,12 @@ extension ObjectStore {
         _ = try self.bucket(bucket)
         // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
         guard maxKeys > 0 else { return VersionListing() }
-        let index = index
-        do {
-            return try await StoreIO.run {
-                Result {
-                    try index.read { connection in
-                        try Self.versionListing(
-                            KeyIndex.allKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
-                            versionIDMarker: versionIDMarker, maxKeys: maxKeys)
-                    }
-                }
-            }.get()
-        } catch let error as S3ServerError {
-            throw error
-        } catch {
-            throw .internalError("cannot read the index: \(error)")
+        return try await readingIndex { index in
+            try index.read { connection in
+                try Self.versionListing(
+                    KeyIndex.allKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, keyMarker: keyMarker,
+                    versionIDMarker: versionIDMarker, maxKeys: maxKeys)
+            }
         }
     }
 

@@ -191,18 +191,13 @@ actor ObjectStore {
     /// does, the multipart uploads still in progress in it.
     func deleteBucket(_ name: String) async throws(S3ServerError) {
         _ = try bucket(name)
-        let index = index
         var hasKeys: Bool?
         // A change that ends while the index is read may have added a key after the read saw
         // none: read again until no change ended meanwhile.
         for _ in 0..<5 where hasKeys == nil {
             let before = changes[name]
-            do {
-                let found = try await StoreIO.run { Result { try index.hasKeys(bucket: name) } }.get()
-                if changes[name] == before { hasKeys = found }
-            } catch {
-                throw .internalError("cannot read the index: \(error)")
-            }
+            let found = try await readingIndex { try $0.hasKeys(bucket: name) }
+            if changes[name] == before { hasKeys = found }
         }
         // Another delete may have ended meanwhile.
         _ = try bucket(name)
@@ -256,13 +251,7 @@ actor ObjectStore {
         let name = KeyLocks.Name(bucket: bucket, key: key)
         if let entry = cache.lookup(name) { return entry.stored }
         let before = changes[bucket]
-        let index = index
-        let stored: StoredKey?
-        do {
-            stored = try await StoreIO.run { Result { try index.stored(bucket: bucket, key: key) } }.get()
-        } catch {
-            throw .internalError("cannot read the index: \(error)")
-        }
+        let stored = try await readingIndex { try $0.stored(bucket: bucket, key: key) }
         if changes[bucket] == before { cache.insert(name, KeyCache.Entry(stored: stored)) }
         return stored
     }
@@ -465,17 +454,23 @@ actor ObjectStore {
         _ = try self.bucket(bucket)
         // No room on the page: an empty, complete answer, so a client looping on IsTruncated stops.
         guard maxKeys > 0 else { return Listing() }
+        return try await readingIndex { index in
+            try index.read { connection in
+                try Self.listing(
+                    KeyIndex.liveKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
+            }
+        }
+    }
+
+    /// Runs `body` with the index on ``StoreIO``; a failure other than an S3 error answers 500.
+    nonisolated func readingIndex<Value: Sendable>(
+        _ body: @escaping @Sendable (KeyIndex) throws -> Value
+    ) async throws(S3ServerError) -> Value {
         let index = index
         do {
-            return try await StoreIO.run {
-                Result {
-                    try index.read { connection in
-                        try Self.listing(
-                            KeyIndex.liveKeys(connection, bucket: bucket), prefix: prefix, delimiter: delimiter, marker: marker,
-                            maxKeys: maxKeys)
-                    }
-                }
-            }.get()
+            return try await StoreIO.run { Result { try body(index) } }.get()
+        } catch let error as S3ServerError {
+            throw error
         } catch {
             throw .internalError("cannot read the index: \(error)")
         }
