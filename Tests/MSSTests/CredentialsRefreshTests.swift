@@ -40,6 +40,24 @@ final class CountingProvider: CredentialsProvider {
     }
 }
 
+/// Passes a provider's first answer through, then moves its issue time, so that the first
+/// answer is stale on arrival and the next is fresh.
+final class StaleOnceProvider: CredentialsProvider {
+    let first: CountingProvider
+    let thenIssueAt: Date
+
+    init(first: CountingProvider, thenIssueAt: Date) {
+        self.first = first
+        self.thenIssueAt = thenIssueAt
+    }
+
+    func resolveCredentials() async throws -> Credentials? {
+        let answer = try await first.resolveCredentials()
+        first.issue(at: thenIssueAt)
+        return answer
+    }
+}
+
 /// A provider that never answers, like a token service that accepted the connection and hung.
 final class HangingProvider: CredentialsProvider {
     let calls = Mutex(0)
@@ -181,6 +199,40 @@ final class HangingProvider: CredentialsProvider {
         await #expect {
             _ = try await cache.credentials()
         } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
+        // Asked once more before refusing, not in a loop.
+        #expect(provider.count == 2)
+    }
+
+    @Test func anAnswerStaleOnArrivalIsAskedForOnceMore() async throws {
+        // What a request sees when it is not scheduled for longer than the credentials live: the
+        // first answer has expired by the time it is read, the second is good.
+        let start = Date().addingTimeInterval(3600)
+        let provider = CountingProvider(lifetime: 60)
+        provider.issue(at: start.addingTimeInterval(-120))
+        let stale = StaleOnceProvider(first: provider, thenIssueAt: start)
+        let cache = CredentialsCache(provider: stale, margin: 300)
+        #expect(try await cache.credentials(now: start)?.accessKey == "AK2")
+        #expect(provider.count == 2)
+    }
+
+    @Test func aRefreshWhoseOnlyWaiterGaveUpStillLandsAndIsNotReusedOnceStale() async throws {
+        let provider = CountingProvider(lifetime: 60)
+        let cache = CredentialsCache(provider: provider, margin: 300)
+        let start = Date().addingTimeInterval(3600)
+        provider.issue(at: start)
+        // The only request waiting for the first refresh is cancelled before the provider answers…
+        let waiting = Task { try await cache.credentials(now: start) }
+        while provider.count < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        // …and the refresh still lands: presigning, which never waits, has its credentials…
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try cache.heldCredentials(now: start.addingTimeInterval(1))?.accessKey == "AK1")
+        #expect(provider.count == 1)
+        // …while one after it expired gets new credentials, not the finished refresh's old answer.
+        provider.issue(at: start.addingTimeInterval(100))
+        #expect(try await cache.credentials(now: start.addingTimeInterval(100))?.accessKey == "AK2")
+        #expect(provider.count == 2)
     }
 
     @Test func presigningUsesHeldCredentialsWithTheirToken() async throws {

@@ -17,7 +17,12 @@ final class CredentialsCache: Sendable {
         var current: Credentials??
         /// When `current` arrived, to size the margin to credentials that live shorter than it.
         var fetchedAt: Date?
+        /// The refresh in flight; the refresh itself clears it when it ends, so that a finished
+        /// refresh is never waited on again after its credentials have gone stale (a request that
+        /// started it may have been cancelled before it could clear it).
         var refresh: Task<Credentials?, any Error>?
+        /// Which refresh may settle the state: bumped for every new one.
+        var generation: UInt64 = 0
         /// The last failed refresh, while `current` is still good: no new attempt before
         /// ``retryAfterFailure`` has passed, so a provider that is down is not asked by every
         /// request, nor does every request wait for its failure.
@@ -39,7 +44,24 @@ final class CredentialsCache: Sendable {
     }
 
     /// The credentials to sign with now, refreshing them first when needed.
+    ///
+    /// An answer that has already expired by the time this request reads it is asked for once
+    /// more before it is refused: a provider that answered late, or a request that a loaded
+    /// machine did not schedule for longer than the credentials live, should cost a second call,
+    /// not a failed request.
     func credentials(now: Date = Date()) async throws -> Credentials? {
+        var expired: Date?
+        for _ in 0..<2 {
+            guard let fresh = try await resolve(now: now) else { return nil }
+            guard let expiration = fresh.expiration, expiration <= Swift.max(now, Date()) else { return fresh }
+            expired = expiration
+        }
+        throw MSSClientError(
+            .credentialsUnavailable,
+            "the credentials provider returned credentials that expired at \(expired.map { "\($0)" } ?? "an unknown time")")
+    }
+
+    private func resolve(now: Date) async throws -> Credentials? {
         let decision: Decision = state.withLock { state in
             if case .some(let current) = state.current {
                 if !needsRefresh(current, fetchedAt: state.fetchedAt, now: now) { return .ready(current) }
@@ -50,8 +72,15 @@ final class CredentialsCache: Sendable {
                 }
             }
             if let refresh = state.refresh { return .wait(refresh, fallback: state.current) }
+            state.generation &+= 1
+            let generation = state.generation
             let provider = self.provider
-            let refresh = Task { try await provider.resolveCredentials() }
+            let refresh = Task {
+                let result: Result<Credentials?, any Error>
+                do { result = .success(try await provider.resolveCredentials()) } catch { result = .failure(error) }
+                self.settle(generation, with: result, startedAt: now)
+                return try result.get()
+            }
             state.refresh = refresh
             return .wait(refresh, fallback: state.current)
         }
@@ -60,33 +89,11 @@ final class CredentialsCache: Sendable {
             return nil
         }
         do {
-            let fresh = try await CancellableWait.value(of: task)
-            state.withLock { state in
-                if state.refresh == task {
-                    state.refresh = nil
-                    state.current = .some(fresh)
-                    // On the request's clock, as the margin is judged: a test or caller that passes `now`
-                    // gets one time base, however long the provider took.
-                    state.fetchedAt = now
-                    state.lastFailure = nil
-                }
-            }
-            // Against the clock now, not when the request began: the provider may have been slow.
-            if let expiration = fresh?.expiration, expiration <= Swift.max(now, Date()) {
-                throw MSSClientError(
-                    .credentialsUnavailable, "the credentials provider returned credentials that expired at \(expiration)")
-            }
-            return fresh
+            return try await CancellableWait.value(of: task)
         } catch is CancellationError where Task.isCancelled {
             // This request gave up waiting; the shared refresh goes on for the others.
             throw CancellationError()
         } catch {
-            state.withLock { state in
-                if state.refresh == task {
-                    state.refresh = nil
-                    state.lastFailure = now
-                }
-            }
             // Credentials refreshed early are still good until they expire: a provider that is
             // briefly down inside the margin costs nothing.
             if case .some(let held) = fallback, let held, let expiration = held.expiration, expiration > now {
@@ -95,6 +102,24 @@ final class CredentialsCache: Sendable {
             if let error = error as? MSSClientError { throw error }
             if error is CancellationError { throw error }
             throw MSSClientError(.credentialsUnavailable, "the credentials provider failed: \(error)")
+        }
+    }
+
+    /// Records a refresh's outcome, on the clock of the request that started it, as the margin
+    /// is judged: a test or caller that passes `now` gets one time base, however long the
+    /// provider took.
+    private func settle(_ generation: UInt64, with result: Result<Credentials?, any Error>, startedAt: Date) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            state.refresh = nil
+            switch result {
+            case .success(let fresh):
+                state.current = .some(fresh)
+                state.fetchedAt = startedAt
+                state.lastFailure = nil
+            case .failure:
+                state.lastFailure = startedAt
+            }
         }
     }
 
