@@ -78,6 +78,7 @@ export MSS_TEST_FLAKY_PROXY="rgw-via-flaky-proxy|http://127.0.0.1:$proxy_port|$a
 export MSS_TEST_IMAGE_SERVER="http://127.0.0.1:$mss_port|http://127.0.0.1:$mss_image_port|$mss_access|$mss_secret"
 export MSS_TEST_REQUIRE_SERVERS=1
 export MSS_TEST_MSS_USERS="$mss_users"  # the two --users users of mss-server, for the SDK's two-user ACL tests
+export MSS_TEST_MSS_DATA="$state/mss-data"  # its data directory, for the SDK's check that encrypted uploads leave no plaintext
 
 log "running the Swift tests"
 set +e

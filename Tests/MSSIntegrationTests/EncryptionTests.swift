@@ -147,6 +147,103 @@ import Testing
     }
 
     @Test(.enabled(if: !sseS3.isEmpty), arguments: sseS3)
+    func metadataUpdatesAttributesAndPrefixCopiesKeepTheEncryption(_ target: TestTarget) async throws {
+        try await target.withBucket(tag: "ssekeep") { conn, bucket in
+            let body = Self.randomData(70_000)
+            let serverKeyed = bucket.newKey("s3.bin")
+            try await serverKeyed.setContents(body, options: PutOptions(contentType: "application/x-a", serverSideEncryption: .s3))
+            try await serverKeyed.updateMetadata(["reviewed": "yes"])
+            let afterS3 = try #require(try await serverKeyed.info())
+            #expect(afterS3.serverSideEncryption == "AES256")
+            #expect(afterS3.metadata == ["reviewed": "yes"] && afterS3.contentType == "application/x-a")
+            #expect(try await serverKeyed.data() == body)
+
+            let customerKeyed = bucket.newKey("c.bin")
+            try await customerKeyed.setContents(body, options: PutOptions(serverSideEncryption: .customer(key: Self.keyA)))
+            // Without the key nothing can be read, so nothing is changed.
+            await #expect(throws: S3Error.self) { try await customerKeyed.updateMetadata(["reviewed": "no"]) }
+            try await customerKeyed.updateMetadata(["reviewed": "yes"], customerKey: Self.keyA)
+            let afterC = try #require(try await customerKeyed.info(customerKey: Self.keyA))
+            #expect(afterC.customerKeyMD5 == Self.keyA.md5Base64 && afterC.metadata == ["reviewed": "yes"])
+            #expect(try await customerKeyed.data(customerKey: Self.keyA) == body)
+            await #expect(throws: S3Error.self) { try await customerKeyed.data() }
+
+            // A plain object stays plain.
+            let plain = bucket.newKey("plain.bin")
+            try await plain.setContents(body)
+            try await plain.updateMetadata(["reviewed": "yes"])
+            #expect(try await plain.info()?.serverSideEncryption == nil)
+
+            // What the object's info says decides; an encryption this library cannot ask for again refuses.
+            var kms = afterS3
+            kms.serverSideEncryption = "aws:kms"
+            let refused = #expect(throws: MSSClientError.self) { _ = try Key.encryptionToKeep(of: kms, name: "k", customerKey: nil) }
+            #expect(refused?.kind == .invalidArgument)
+            #expect(throws: MSSClientError.self) { _ = try Key.encryptionToKeep(of: afterC, name: "k", customerKey: nil) }
+
+            // GetObjectAttributes of an SSE-C object takes its key.
+            let attributes = try await customerKeyed.attributes([.objectSize, .etag], customerKey: Self.keyA)
+            #expect(attributes.size == Int64(body.count))
+            await #expect(throws: S3Error.self) { _ = try await customerKeyed.attributes([.objectSize]) }
+
+            // A prefix copied on the server from one customer key to another, and to SSE-S3.
+            for index in 0..<3 {
+                try await bucket.newKey("p/\(index)").setContents(body, options: PutOptions(serverSideEncryption: .customer(key: Self.keyA)))
+            }
+            let transfers = TransferManager(connection: conn, configuration: Self.transfers)
+            let toB = try await transfers.copyPrefix(
+                "p/", from: bucket, to: bucket, destinationPrefix: "q/", encryption: .customer(key: Self.keyB), sourceCustomerKey: Self.keyA)
+            #expect(toB.failures.isEmpty && toB.transferred.count == 3)
+            #expect(try await bucket.newKey("q/2").data(customerKey: Self.keyB) == body)
+            let toS3 = try await transfers.copyPrefix("p/", from: bucket, to: bucket, destinationPrefix: "r/", encryption: .s3, sourceCustomerKey: Self.keyA)
+            #expect(toS3.failures.isEmpty)
+            #expect(try await bucket.newKey("r/0").info()?.serverSideEncryption == "AES256")
+            let withoutKey = try await transfers.copyPrefix("p/", from: bucket, to: bucket, destinationPrefix: "s/")
+            #expect(withoutKey.failures.count == 3)
+        }
+    }
+
+    /// What the SDK's encrypted uploads leave on the server's disk: no slice of the plaintext in any
+    /// file written meanwhile, whether sent in one PUT, in parts, from a stream or by a copy.
+    @Test(.enabled(if: !sseS3.isEmpty && TestTarget.mssDataDirectory != nil), arguments: sseS3)
+    func encryptedUploadsLeaveNoPlaintextOnDisk(_ target: TestTarget) async throws {
+        let dataDirectory = try #require(TestTarget.mssDataDirectory)
+        let started = Date().addingTimeInterval(-2)
+        try await target.withBucket(tag: "sseondisk") { conn, bucket in
+            let transfers = TransferManager(connection: conn, configuration: Self.transfers)
+            let files = try TemporaryDirectory()
+            var texts: [Data] = []
+            for (name, encryption) in [("one-s3", ServerSideEncryption.s3), ("one-c", .customer(key: Self.keyA))] {
+                let text = Self.randomData(200_000)
+                try await bucket.newKey(name).setContents(text, options: PutOptions(serverSideEncryption: encryption))
+                texts.append(text)
+            }
+            let big = Self.randomData((10 << 20) + 99)
+            try big.write(to: URL(fileURLWithPath: files.file("big")))
+            try await transfers.upload(
+                file: files.file("big"), to: bucket.newKey("multi-c"), options: PutOptions(serverSideEncryption: .customer(key: Self.keyA)))
+            texts.append(big)
+            let streamed = Self.randomData((6 << 20) + 1)
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for start in stride(from: 0, to: streamed.count, by: 1 << 20) {
+                    continuation.yield(ByteBuffer(bytes: streamed[start..<min(start + (1 << 20), streamed.count)]))
+                }
+                continuation.finish()
+            }
+            try await transfers.upload(stream: stream, to: bucket.newKey("stream-s3"), options: PutOptions(serverSideEncryption: .s3))
+            texts.append(streamed)
+            try await bucket.newKey("one-c").copy(key: "copy-b", encryption: .customer(key: Self.keyB), sourceCustomerKey: Self.keyA)
+            #expect(try await bucket.newKey("multi-c").data(customerKey: Self.keyA) == big)
+            #expect(try await bucket.newKey("stream-s3").data() == streamed)
+            #expect(try DiskSearch.filesHolding(slicesOf: texts, under: dataDirectory, changedSince: started).isEmpty)
+            // Control: the same search finds an object stored in clear, so it can fail.
+            let control = Self.randomData(200_000)
+            try await bucket.newKey("control").setContents(control)
+            #expect(try !DiskSearch.filesHolding(slicesOf: [control], under: dataDirectory, changedSince: started).isEmpty)
+        }
+    }
+
+    @Test(.enabled(if: !sseS3.isEmpty), arguments: sseS3)
     func kmsIsRefusedAsNotImplemented(_ target: TestTarget) async throws {
         try await target.withBucket(tag: "kms") { conn, bucket in
             var request = try bucket.newKey("kms").request("PUT")

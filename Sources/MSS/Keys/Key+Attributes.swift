@@ -32,14 +32,17 @@ extension Key {
     ///   - versionID: a version other than the current one.
     ///   - maxParts: at most this many parts in ``ObjectAttributes/objectParts`` (1 to 1,000).
     ///   - partNumberMarker: list the parts after this part number, to page through them.
+    ///   - customerKey: the SSE-C key of an object stored with one (S3 answers 400 without it).
     public func attributes(
-        _ names: Set<ObjectAttribute>, versionID: String? = nil, maxParts: Int? = nil, partNumberMarker: Int? = nil
+        _ names: Set<ObjectAttribute>, versionID: String? = nil, maxParts: Int? = nil, partNumberMarker: Int? = nil,
+        customerKey: CustomerKey? = nil
     ) async throws -> ObjectAttributes {
         guard !names.isEmpty else { throw MSSClientError.invalidArgument("name at least one object attribute") }
         var request = try request("GET", query: [QueryItem("attributes")], versionID: versionID)
         // In a fixed order, so the same call signs the same headers every time.
         let list = ObjectAttribute.allCases.filter(names.contains).map(\.rawValue)
         request.headers.add("x-amz-object-attributes", list.joined(separator: ","))
+        customerKey?.addHeaders(to: &request.headers)
         if let maxParts {
             guard (1...Self.maximumAttributeParts).contains(maxParts) else {
                 throw MSSClientError.invalidArgument("maxParts \(maxParts) is outside 1...\(Self.maximumAttributeParts)")

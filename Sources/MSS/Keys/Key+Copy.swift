@@ -86,17 +86,56 @@ extension Key {
         return copied
     }
 
-    /// Replaces the user metadata (and optionally content type) in place, with a self-copy. Other
-    /// content headers are kept.
-    public func updateMetadata(_ metadata: [String: String], contentType: String? = nil) async throws {
-        guard let current = try await info() else {
+    /// Replaces the user metadata (and optionally the content type) in place, with a copy of the
+    /// object onto itself.
+    ///
+    /// The other content headers, the tags and the encryption at rest are kept: an SSE-S3 object
+    /// stays SSE-S3, an SSE-C object is stored again with `customerKey` (S3 itself would store the
+    /// copy in clear, since a copy does not carry encryption over). The ACL becomes `acl`, or the
+    /// server's default (private) when nil, as with any copy. The copy is made only if the object
+    /// still has the ETag read first, so a write that lands in between is not undone: that case
+    /// throws ``S3Error`` 412 `PreconditionFailed` on servers that check it (S3, mss-server).
+    ///
+    /// - Parameters:
+    ///   - metadata: the new user metadata, replacing all of the old.
+    ///   - contentType: the new content type; the current one when nil.
+    ///   - acl: the object's canned ACL after the copy.
+    ///   - customerKey: the SSE-C key of an object stored with one.
+    /// - Throws: ``MSSClientError`` `invalidArgument`, with nothing changed, for an SSE-C object
+    ///   without `customerKey` or an object encrypted with a KMS key, whose encryption this
+    ///   library cannot ask for again.
+    public func updateMetadata(
+        _ metadata: [String: String], contentType: String? = nil, acl: CannedACL? = nil, customerKey: CustomerKey? = nil
+    ) async throws {
+        guard let current = try await info(customerKey: customerKey) else {
             throw S3Error(status: 404, code: .noSuchKey, message: "\(name) does not exist", resource: name)
         }
-        let options = PutOptions(
+        let encryption = try Self.encryptionToKeep(of: current, name: name, customerKey: customerKey)
+        var options = PutOptions(
             contentType: contentType ?? current.contentType, metadata: metadata, cacheControl: current.cacheControl,
             contentDisposition: current.contentDisposition, contentEncoding: current.contentEncoding,
             contentLanguage: current.contentLanguage)
-        try await copy(key: name, metadata: .replace(options))
+        options.serverSideEncryption = encryption
+        try await copy(
+            key: name, metadata: .replace(options), acl: acl, sourceConditions: current.etag.map { .ifMatch($0) },
+            encryption: encryption, sourceCustomerKey: encryption?.customerKey)
+    }
+
+    /// How an object read as `current` must be encrypted when it is written again.
+    static func encryptionToKeep(of current: ObjectInfo, name: String, customerKey: CustomerKey?) throws -> ServerSideEncryption? {
+        if current.customerKeyMD5 != nil {
+            guard let customerKey else {
+                throw MSSClientError.invalidArgument("\(name) is stored with an SSE-C key: pass it as customerKey")
+            }
+            return .customer(key: customerKey)
+        }
+        switch current.serverSideEncryption {
+        case nil: return nil
+        case "AES256": return .s3
+        case let other?:
+            throw MSSClientError.invalidArgument(
+                "\(name) is encrypted with \(other), which this library cannot ask for again; its metadata was left unchanged")
+        }
     }
 
     /// Sets the object's canned ACL.

@@ -115,8 +115,14 @@ extension TransferManager {
 
     /// Copies every object under `prefix` of `source` to `destinationPrefix` + the rest of its
     /// key in `destination`, on the server.
+    ///
+    /// - Parameters:
+    ///   - encryption: how the copies are encrypted at rest (none when nil, as in S3, whatever
+    ///     the sources were).
+    ///   - sourceCustomerKey: the SSE-C key the sources are stored with, if any.
     public func copyPrefix(
         _ prefix: String, from source: Bucket, to destination: Bucket, destinationPrefix: String,
+        encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil,
         progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
         let objects = try await source.allKeys(prefix: prefix)
@@ -128,7 +134,8 @@ extension TransferManager {
         return try await transferEach(
             items, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= threshold }, progress: progress
         ) { manager, item in
-            try await manager.copy(source.newKey(item.key), to: destination.newKey(item.path))
+            try await manager.copy(
+                source.newKey(item.key), to: destination.newKey(item.path), encryption: encryption, sourceCustomerKey: sourceCustomerKey)
         }
     }
 

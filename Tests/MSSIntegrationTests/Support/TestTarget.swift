@@ -43,6 +43,13 @@ struct TestTarget: Sendable, CustomTestStringConvertible {
     static let all: [TestTarget] =
         InProcessServer.isDefault ? InProcessServer.targets : parse(ProcessInfo.processInfo.environment["MSS_TEST_SERVERS"] ?? "")
     static let strict: [TestTarget] = all.filter(\.verifiesSignatures)
+    /// The data directory of the `mss` target, to check what reaches its disk: the in-process
+    /// server's, or the one the test script names in `MSS_TEST_MSS_DATA`.
+    static let mssDataDirectory: String? = {
+        if InProcessServer.isDefault { return InProcessServer.dataDirectory }
+        let named = ProcessInfo.processInfo.environment["MSS_TEST_MSS_DATA"] ?? ""
+        return named.isEmpty ? nil : named
+    }()
     /// Set by the test script so that a run without servers fails instead of skipping.
     static let required = ProcessInfo.processInfo.environment["MSS_TEST_REQUIRE_SERVERS"] == "1"
 
