@@ -4,6 +4,7 @@ NotImplemented to copies of SSE-C objects)."""
 import base64
 import hashlib
 import os
+import time
 
 import boto3
 import botocore.exceptions
@@ -144,3 +145,57 @@ def test_move_encrypts_what_it_uploads(cli, cli_bucket, tmp_path):
     assert s3.get_object(Bucket=cli_bucket, Key="m", **with_key())["Body"].read() == data
     with pytest.raises(botocore.exceptions.ClientError):
         s3.get_object(Bucket=cli_bucket, Key="m")
+
+
+def plaintext_files(data_dir, texts, since):
+    """Files under data_dir changed since `since` that hold one of eight 32-byte slices of
+    any text. Only recent files are read: the shared server holds every other test's data."""
+    slices = []
+    for text in texts:
+        step = max(1, (len(text) - 32) // 7)
+        slices += [text[i:i + 32] for i in range(0, len(text) - 32, step)][:8]
+    found = []
+    for folder, _, names in os.walk(data_dir):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                if os.stat(path).st_mtime < since:
+                    continue
+                with open(path, "rb") as handle:
+                    content = handle.read()
+            except OSError:
+                continue  # removed meanwhile
+            if any(piece in content for piece in slices):
+                found.append(path)
+    return found
+
+
+def test_encrypted_uploads_leave_no_plaintext_on_the_servers_disk(cli, cli_bucket, tmp_path):
+    data_dir = os.environ.get("MSS_SERVER_DATA", "")
+    if cli.name != "mss" or not data_dir:
+        pytest.skip("reads mss-server's data directory (MSS_SERVER_DATA)")
+    since = time.time() - 2
+    texts = {name: os.urandom(size) for name, size in
+             [("one-s3", 200_000), ("big-c", 11 * MIB + 3), ("moved", 90_000), ("tree/a", 120_000), ("tree/b", 6 * MIB)]}
+    for name, data in texts.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    cli("cp", "--sse", "AES256", str(tmp_path / "one-s3"), f"mss://{cli_bucket}/one-s3")
+    cli("cp", "--part-size", "5", "--sse-c-key", KEY_B64, str(tmp_path / "big-c"), f"mss://{cli_bucket}/big-c")
+    cli("mv", "--sse", "AES256", str(tmp_path / "moved"), f"mss://{cli_bucket}/moved")
+    cli("sync", "--sse-c-key", KEY_B64, str(tmp_path / "tree"), f"mss://{cli_bucket}/tree/")
+    piped = os.urandom(7 * MIB + 11)
+    cli("cp", "--part-size", "5", "--sse-c-key", KEY_B64, "-", f"mss://{cli_bucket}/piped", input=piped)
+    texts["piped"] = piped
+    # Copied on the server from SSE-C to SSE-S3.
+    cli("cp", "--sse-c-source-key", KEY_B64, "--sse", "AES256", f"mss://{cli_bucket}/big-c", f"mss://{cli_bucket}/big-s3")
+    s3 = s3_client(cli.env)
+    assert s3.get_object(Bucket=cli_bucket, Key="piped", **with_key())["Body"].read() == piped
+    assert s3.get_object(Bucket=cli_bucket, Key="big-s3")["Body"].read() == texts["big-c"]
+    assert s3.get_object(Bucket=cli_bucket, Key="tree/b", **with_key())["Body"].read() == texts["tree/b"]
+    assert plaintext_files(data_dir, list(texts.values()), since) == []
+    # Control: the same search finds an upload stored in clear, so it can fail.
+    control = os.urandom(100_000)
+    (tmp_path / "control").write_bytes(control)
+    cli("cp", str(tmp_path / "control"), f"mss://{cli_bucket}/control")
+    assert plaintext_files(data_dir, [control], since) != []

@@ -3,9 +3,12 @@ and the headers of actual requests with `requests`, persistence across a restart
 headless Chromium page on another origin uploading to a presigned URL."""
 import functools
 import http.server
+import json
 import os
 import shutil
+import subprocess
 import threading
+import time
 
 import pytest
 import requests
@@ -261,16 +264,22 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 
 @pytest.fixture(scope="module")
-def page_origin(tmp_path_factory):
-    """A tiny web site on its own port: the page's origin differs from the server's."""
+def page_site(tmp_path_factory):
+    """A tiny web site on its own port, and the folder it serves: the page's origin differs
+    from the server's."""
     folder = tmp_path_factory.mktemp("cors-site")
     (folder / "index.html").write_text("<!doctype html><title>cors page</title><p>page</p>")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{site.server_address[1]}"
+    yield f"http://127.0.0.1:{site.server_address[1]}", folder
     site.shutdown()
+
+
+@pytest.fixture(scope="module")
+def page_origin(page_site):
+    return page_site[0]
 
 
 @pytest.fixture(scope="module")
@@ -330,3 +339,80 @@ def test_a_page_on_another_origin_uploads_and_reads_only_with_a_rule(browser, pa
     s3v4.delete_bucket_cors(Bucket=bucket)
     again = browser.execute_async_script(FETCH, get_url, {"cache": "no-store"}, "x-amz-meta-color")
     assert again["status"] == 0, again
+
+
+POST_FORM = """
+const [url, fields, name, text, done] = arguments;
+const form = new FormData();
+for (const [field, value] of Object.entries(fields)) form.append(field, value);
+form.append("file", new Blob([text], {type: "text/plain"}), name);
+fetch(url, {method: "POST", body: form})
+  .then(async (r) => done({status: r.status, text: await r.text(), etag: r.headers.get("ETag")}))
+  .catch((e) => done({status: 0, text: String(e), etag: null}));
+"""
+
+
+def exists(s3, bucket, key):
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError:
+        return False
+
+
+def mss_cli(*args):
+    """The project's own command line against the server under test, as a web back end would
+    run it to sign a form for its page."""
+    cli = os.environ.get("MSS_CLI")
+    if not cli:
+        pytest.skip("MSS_CLI names no mss binary")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSS_", "AWS_"))}
+    env.update(MSS_ENDPOINT=ENDPOINT, MSS_ACCESS_KEY=os.environ["MSS_SERVER_ACCESS_KEY"],
+               MSS_SECRET_KEY=os.environ["MSS_SERVER_SECRET_KEY"], MSS_HOME=os.environ.get("TMPDIR", "/tmp"))
+    signature = [a for a in args if a.startswith("--signature=")]
+    if signature:
+        env["MSS_SIGNATURE"] = signature[0].split("=", 1)[1]
+        args = [a for a in args if not a.startswith("--signature=")]
+    result = subprocess.run([cli, *args], env=env, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    return result.stdout.decode()
+
+
+def test_a_page_on_another_origin_posts_forms_that_mss_signed(browser, page_site, s3v4, bucket):
+    origin, folder = page_site
+    browser.get(origin + "/index.html")
+    # A V4 form, signed by `mss presign --post`, sent by the page's script with fetch.
+    signed = json.loads(mss_cli(
+        "presign", "--post", "--json", f"mss://{bucket}/drop/${{filename}}", "--content-length-range", "1:1000",
+        "--field", "success_action_status=201", "--signature=v4"))
+    assert signed["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    # POST with form data is a simple request: no preflight, so the upload lands, but a page
+    # on another origin may not read the answer without a rule (S3 behaves the same).
+    blind = browser.execute_async_script(POST_FORM, signed["url"], signed["fields"], "blind.txt", "no rule yet")
+    assert blind["status"] == 0 and "TypeError" in blind["text"], blind
+    assert s3v4.get_object(Bucket=bucket, Key="drop/blind.txt")["Body"].read() == b"no rule yet"
+
+    s3v4.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["POST"], "ExposeHeaders": ["ETag"]}]})
+    sent = browser.execute_async_script(POST_FORM, signed["url"], signed["fields"], "note.txt", "posted by a page")
+    assert sent["status"] == 201, sent
+    assert "<Key>drop/note.txt</Key>" in sent["text"] and f"<Bucket>{bucket}</Bucket>" in sent["text"]
+    stored = s3v4.get_object(Bucket=bucket, Key="drop/note.txt")
+    assert stored["Body"].read() == b"posted by a page" and sent["etag"] == stored["ETag"]
+    # The policy still rules: a file over its length range is refused, and the page reads why.
+    too_big = browser.execute_async_script(POST_FORM, signed["url"], signed["fields"], "big.txt", "x" * 1001)
+    assert too_big["status"] == 400 and "EntityTooLarge" in too_big["text"], too_big
+    assert error_of(s3v4.head_object, Bucket=bucket, Key="drop/big.txt")[0] == 404
+
+    # The HTML page `mss presign --post --html` prints (MSS's default, SigV2), served from the
+    # page's origin and submitted with a file the way a person would.
+    (folder / "mss-form.html").write_text(mss_cli("presign", "--post", "--html", f"mss://{bucket}/html/${{filename}}"))
+    upload = folder / "picked.txt"
+    upload.write_bytes(b"picked in a file chooser\n")
+    browser.get(origin + "/mss-form.html")
+    browser.find_element("css selector", "input[type=file]").send_keys(str(upload))
+    browser.find_element("css selector", "input[type=submit]").click()
+    deadline = time.time() + 20
+    while time.time() < deadline and not exists(s3v4, bucket, "html/picked.txt"):
+        time.sleep(0.2)
+    assert s3v4.get_object(Bucket=bucket, Key="html/picked.txt")["Body"].read() == b"picked in a file chooser\n"
