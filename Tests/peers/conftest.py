@@ -4,6 +4,7 @@ The test script starts mss-server and passes its endpoint and keys in MSS_SERVER
 MSS_SERVER_ACCESS_KEY, MSS_SERVER_SECRET_KEY and its data directory in MSS_SERVER_DATA.
 """
 import os
+import shutil
 import uuid
 
 import boto3
@@ -83,3 +84,27 @@ def cli_env(tmp_path):
         HOME=str(tmp_path),
     )
     return env
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+def require_browser():
+    """Skips the test when selenium, chromium or chromedriver is missing, or fails it when
+    MSS_REQUIRE_BROWSER is set (scripts/test.sh installs them, so there a missing one is a
+    failure)."""
+    reasons = []
+    try:
+        import selenium.webdriver  # noqa: F401
+    except ImportError as error:
+        reasons.append(f"selenium is not installed ({error})")
+    if not CHROMIUM:
+        reasons.append("chromium is not installed (apt-get install chromium)")
+    if not CHROMEDRIVER:
+        reasons.append("chromedriver is not installed (apt-get install chromium-driver)")
+    if reasons:
+        reason = "; ".join(reasons)
+        if os.environ.get("MSS_REQUIRE_BROWSER"):
+            pytest.fail(f"MSS_REQUIRE_BROWSER is set but {reason}")
+        pytest.skip(reason)

@@ -15,19 +15,16 @@ unless MSS_REQUIRE_BROWSER is set (scripts/test.sh sets it), when they fail.
 import hashlib
 import io
 import os
-import shutil
 import time
 
 import pytest
 import requests
 from PIL import Image, ImageDraw
 
-from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY, empty_and_delete, new_bucket_name
+from conftest import ACCESS_KEY, CHROMEDRIVER, CHROMIUM, ENDPOINT, SECRET_KEY, empty_and_delete, new_bucket_name, require_browser
 
 CONSOLE = ENDPOINT + "/_console/"
 IMAGE_ENDPOINT = os.environ.get("MSS_SERVER_IMAGE_ENDPOINT", "")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 try:
     from selenium import webdriver
@@ -36,20 +33,8 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
-    SELENIUM = None
-except ImportError as error:  # pragma: no cover - reported by the fixture
-    SELENIUM = error
-
-
-def missing_browser():
-    reasons = []
-    if SELENIUM is not None:
-        reasons.append(f"selenium is not installed ({SELENIUM})")
-    if not CHROMIUM:
-        reasons.append("chromium is not installed (apt-get install chromium)")
-    if not CHROMEDRIVER:
-        reasons.append("chromedriver is not installed (apt-get install chromium-driver)")
-    return "; ".join(reasons)
+except ImportError:  # pragma: no cover - require_browser reports it
+    pass
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +53,7 @@ def downloads(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(downloads):
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("MSS_REQUIRE_BROWSER"):
-            pytest.fail(f"MSS_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
+    require_browser()
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

@@ -5,7 +5,6 @@ import functools
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -14,7 +13,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import ENDPOINT, empty_and_delete, new_bucket_name
+from conftest import CHROMEDRIVER, CHROMIUM, ENDPOINT, empty_and_delete, new_bucket_name, require_browser
 from server_process import ServerProcess
 
 IMAGE_ENDPOINT = os.environ.get("MSS_SERVER_IMAGE_ENDPOINT", "")
@@ -259,10 +258,6 @@ def test_cors_survives_a_restart(tmp_path):
 
 # --- a real browser on another origin ---
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
 @pytest.fixture(scope="module")
 def page_site(tmp_path_factory):
     """A tiny web site on its own port, and the folder it serves: the page's origin differs
@@ -284,17 +279,9 @@ def page_origin(page_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as error:
-        reason = f"selenium is not installed ({error})"
-    else:
-        reason = "" if CHROMIUM and CHROMEDRIVER else "chromium or chromedriver is not installed"
-    if reason:
-        if os.environ.get("MSS_REQUIRE_BROWSER"):
-            pytest.fail(f"MSS_REQUIRE_BROWSER is set but {reason}")
-        pytest.skip(reason)
+    require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run"]:

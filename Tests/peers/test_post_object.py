@@ -9,7 +9,6 @@ import hmac
 import json
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -23,7 +22,8 @@ import requests
 from botocore.config import Config
 
 import rawhttp
-from conftest import ACCESS_KEY, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete, new_bucket_name
+from conftest import (ACCESS_KEY, CHROMEDRIVER, CHROMIUM, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete,
+                      new_bucket_name, require_browser)
 
 REGION = "us-east-1"
 PORT = int(urllib.parse.urlsplit(ENDPOINT).port or 80)
@@ -356,19 +356,10 @@ def test_virtual_host_style_post(tmp_path, monkeypatch):
 # --- (c) a real browser -------------------------------------------------------------------
 
 def test_headless_chromium_submits_the_form(bucket, s3v4, tmp_path):
-    chromium, chromedriver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome import service
-    except ImportError as error:
-        missing = f"selenium is not installed ({error})"
-    else:
-        missing = "" if chromium and chromedriver else "chromium and chromedriver are needed"
-    if missing:
-        # scripts/test.sh installs the browser: there a missing one is a failure, not a skip.
-        if os.environ.get("MSS_REQUIRE_BROWSER"):
-            pytest.fail(f"MSS_REQUIRE_BROWSER is set but {missing}")
-        pytest.skip(missing)
+    require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome import service
+    chromium, chromedriver = CHROMIUM, CHROMEDRIVER
     fields = v4_form(bucket, "browser/${filename}", [{"success_action_status": "201"}], {"success_action_status": "201"})
     inputs = "\n".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
     (tmp_path / "form.html").write_text(
