@@ -14,7 +14,7 @@ public enum ObjectAttribute: String, Sendable, Hashable, CaseIterable {
     case objectSize = "ObjectSize"
 }
 
-/// What ``Key/attributes(_:versionID:maxParts:partNumberMarker:)`` answers: the attributes that
+/// What ``Key/attributes(_:versionID:maxParts:partNumberMarker:customerKey:)`` answers: the attributes that
 /// were asked for and the server has, and the version they belong to.
 ///
 /// Every attribute is optional because the caller picks them and a server leaves out what it does

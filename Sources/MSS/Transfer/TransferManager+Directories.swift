@@ -117,9 +117,14 @@ extension TransferManager {
     /// key in `destination`, on the server.
     ///
     /// - Parameters:
+    ///   - prefix: the keys to copy; their rest after it is kept.
+    ///   - source: the bucket they are in.
+    ///   - destination: the bucket to copy into; may be `source`.
+    ///   - destinationPrefix: what replaces `prefix` in the new keys.
     ///   - encryption: how the copies are encrypted at rest (none when nil, as in S3, whatever
     ///     the sources were).
     ///   - sourceCustomerKey: the SSE-C key the sources are stored with, if any.
+    ///   - progress: told of the bytes copied so far.
     public func copyPrefix(
         _ prefix: String, from source: Bucket, to destination: Bucket, destinationPrefix: String,
         encryption: ServerSideEncryption? = nil, sourceCustomerKey: CustomerKey? = nil,
