@@ -186,7 +186,7 @@ final class HangingProvider: CredentialsProvider {
         let provider = HangingProvider()
         let cache = CredentialsCache(provider: provider, margin: 300)
         let waiting = Task { try await cache.credentials() }
-        try await Task.sleep(for: .milliseconds(100))
+        while provider.calls.withLock({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(5)) }
         waiting.cancel()
         // The cancelled request ends at once, though the provider never answers.
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
@@ -201,6 +201,16 @@ final class HangingProvider: CredentialsProvider {
         } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
         // Asked once more before refusing, not in a loop.
         #expect(provider.count == 2)
+
+        // The same when the answer comes long after the request began (a loaded machine): from
+        // the request's start the credentials looked far from their margin, so the second ask
+        // is judged on the clock as it is when the answer arrives.
+        let late = CountingProvider(lifetime: -10)
+        let lateCache = CredentialsCache(provider: late, margin: 300)
+        await #expect {
+            _ = try await lateCache.credentials(now: Date().addingTimeInterval(-60))
+        } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
+        #expect(late.count == 2)
     }
 
     @Test func anAnswerStaleOnArrivalIsAskedForOnceMore() async throws {
@@ -226,7 +236,10 @@ final class HangingProvider: CredentialsProvider {
         waiting.cancel()
         await #expect(throws: CancellationError.self) { _ = try await waiting.value }
         // …and the refresh still lands: presigning, which never waits, has its credentials…
-        try await Task.sleep(for: .milliseconds(200))
+        let deadline = Date().addingTimeInterval(30)
+        while (try? cache.heldCredentials(now: start.addingTimeInterval(1))) == nil, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(try cache.heldCredentials(now: start.addingTimeInterval(1))?.accessKey == "AK1")
         #expect(provider.count == 1)
         // …while one after it expired gets new credentials, not the finished refresh's old answer.

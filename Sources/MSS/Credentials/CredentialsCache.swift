@@ -50,11 +50,15 @@ final class CredentialsCache: Sendable {
     /// machine did not schedule for longer than the credentials live, should cost a second call,
     /// not a failed request.
     func credentials(now: Date = Date()) async throws -> Credentials? {
+        var now = now
         var expired: Date?
         for _ in 0..<2 {
             guard let fresh = try await resolve(now: now) else { return nil }
             guard let expiration = fresh.expiration, expiration <= Swift.max(now, Date()) else { return fresh }
             expired = expiration
+            // Judged again on the clock as it is now: the answer may have come long after the
+            // request began, when its credentials looked far from their margin.
+            now = Swift.max(now, Date())
         }
         throw MSSClientError(
             .credentialsUnavailable,
