@@ -48,13 +48,15 @@ final class ShortLivedKeys: CredentialsProvider {
         }
         #expect(steady.calls.withLock { $0 } == 1)
 
-        // Keys that live 4 s, less than the margin: refreshed at half-life, so a burst 2.2 s
-        // after they were fetched refreshes them, once for the whole burst.
-        let expiring = ShortLivedKeys(target: target, lifetime: 4)
+        // Keys that live 30 s, less than the margin: refreshed at half-life, so a burst 15.5 s
+        // after they were fetched refreshes them, once for the whole burst. Not shorter: on a
+        // loaded CI machine a request has waited seconds to be scheduled between receiving
+        // credentials and signing with them, and keys of 4 s expired in that gap.
+        let expiring = ShortLivedKeys(target: target, lifetime: 30)
         try await target.withBucket(tag: "cred2", connection: try connection(target, expiring, margin: 300)) { connection, bucket in
             let afterCreate = expiring.calls.withLock { $0 }
             #expect(afterCreate >= 1)
-            try await Task.sleep(for: .milliseconds(2200))
+            try await Task.sleep(for: .milliseconds(15_500))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<8 {
                     group.addTask { try await bucket.newKey("k\(index)").setContents("v") }
