@@ -58,6 +58,15 @@ final class StaleOnceProvider: CredentialsProvider {
     }
 }
 
+/// Answers every call with the same expiration, whatever it is.
+struct FixedExpiryProvider: CredentialsProvider {
+    let expiration: Date
+
+    func resolveCredentials() async throws -> Credentials? {
+        Credentials(accessKey: "AK", secretKey: "SK", expiration: expiration)
+    }
+}
+
 /// A provider that never answers, like a token service that accepted the connection and hung.
 final class HangingProvider: CredentialsProvider {
     let calls = Mutex(0)
@@ -164,14 +173,19 @@ final class HangingProvider: CredentialsProvider {
         #expect(provider.count == 3)
     }
 
-    @Test func shortLivedCredentialsAreNotRefreshedOnEveryRequest() async throws {
-        // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
-        let provider = CountingProvider(lifetime: 120)
-        let cache = CredentialsCache(provider: provider, margin: 300)
-        // A timeline an hour ahead of the wall clock: however late the provider answers on a
-        // loaded machine, these two-minute credentials are not expired by the real clock.
+    /// A provider, a cache with a five-minute margin, and the start of a timeline an hour ahead
+    /// of the wall clock: however late the provider answers on a loaded machine, credentials
+    /// issued at that start are not expired by the real clock.
+    static func aheadOfTheClock(lifetime: TimeInterval) -> (CountingProvider, CredentialsCache, Date) {
+        let provider = CountingProvider(lifetime: lifetime)
         let start = Date().addingTimeInterval(3600)
         provider.issue(at: start)
+        return (provider, CredentialsCache(provider: provider, margin: 300), start)
+    }
+
+    @Test func shortLivedCredentialsAreNotRefreshedOnEveryRequest() async throws {
+        // Issued for two minutes, less than the five-minute margin: refreshed at half-life.
+        let (provider, cache, start) = Self.aheadOfTheClock(lifetime: 120)
         #expect(try await cache.credentials(now: start)?.accessKey == "AK1")
         for offset: TimeInterval in [0, 1, 30] {
             #expect(try await cache.credentials(now: start.addingTimeInterval(offset))?.accessKey == "AK1")
@@ -194,23 +208,38 @@ final class HangingProvider: CredentialsProvider {
     }
 
     @Test func expiredAnswersAreRefused() async throws {
-        let provider = CountingProvider(lifetime: -10)
-        let cache = CredentialsCache(provider: provider, margin: 300)
-        await #expect {
-            _ = try await cache.credentials()
-        } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
-        // Asked once more before refusing, not in a loop.
-        #expect(provider.count == 2)
+        // Also when the answer comes long after the request began (a loaded machine): from the
+        // request's start the credentials looked far from their margin, so the second ask is
+        // judged on the clock as it is when the answer arrives.
+        for requestBegan: TimeInterval in [0, -60] {
+            let provider = CountingProvider(lifetime: -10)
+            let cache = CredentialsCache(provider: provider, margin: 300)
+            await #expect {
+                _ = try await cache.credentials(now: Date().addingTimeInterval(requestBegan))
+            } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
+            // Asked once more before refusing, not in a loop.
+            #expect(provider.count == 2)
+        }
+    }
 
-        // The same when the answer comes long after the request began (a loaded machine): from
-        // the request's start the credentials looked far from their margin, so the second ask
-        // is judged on the clock as it is when the answer arrives.
-        let late = CountingProvider(lifetime: -10)
-        let lateCache = CredentialsCache(provider: late, margin: 300)
+    @Test func hostileExpirationsNeitherTrapNorPass() async throws {
+        // Not a number: cannot be compared, so it is refused, by requests and by presigning.
+        let notANumber = FixedExpiryProvider(expiration: Date(timeIntervalSinceReferenceDate: .nan))
+        let refusing = CredentialsCache(provider: notANumber, margin: 300)
         await #expect {
-            _ = try await lateCache.credentials(now: Date().addingTimeInterval(-60))
+            _ = try await refusing.credentials()
         } throws: { ($0 as? MSSClientError)?.kind == .credentialsUnavailable }
-        #expect(late.count == 2)
+        #expect(throws: MSSClientError.self) { _ = try refusing.heldCredentials() }
+        // The far past is expired; the far future and infinity last, without arithmetic traps.
+        let past = CredentialsCache(provider: FixedExpiryProvider(expiration: .distantPast), margin: 300)
+        await #expect(throws: MSSClientError.self) { _ = try await past.credentials() }
+        for expiration in [Date.distantFuture, Date(timeIntervalSinceReferenceDate: .infinity)] {
+            let provider = FixedExpiryProvider(expiration: expiration)
+            let cache = CredentialsCache(provider: provider, margin: .greatestFiniteMagnitude)
+            #expect(try await cache.credentials()?.accessKey == "AK")
+            #expect(try await cache.credentials()?.accessKey == "AK")
+            #expect(try cache.heldCredentials()?.accessKey == "AK")
+        }
     }
 
     @Test func anAnswerStaleOnArrivalIsAskedForOnceMore() async throws {
@@ -226,10 +255,7 @@ final class HangingProvider: CredentialsProvider {
     }
 
     @Test func aRefreshWhoseOnlyWaiterGaveUpStillLandsAndIsNotReusedOnceStale() async throws {
-        let provider = CountingProvider(lifetime: 60)
-        let cache = CredentialsCache(provider: provider, margin: 300)
-        let start = Date().addingTimeInterval(3600)
-        provider.issue(at: start)
+        let (provider, cache, start) = Self.aheadOfTheClock(lifetime: 60)
         // The only request waiting for the first refresh is cancelled before the provider answers…
         let waiting = Task { try await cache.credentials(now: start) }
         while provider.count < 1 { try await Task.sleep(for: .milliseconds(5)) }

@@ -21,8 +21,6 @@ final class CredentialsCache: Sendable {
         /// refresh is never waited on again after its credentials have gone stale (a request that
         /// started it may have been cancelled before it could clear it).
         var refresh: Task<Credentials?, any Error>?
-        /// Which refresh may settle the state: bumped for every new one.
-        var generation: UInt64 = 0
         /// The last failed refresh, while `current` is still good: no new attempt before
         /// ``retryAfterFailure`` has passed, so a provider that is down is not asked by every
         /// request, nor does every request wait for its failure.
@@ -50,19 +48,31 @@ final class CredentialsCache: Sendable {
     /// machine did not schedule for longer than the credentials live, should cost a second call,
     /// not a failed request.
     func credentials(now: Date = Date()) async throws -> Credentials? {
-        var now = now
-        var expired: Date?
-        for _ in 0..<2 {
-            guard let fresh = try await resolve(now: now) else { return nil }
-            guard let expiration = fresh.expiration, expiration <= Swift.max(now, Date()) else { return fresh }
-            expired = expiration
-            // Judged again on the clock as it is now: the answer may have come long after the
-            // request began, when its credentials looked far from their margin.
-            now = Swift.max(now, Date())
-        }
+        let first = try await resolve(now: now)
+        guard Self.hasExpired(first, by: now) else { return first }
+        // Judged again on the clock as it is now: the answer may have come long after the
+        // request began, when its credentials looked far from their margin.
+        let later = Swift.max(now, Date())
+        let second = try await resolve(now: later)
+        guard Self.hasExpired(second, by: later) else { return second }
         throw MSSClientError(
             .credentialsUnavailable,
-            "the credentials provider returned credentials that expired at \(expired.map { "\($0)" } ?? "an unknown time")")
+            "the credentials provider returned credentials that expired at \(Self.describe(second?.expiration))")
+    }
+
+    /// A provider's expiration in a message. Foundation traps when it formats a date that is not
+    /// finite, and a provider is code this library does not control.
+    private static func describe(_ expiration: Date?) -> String {
+        guard let expiration else { return "an unknown time" }
+        let seconds = expiration.timeIntervalSinceReferenceDate
+        return seconds.isFinite ? "\(expiration)" : "\(seconds) s from 2001 (not a time)"
+    }
+
+    /// Expired by the later of `now` and the clock (the provider may have been slow). An
+    /// expiration that is not a number counts as expired: it cannot be compared with anything.
+    private static func hasExpired(_ credentials: Credentials?, by now: Date) -> Bool {
+        guard let expiration = credentials?.expiration else { return false }
+        return expiration.timeIntervalSinceReferenceDate.isNaN || expiration <= Swift.max(now, Date())
     }
 
     private func resolve(now: Date) async throws -> Credentials? {
@@ -76,13 +86,11 @@ final class CredentialsCache: Sendable {
                 }
             }
             if let refresh = state.refresh { return .wait(refresh, fallback: state.current) }
-            state.generation &+= 1
-            let generation = state.generation
             let provider = self.provider
             let refresh = Task {
                 let result: Result<Credentials?, any Error>
                 do { result = .success(try await provider.resolveCredentials()) } catch { result = .failure(error) }
-                self.settle(generation, with: result, startedAt: now)
+                self.settle(result, startedAt: now)
                 return try result.get()
             }
             state.refresh = refresh
@@ -111,10 +119,9 @@ final class CredentialsCache: Sendable {
 
     /// Records a refresh's outcome, on the clock of the request that started it, as the margin
     /// is judged: a test or caller that passes `now` gets one time base, however long the
-    /// provider took.
-    private func settle(_ generation: UInt64, with result: Result<Credentials?, any Error>, startedAt: Date) {
+    /// provider took. Only the refresh in `state.refresh` runs at a time, and only it clears it.
+    private func settle(_ result: Result<Credentials?, any Error>, startedAt: Date) {
         state.withLock { state in
-            guard state.generation == generation else { return }
             state.refresh = nil
             switch result {
             case .success(let fresh):
@@ -136,10 +143,10 @@ final class CredentialsCache: Sendable {
                 .credentialsUnavailable,
                 "the credentials provider has not been asked yet; call `try await connection.currentCredentials()` first")
         }
-        if let expiration = held?.expiration, expiration <= now {
+        if let expiration = held?.expiration, expiration.timeIntervalSinceReferenceDate.isNaN || expiration <= now {
             throw MSSClientError(
                 .credentialsUnavailable,
-                "the held credentials expired at \(expiration); call `try await connection.currentCredentials()` to refresh them")
+                "the held credentials expired at \(Self.describe(expiration)); call `try await connection.currentCredentials()` to refresh them")
         }
         return held
     }
