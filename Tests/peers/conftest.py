@@ -5,6 +5,7 @@ MSS_SERVER_ACCESS_KEY, MSS_SERVER_SECRET_KEY and its data directory in MSS_SERVE
 """
 import os
 import shutil
+import subprocess
 import uuid
 
 import boto3
@@ -108,3 +109,24 @@ def require_browser():
         if os.environ.get("MSS_REQUIRE_BROWSER"):
             pytest.fail(f"MSS_REQUIRE_BROWSER is set but {reason}")
         pytest.skip(reason)
+
+
+def mss_command(home, endpoint=None, access_key=None, secret_key=None, signature=None):
+    """The project's own command line (MSS_CLI) with no settings but these and its own
+    MSS_HOME; skips the test when MSS_CLI is not set. The function it returns runs one command,
+    fails the test on a non-zero exit, and returns what it printed."""
+    binary = os.environ.get("MSS_CLI")
+    if not binary:
+        pytest.skip("MSS_CLI names no mss binary")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSS_", "AWS_"))}
+    env["MSS_HOME"] = str(home)
+    if endpoint:
+        env.update(MSS_ENDPOINT=endpoint, MSS_ACCESS_KEY=access_key, MSS_SECRET_KEY=secret_key)
+    if signature:
+        env["MSS_SIGNATURE"] = signature
+
+    def mss(*args):
+        result = subprocess.run([binary, *args], env=env, capture_output=True, timeout=120)
+        assert result.returncode == 0, f"mss {' '.join(args)} exited {result.returncode}: {result.stderr.decode()}"
+        return result.stdout.decode()
+    return mss

@@ -5,7 +5,6 @@ import functools
 import http.server
 import json
 import os
-import subprocess
 import threading
 import time
 
@@ -13,7 +12,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import CHROMEDRIVER, CHROMIUM, ENDPOINT, empty_and_delete, new_bucket_name, require_browser
+from conftest import CHROMEDRIVER, CHROMIUM, ENDPOINT, empty_and_delete, mss_command, new_bucket_name, require_browser
 from server_process import ServerProcess
 
 IMAGE_ENDPOINT = os.environ.get("MSS_SERVER_IMAGE_ENDPOINT", "")
@@ -347,31 +346,17 @@ def exists(s3, bucket, key):
         return False
 
 
-def mss_cli(*args):
-    """The project's own command line against the server under test, as a web back end would
-    run it to sign a form for its page."""
-    cli = os.environ.get("MSS_CLI")
-    if not cli:
-        pytest.skip("MSS_CLI names no mss binary")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSS_", "AWS_"))}
-    env.update(MSS_ENDPOINT=ENDPOINT, MSS_ACCESS_KEY=os.environ["MSS_SERVER_ACCESS_KEY"],
-               MSS_SECRET_KEY=os.environ["MSS_SERVER_SECRET_KEY"], MSS_HOME=os.environ.get("TMPDIR", "/tmp"))
-    signature = [a for a in args if a.startswith("--signature=")]
-    if signature:
-        env["MSS_SIGNATURE"] = signature[0].split("=", 1)[1]
-        args = [a for a in args if not a.startswith("--signature=")]
-    result = subprocess.run([cli, *args], env=env, capture_output=True, timeout=60)
-    assert result.returncode == 0, result.stderr.decode()
-    return result.stdout.decode()
-
-
-def test_a_page_on_another_origin_posts_forms_that_mss_signed(browser, page_site, s3v4, bucket):
+def test_a_page_on_another_origin_posts_forms_that_mss_signed(browser, page_site, s3v4, bucket, tmp_path):
     origin, folder = page_site
+    # As a web back end would run it to sign a form for its page.
+    keys = dict(endpoint=ENDPOINT, access_key=os.environ["MSS_SERVER_ACCESS_KEY"], secret_key=os.environ["MSS_SERVER_SECRET_KEY"])
+    mss = mss_command(tmp_path / "home", **keys)
+    mss_v4 = mss_command(tmp_path / "home", signature="v4", **keys)
     browser.get(origin + "/index.html")
     # A V4 form, signed by `mss presign --post`, sent by the page's script with fetch.
-    signed = json.loads(mss_cli(
+    signed = json.loads(mss_v4(
         "presign", "--post", "--json", f"mss://{bucket}/drop/${{filename}}", "--content-length-range", "1:1000",
-        "--field", "success_action_status=201", "--signature=v4"))
+        "--field", "success_action_status=201"))
     assert signed["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
     # POST with form data is a simple request: no preflight, so the upload lands, but a page
     # on another origin may not read the answer without a rule (S3 behaves the same).
@@ -393,7 +378,7 @@ def test_a_page_on_another_origin_posts_forms_that_mss_signed(browser, page_site
 
     # The HTML page `mss presign --post --html` prints (MSS's default, SigV2), served from the
     # page's origin and submitted with a file the way a person would.
-    (folder / "mss-form.html").write_text(mss_cli("presign", "--post", "--html", f"mss://{bucket}/html/${{filename}}"))
+    (folder / "mss-form.html").write_text(mss("presign", "--post", "--html", f"mss://{bucket}/html/${{filename}}"))
     upload = folder / "picked.txt"
     upload.write_bytes(b"picked in a file chooser\n")
     browser.get(origin + "/mss-form.html")

@@ -4,7 +4,6 @@ one second (--lifecycle-day-length) and which scans every 0.2 s (--lifecycle-int
 """
 import base64
 import hashlib
-import os
 import subprocess
 import time
 import uuid
@@ -13,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import rawhttp
-from conftest import empty_and_delete, new_bucket_name
+from conftest import empty_and_delete, mss_command, new_bucket_name
 from server_process import ACCESS_KEY, BINARY, SECRET_KEY, ServerProcess
 
 
@@ -277,17 +276,7 @@ def test_expiry_by_tag(fast_server):
 def test_rules_made_with_mss_ilm_are_enforced(fast_server, tmp_path):
     """The rules the project's own client writes (mss ilm, through the SDK's LifecycleRule)
     are the rules the server applies."""
-    binary = os.environ.get("MSS_CLI")
-    if not binary:
-        pytest.skip("MSS_CLI names no mss binary")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSS_", "AWS_"))}
-    env.update(MSS_ENDPOINT=fast_server.endpoint, MSS_ACCESS_KEY=ACCESS_KEY, MSS_SECRET_KEY=SECRET_KEY,
-               MSS_HOME=str(tmp_path / "home"))
-
-    def mss(*args):
-        result = subprocess.run([binary, *args], env=env, capture_output=True, timeout=60)
-        assert result.returncode == 0, result.stderr.decode()
-
+    mss = mss_command(tmp_path / "home", fast_server.endpoint, ACCESS_KEY, SECRET_KEY)
     s3 = fast_server.client()
     bucket = f"ilm-{uuid.uuid4().hex[:12]}"
     mss("mb", f"mss://{bucket}")
