@@ -129,8 +129,15 @@ def burst(url, count):
         return list(pool.map(one, range(count)))
 
 
-def check_burst(answers):
+def check_burst(answers, time_limit=False):
+    """Checks a burst's answers: some admitted (200), the rest turned away with 503 SlowDown.
+    With `time_limit`, an admitted render may instead have been stopped by the server's render
+    time limit (400, its own message): on a loaded machine a render of a second can overrun."""
     statuses = [status for status, _, _ in answers]
+    stopped = [body for status, body, _ in answers if status == 400]
+    if time_limit:
+        assert all(b"processing took longer than" in body for body in stopped), stopped[:1]
+        statuses = [200 if status == 400 else status for status in statuses]
     assert set(statuses) <= {200, 503}, statuses
     slow = [(body, headers) for status, body, headers in answers if status == 503]
     assert slow, f"no request was turned away: {statuses}"
@@ -228,7 +235,7 @@ def small_pool():
 def test_one_thread_and_one_waiting_turns_the_rest_away(small_pool):
     _, image_endpoint, bucket = small_pool
     url = sigv2_url(f"/{bucket}/noise.jpg@20-20bl").replace(IMAGE_ENDPOINT, image_endpoint, 1)
-    statuses = check_burst(burst(url, 12))
+    statuses = check_burst(burst(url, 12), time_limit=True)
     # Two admitted at once; a late arrival may find a slot freed, but most are turned away.
     assert statuses.count(503) >= 6, statuses
     status, _, _ = http_get(sigv2_url(f"/{bucket}/small.jpg@100w").replace(IMAGE_ENDPOINT, image_endpoint, 1))
