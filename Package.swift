@@ -92,6 +92,8 @@ let package = Package(
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // The store's index of keys (Storage/Index): the SQLite C library, in WAL mode.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // syncfs(2) for the store's group commit: Swift's Glibc module does not declare it.
+        .target(name: "CSyncFS"),
         // Renders process strings over image files with libvips: the image service's work.
         .target(name: "MSSImageRendering", dependencies: ["CVips", "MSSImageProcess"], swiftSettings: languageFeatures),
         // The local MSS-compatible server: S3 REST API on disk with strict authentication, and
@@ -103,6 +105,7 @@ let package = Package(
                 "FileChecksums",
                 "MSSImageProcess",
                 "CSQLite",
+                "CSyncFS",
                 .target(name: "MSSImageRendering", condition: .when(traits: ["ImageService"])),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

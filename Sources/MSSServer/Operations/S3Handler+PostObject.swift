@@ -82,8 +82,8 @@ extension S3Handler {
                     }
                 }
                 if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
+                // No fsync: the commit makes the file durable with its document.
                 try await writer.flush()
-                try await handle.synchronize()
             }
             do throws(FormDataParser.Failure) {
                 try parser.finish()

@@ -54,9 +54,10 @@ enum DurableFiles {
         }
     }
 
-    /// Writes `data` to a new file at `path`, 0600, and fsyncs it; on any failure the file is
-    /// gone again.
-    static func createFile(_ path: String, contents data: Data) throws {
+    /// Writes `data` to a new file at `path`, 0600, and fsyncs it unless `synchronize` is false
+    /// (the caller makes it durable with others, through ``DurabilityBarrier``); on any failure
+    /// the file is gone again.
+    static func createFile(_ path: String, contents data: Data, synchronize: Bool = true) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         var failure: Failure?
@@ -72,7 +73,7 @@ enum DurableFiles {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 {
+        if failure == nil && synchronize && fsync(descriptor) != 0 {
             failure = Failure(operation: "fsync", path: path, code: errno)
         }
         close(descriptor)

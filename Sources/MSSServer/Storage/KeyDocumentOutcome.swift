@@ -7,11 +7,13 @@ struct KeyDocumentOutcome: Sendable {
     var failure: String?
 
     /// Moves a new version's bytes into place when `data` is given, then replaces (or with nil
-    /// `document`, removes) the key's document, fsyncing the shard folder after each, so the
-    /// bytes' name is durable before the document naming them. On a failure before the
-    /// document is in place, the new bytes are removed again. Blocking: runs on ``StoreIO``.
+    /// `document`, removes) the key's document. Two waits on `barrier` order it: the bytes, their
+    /// name and the new document's contents are durable before the rename that makes them the
+    /// key's, and that rename is durable before this returns. On a failure before the document
+    /// is in place, the new bytes are removed again. Blocking: runs on ``StoreIO``.
     static func publish(
-        document: Data?, at metadataPath: String, shard: String, temporary: String, data: (from: String, to: String)?
+        document: Data?, at metadataPath: String, shard: String, temporary: String, data: (from: String, to: String)?,
+        barrier: DurabilityBarrier
     ) -> KeyDocumentOutcome {
         do {
             // A delete marker can be a key's first document, so its shard may not exist yet.
@@ -19,16 +21,16 @@ struct KeyDocumentOutcome: Sendable {
             if let data {
                 DurableFiles.makePrivate(data.from)
                 try DurableFiles.rename(data.from, to: data.to)
-                try DurableFiles.fsyncDirectory(shard)
             }
             if let document {
-                try DurableFiles.createFile(temporary, contents: document)
-                do {
-                    try DurableFiles.rename(temporary, to: metadataPath)
-                } catch {
-                    unlink(temporary)
-                    throw error
-                }
+                try DurableFiles.createFile(temporary, contents: document, synchronize: false)
+            }
+            if data != nil || document != nil {
+                try barrier.makeDurable(
+                    files: [data?.to, document.map { _ in temporary }].compactMap { $0 }, directories: data == nil ? [] : [shard])
+            }
+            if document != nil {
+                try DurableFiles.rename(temporary, to: metadataPath)
             } else {
                 try FileManager.default.removeItem(atPath: metadataPath)
             }
@@ -37,10 +39,11 @@ struct KeyDocumentOutcome: Sendable {
                 unlink(data.from)
                 unlink(data.to)
             }
+            if document != nil { unlink(temporary) }
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
         do {
-            try DurableFiles.fsyncDirectory(shard)
+            try barrier.makeDurable(files: [], directories: [shard])
         } catch {
             return KeyDocumentOutcome(visible: true, failure: "\(error)")
         }

@@ -17,12 +17,13 @@ import HTTPTypes
 ///   `.mss/index.sqlite`: the index of keys, rebuilt from the documents whenever it cannot be
 ///   trusted.
 ///
-/// A write lands in `.mss/tmp`, is fsynced, renamed to its version file, and becomes visible when
-/// its metadata file is renamed into place: a crash leaves either the old object or the new one,
-/// and the folder is fsynced before the write is acknowledged. Changes of one key take turns
-/// (``KeyLocks``), so the last complete write of a key wins; their disk work runs on ``StoreIO``'s
-/// threads while the actor serves everything else, so writes of different keys never wait on
-/// each other's fsyncs. Folders are 0700 and files 0600.
+/// A write lands in `.mss/tmp`, is renamed to its version file, made durable with its new metadata
+/// file, and becomes visible when that file is renamed into place, itself made durable before the
+/// write is acknowledged: a crash leaves either the old object or the new one. Durability is a
+/// group commit (``DurabilityBarrier``): writes waiting at the same time share each flush. Changes
+/// of one key take turns (``KeyLocks``), so the last complete write of a key wins; their disk work
+/// runs on ``StoreIO``'s threads while the actor serves everything else, so writes of different
+/// keys never wait on each other one by one. Folders are 0700 and files 0600.
 actor ObjectStore {
     nonisolated let root: URL
     /// `root`'s path, for joining paths without `URL`, whose appending parses and validates the
@@ -32,6 +33,8 @@ actor ObjectStore {
     private var buckets: [String: StoredBucket] = [:]
     /// Every key's versions and listing columns; blocking, so used on ``StoreIO``.
     nonisolated let index: KeyIndex
+    /// Shared flushes that make writes durable (group commit).
+    nonisolated let barrier: DurabilityBarrier
     /// Recently used keys, decoded.
     private var cache = KeyCache(capacity: 16_384)
     /// Changes of keys so far, by bucket: a read of the index during which none happened in its
@@ -84,6 +87,7 @@ actor ObjectStore {
         for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
         }
+        barrier = try DurabilityBarrier(directory: root.path)
         if DurableFiles.makePrivate(root.path) {
             logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
@@ -136,9 +140,10 @@ actor ObjectStore {
         return rootPath + "/buckets/" + bucket + "/objects/" + String(hash.prefix(2)) + "/" + hash + "." + object.version
     }
 
-    /// A fresh path for a body being received.
+    /// A fresh path for a body being received. Joined as a string: `URL`'s appending without a
+    /// directory hint stats the path, twice per PUT.
     nonisolated func temporaryPath() -> String {
-        root.appendingPathComponent(".mss/tmp/\(UUID().uuidString)").path
+        rootPath + "/.mss/tmp/" + UUID().uuidString
     }
 
     nonisolated func uploadDirectory(_ id: String) -> URL {
@@ -354,8 +359,10 @@ actor ObjectStore {
         let document = try stored.map { try encoder.encode($0) }
         let temporary = temporaryPath()
         let index = index
+        let barrier = barrier
         let outcome = try await StoreIO.run {
-            var outcome = KeyDocumentOutcome.publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data)
+            var outcome = KeyDocumentOutcome.publish(
+                document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
             guard outcome.visible else { return outcome }
             do {
                 try index.put(bucket: bucket, key: key, stored: stored, document: document)
