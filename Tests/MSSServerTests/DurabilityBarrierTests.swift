@@ -8,33 +8,6 @@ import Testing
 /// ended, callers waiting at the same time share one flush, and a failed flush fails exactly the
 /// callers it was meant to cover.
 @Suite struct DurabilityBarrierTests {
-    /// Flushes that the test holds, counts and fails at will.
-    final class Flushes: Sendable {
-        struct State {
-            var started = 0
-            var finished = 0
-            var failing: Set<Int> = []
-            var held: Set<Int> = []
-        }
-        let state = Mutex(State())
-        let released = DispatchSemaphore(value: 0)
-
-        func run() -> Int32 {
-            let (number, hold) = state.withLock { state in
-                state.started += 1
-                return (state.started, state.held.contains(state.started))
-            }
-            if hold { released.wait() }
-            return state.withLock { state in
-                state.finished = number
-                return state.failing.contains(number) ? EIO : 0
-            }
-        }
-
-        var started: Int { state.withLock(\.started) }
-        var finished: Int { state.withLock(\.finished) }
-    }
-
     /// Runs `makeDurable` on a thread of its own (it blocks, as it does on ``StoreIO``'s).
     static func call(_ barrier: DurabilityBarrier, into group: DispatchGroup, result: @escaping @Sendable ((any Error)?) -> Void) {
         group.enter()
@@ -49,16 +22,8 @@ import Testing
         }
     }
 
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     @Test func callersArrivingDuringAFlushShareTheNextOneAndReturnOnlyAfterIt() async throws {
-        let flushes = Flushes()
+        let flushes = TestFlushes()
         flushes.state.withLock { $0.held = [1] }
         let barrier = DurabilityBarrier(path: "test", flush: flushes.run)
         let group = DispatchGroup()
@@ -69,7 +34,7 @@ import Testing
             #expect(error == nil)
             first.withLock { $0 = flushes.finished }
         }
-        try await Self.waitUntil { flushes.started == 1 }
+        try await StoreFixture.waitUntil { flushes.started == 1 }
         let calling = Mutex(0)
         for _ in 0..<8 {
             group.enter()
@@ -81,7 +46,7 @@ import Testing
                 seen.withLock { $0.append((before, flushes.finished)) }
             }
         }
-        try await Self.waitUntil { calling.withLock { $0 } == 8 }
+        try await StoreFixture.waitUntil { calling.withLock { $0 } == 8 }
         // Time for the eight to reach the wait; none may return while the first flush runs.
         try await Task.sleep(for: .seconds(1))
         #expect(seen.withLock(\.count) == 0)
@@ -89,7 +54,8 @@ import Testing
         flushes.released.signal()
         await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
 
-        #expect(first.withLock { $0 } == 1)
+        // It led the first flush; by the time it records what it saw, the second may have ended too.
+        #expect((first.withLock { $0 } ?? 0) >= 1)
         let results = seen.withLock { $0 }
         #expect(results.count == 8)
         for result in results {
@@ -100,7 +66,7 @@ import Testing
     }
 
     @Test func aFailedFlushFailsTheCallersItCoveredAndNoOthers() async throws {
-        let flushes = Flushes()
+        let flushes = TestFlushes()
         flushes.state.withLock {
             $0.held = [1]
             $0.failing = [1]
@@ -110,7 +76,7 @@ import Testing
         let firstError = Mutex<String?>(nil)
         let secondError = Mutex<String?>("not returned")
         Self.call(barrier, into: group) { error in firstError.withLock { $0 = error.map { "\($0)" } } }
-        try await Self.waitUntil { flushes.started == 1 }
+        try await StoreFixture.waitUntil { flushes.started == 1 }
         Self.call(barrier, into: group) { error in secondError.withLock { $0 = error.map { "\($0)" } } }
         try await Task.sleep(for: .milliseconds(200))
         flushes.released.signal()

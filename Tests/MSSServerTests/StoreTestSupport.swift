@@ -6,6 +6,15 @@ import Synchronization
 
 /// Real data directories for the store tests, and ways to look at them from outside the store.
 enum StoreFixture {
+    /// Polls `condition` until it holds (a store's disk work ends on threads of its own).
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     static func directory() throws -> String {
         let path = NSTemporaryDirectory() + "mss-store-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -102,4 +111,31 @@ final class CapturedLog: Sendable {
             log.lines.withLock { $0.append(line) }
         }
     }
+}
+
+/// Flushes of a ``DurabilityBarrier`` that a test holds, counts and fails at will.
+final class TestFlushes: Sendable {
+    struct State {
+        var started = 0
+        var finished = 0
+        var failing: Set<Int> = []
+        var held: Set<Int> = []
+    }
+    let state = Mutex(State())
+    let released = DispatchSemaphore(value: 0)
+
+    func run() -> Int32 {
+        let (number, hold) = state.withLock { state in
+            state.started += 1
+            return (state.started, state.held.contains(state.started))
+        }
+        if hold { released.wait() }
+        return state.withLock { state in
+            state.finished = number
+            return state.failing.contains(number) ? EIO : 0
+        }
+    }
+
+    var started: Int { state.withLock(\.started) }
+    var finished: Int { state.withLock(\.finished) }
 }

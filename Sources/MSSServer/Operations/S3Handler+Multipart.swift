@@ -89,7 +89,7 @@ extension S3Handler {
             response.headers.append(contentsOf: headers)
             return response
         }
-        let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary, sealingWith: partKey, synchronize: true)
+        let body = try await BodyReceiver.receive(request, authentication: authentication, to: temporary, sealingWith: partKey)
         part = PartRecord(number: number, size: body.size, etag: body.md5Hex, lastModified: Date())
         if let sealed = body.sealed {
             part.noncePrefix = sealed.segment.noncePrefix

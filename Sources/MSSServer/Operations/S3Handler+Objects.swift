@@ -45,7 +45,7 @@ extension S3Handler {
         let encryption = try await newEncryption(try RequestedEncryption.forWrite(request))
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         let body = try await BodyReceiver.receive(
-            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key, synchronize: false)
+            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key)
         object.size = body.size
         object.etag = body.md5Hex
         object.checksums = body.checksums

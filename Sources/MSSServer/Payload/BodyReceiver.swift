@@ -24,11 +24,10 @@ enum BodyReceiver {
     /// Streams `request`'s body to `path`; on any failure the file is removed and an S3 error thrown.
     /// With `sealingWith`, the body is encrypted as it arrives (see ``StoredEncryption``), so its
     /// plaintext never reaches the disk; lengths and digests are still those of the plaintext.
-    /// `synchronize` fsyncs the file; a body the store commits as an object needs none, since the
-    /// commit makes it durable with its document (``DurabilityBarrier``).
+    /// The file is not fsynced: the store's commit of the object or part makes it durable with
+    /// the record that names it (``DurabilityBarrier``).
     static func receive(
-        _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil,
-        synchronize: Bool
+        _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil
     ) async throws -> ReceivedBody {
         // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
         // header; a header nobody signed (anonymous requests) only describes the body.
@@ -95,7 +94,6 @@ enum BodyReceiver {
                 }
                 if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
                 try await writer.flush()
-                if synchronize { try await handle.synchronize() }
             }
         } catch {
             try? FileManager.default.removeItem(atPath: path)

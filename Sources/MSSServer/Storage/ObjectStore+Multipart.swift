@@ -63,37 +63,79 @@ extension ObjectStore {
 
     /// Stores the body at `temporaryPath` as `part`, replacing an earlier upload of its number.
     /// The temporary file is gone afterwards, whatever happens; an upload that was completed or
-    /// aborted meanwhile gives NoSuchUpload.
+    /// aborted meanwhile gives NoSuchUpload. Uploads of one part number take turns; the disk work
+    /// runs on ``StoreIO`` (made durable with others through ``DurabilityBarrier``) while the
+    /// actor serves everything else.
     @discardableResult
-    func commitPart(_ part: PartRecord, upload id: String, temporaryPath: String) throws(S3ServerError) -> PartRecord {
-        guard uploadsByID[id] != nil else {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            throw .noSuchUpload(id)
-        }
+    func commitPart(_ part: PartRecord, upload id: String, temporaryPath: String) async throws(S3ServerError) -> PartRecord {
         var part = part
         part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
         part.formatVersion = part.noncePrefix == nil ? .initial : .governance
-        let directory = uploadDirectory(id)
-        let path = partDataPath(upload: id, part: part)
-        var recorded = false
-        do {
-            DurableFiles.makePrivate(temporaryPath)
-            try DurableFiles.rename(temporaryPath, to: path)
-            // As for objects: the bytes' name is durable before the record naming them.
-            try DurableFiles.fsyncDirectory(directory.path)
-            try writeJSON(part, to: directory.appendingPathComponent(Self.partRecordName(part.number))) {
-                recorded = true
+        // No bucket is named with a slash, so these turns never meet a key's.
+        return try await withKeyLock(bucket: "/uploads", key: "\(id)/\(part.number)") { () async throws(S3ServerError) -> PartRecord in
+            guard uploadsByID[id] != nil else {
+                try? FileManager.default.removeItem(atPath: temporaryPath)
+                throw .noSuchUpload(id)
+            }
+            let directory = uploadDirectory(id).path
+            let path = partDataPath(upload: id, part: part)
+            let recordPath = directory + "/" + Self.partRecordName(part.number)
+            let temporary = self.temporaryPath()
+            let barrier = barrier
+            let outcome: KeyDocumentOutcome
+            do {
+                let record = try Self.documentEncoder().encode(part)
+                outcome = try await StoreIO.run { Self.publishPart(record, at: recordPath, data: (temporaryPath, path), temporary: temporary, barrier: barrier) }
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporaryPath)
+                outcome = KeyDocumentOutcome(visible: false, failure: "\(error)")
+            }
+            let recorded = outcome.visible
+            // Aborted or completed while the part was being written: its folder is gone, or
+            // going, with it.
+            guard uploadsByID[id] != nil else {
+                try? FileManager.default.removeItem(atPath: path)
+                if recorded { try? FileManager.default.removeItem(atPath: recordPath) }
+                throw .noSuchUpload(id)
+            }
+            if recorded {
                 if let previous = partsByUpload[id]?[part.number] {
                     retirePartFile(partDataPath(upload: id, part: previous), upload: id)
                 }
                 partsByUpload[id, default: [:]][part.number] = part
             }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            if !recorded { try? FileManager.default.removeItem(atPath: path) }
-            throw .internalError("cannot store the part: \(error)")
+            if let failure = outcome.failure { throw .internalError("cannot store the part: \(failure)") }
+            return part
         }
-        return part
+    }
+
+    /// Moves a part's bytes into its upload's folder and writes its record there, as
+    /// ``KeyDocumentOutcome/publish(document:at:shard:temporary:data:barrier:)`` does for a key:
+    /// the bytes, their name and the record's contents are durable before the record is renamed
+    /// into place, and that rename before this returns. Never creates the folder: an upload
+    /// aborted meanwhile fails the rename. Blocking: runs on ``StoreIO``.
+    private nonisolated static func publishPart(
+        _ record: Data, at recordPath: String, data: (from: String, to: String), temporary: String, barrier: DurabilityBarrier
+    ) -> KeyDocumentOutcome {
+        let directory = (recordPath as NSString).deletingLastPathComponent
+        do {
+            DurableFiles.makePrivate(data.from)
+            try DurableFiles.rename(data.from, to: data.to)
+            try DurableFiles.createFile(temporary, contents: record, synchronize: false)
+            try barrier.makeDurable(files: [data.to, temporary], directories: [directory])
+            try DurableFiles.rename(temporary, to: recordPath)
+        } catch {
+            unlink(data.from)
+            unlink(data.to)
+            unlink(temporary)
+            return KeyDocumentOutcome(visible: false, failure: "\(error)")
+        }
+        do {
+            try barrier.makeDurable(files: [], directories: [directory])
+        } catch {
+            return KeyDocumentOutcome(visible: true, failure: "\(error)")
+        }
+        return KeyDocumentOutcome(visible: true)
     }
 
     /// Removes the bytes of a replaced part, unless a completion that may have chosen them is

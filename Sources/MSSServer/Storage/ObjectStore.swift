@@ -60,8 +60,8 @@ actor ObjectStore {
     /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
     /// opens its index, rebuilding it from the documents unless the last server closed it
     /// cleanly. Throws ``FutureFormatError``, before changing anything, when a newer server wrote
-    /// some of it.
-    init(path: String, logger: Logger = Logger(label: "mss-server.store")) async throws {
+    /// some of it. `barrier` replaces the data directory's own (tests hold and count its flushes).
+    init(path: String, logger: Logger = Logger(label: "mss-server.store"), barrier: DurabilityBarrier? = nil) async throws {
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         rootPath = root.path
         self.logger = logger
@@ -87,7 +87,7 @@ actor ObjectStore {
         for directory in ["", "buckets", ".mss/tmp", ".mss/uploads"] {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
         }
-        barrier = try DurabilityBarrier(directory: root.path)
+        self.barrier = try barrier ?? DurabilityBarrier(directory: root.path)
         if DurableFiles.makePrivate(root.path) {
             logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
