@@ -20,6 +20,18 @@ import Testing
         return (store, flushes, root)
     }
 
+    /// A store with an upload, and UploadPart of its part 1 waiting on the held flush.
+    static func partWaitingOnItsFlush() async throws
+        -> (ObjectStore, TestFlushes, String, MultipartUploadRecord, Task<PartRecord, any Error>)
+    {
+        let (store, flushes, root) = try await storeWithHeldFlush()
+        let upload = try await store.createUpload(bucket: "bucket", template: StoreFixture.object("joined", size: 0))
+        let held = flushes.started + 1
+        let part = Task { try await MultipartCompletionTests.uploadPart(store, upload: upload.id, number: 1, body: Data("part one".utf8)) }
+        try await StoreFixture.waitUntil { flushes.started == held }
+        return (store, flushes, root, upload, part)
+    }
+
     static func withTimeout<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
         try await withThrowingTaskGroup(of: Value?.self) { group in
             group.addTask { try await body() }
@@ -56,12 +68,8 @@ import Testing
     }
 
     @Test func aPartWaitingOnItsFlushHoldsNothingElseUp() async throws {
-        let (store, flushes, root) = try await Self.storeWithHeldFlush()
+        let (store, flushes, root, upload, part) = try await Self.partWaitingOnItsFlush()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let upload = try await store.createUpload(bucket: "bucket", template: StoreFixture.object("joined", size: 0))
-        let held = flushes.started + 1
-        let part = Task { try await MultipartCompletionTests.uploadPart(store, upload: upload.id, number: 1, body: Data("part one".utf8)) }
-        try await StoreFixture.waitUntil { flushes.started == held }
         let read = try await Self.withTimeout { try await StoreFixture.read(store, bucket: "bucket", key: "before") }
         #expect(read == "written before")
         #expect(await store.parts(of: upload.id).isEmpty, "a part is listed before its flush ended")
@@ -72,12 +80,8 @@ import Testing
     }
 
     @Test func anUploadAbortedWhileItsPartIsFlushedKeepsNothingOfIt() async throws {
-        let (store, flushes, root) = try await Self.storeWithHeldFlush()
+        let (store, flushes, root, upload, part) = try await Self.partWaitingOnItsFlush()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let upload = try await store.createUpload(bucket: "bucket", template: StoreFixture.object("joined", size: 0))
-        let held = flushes.started + 1
-        let part = Task { try await MultipartCompletionTests.uploadPart(store, upload: upload.id, number: 1, body: Data("part one".utf8)) }
-        try await StoreFixture.waitUntil { flushes.started == held }
         await store.abortUpload(upload.id)
         flushes.released.signal()
         await #expect(throws: S3ServerError.noSuchUpload(upload.id)) { try await part.value }
