@@ -72,7 +72,12 @@ final class CredentialsCache: Sendable {
     /// expiration that is not a number counts as expired: it cannot be compared with anything.
     private static func hasExpired(_ credentials: Credentials?, by now: Date) -> Bool {
         guard let expiration = credentials?.expiration else { return false }
-        return expiration.timeIntervalSinceReferenceDate.isNaN || expiration <= Swift.max(now, Date())
+        return isPast(expiration, at: Swift.max(now, Date()))
+    }
+
+    /// `expiration` is at or before `now`, or not a number and so comparable with nothing.
+    private static func isPast(_ expiration: Date, at now: Date) -> Bool {
+        expiration.timeIntervalSinceReferenceDate.isNaN || expiration <= now
     }
 
     private func resolve(now: Date) async throws -> Credentials? {
@@ -143,7 +148,7 @@ final class CredentialsCache: Sendable {
                 .credentialsUnavailable,
                 "the credentials provider has not been asked yet; call `try await connection.currentCredentials()` first")
         }
-        if let expiration = held?.expiration, expiration.timeIntervalSinceReferenceDate.isNaN || expiration <= now {
+        if let expiration = held?.expiration, Self.isPast(expiration, at: now) {
             throw MSSClientError(
                 .credentialsUnavailable,
                 "the held credentials expired at \(Self.describe(expiration)); call `try await connection.currentCredentials()` to refresh them")

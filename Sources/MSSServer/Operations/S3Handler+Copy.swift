@@ -144,7 +144,8 @@ extension S3Handler {
         if encryption.kind == .customer, let sealed = copied.sealedMD5Hex { object.etag = sealed }
     }
 
-    /// Copies `range` of the file at `source` into a new file at `destination`, fsynced.
+    /// Copies `range` of the file at `source` into a new file at `destination`; not fsynced, as
+    /// the commit naming it makes it durable.
     func copyBytes(from source: String, range: Range<Int64>, to destination: String) async throws {
         do {
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(source)) { input in
@@ -156,7 +157,6 @@ extension S3Handler {
                         try await writer.write(contentsOf: chunk)
                     }
                     try await writer.flush()
-                    try await output.synchronize()
                 }
             }
         } catch {

@@ -97,8 +97,9 @@ extension S3Handler {
     }
 
     /// Copies the plaintext of `range` of the object at `source` (decrypting it when `opening` is
-    /// given) into a new private file at `destination`, sealed when `sealingWith` is given, fsynced.
-    /// Plaintext only ever passes through memory, one chunk at a time.
+    /// given) into a new private file at `destination`, sealed when `sealingWith` is given; not
+    /// fsynced, as the commit naming it makes it durable. Plaintext only ever passes through
+    /// memory, one chunk at a time.
     func transcode(
         from source: String, opening: (encryption: StoredEncryption, key: SymmetricKey)?, range: Range<Int64>,
         to destination: String, sealingWith target: SymmetricKey?
@@ -124,7 +125,6 @@ extension S3Handler {
                 }
                 if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
                 try await writer.flush()
-                try await output.synchronize()
             }
         } catch {
             try? FileManager.default.removeItem(atPath: destination)

@@ -10,14 +10,16 @@ struct KeyDocumentOutcome: Sendable {
     /// `document`, removes) the key's document. Two waits on `barrier` order it: the bytes, their
     /// name and the new document's contents are durable before the rename that makes them the
     /// key's, and that rename is durable before this returns. On a failure before the document
-    /// is in place, the new bytes are removed again. Blocking: runs on ``StoreIO``.
+    /// is in place, the new bytes are removed again. A multipart part's record is published the
+    /// same way, in its upload's folder, which `makingFolder: false` never creates. Blocking:
+    /// runs on ``StoreIO``.
     static func publish(
         document: Data?, at metadataPath: String, shard: String, temporary: String, data: (from: String, to: String)?,
-        barrier: DurabilityBarrier
+        barrier: DurabilityBarrier, makingFolder: Bool = true
     ) -> KeyDocumentOutcome {
         do {
             // A delete marker can be a key's first document, so its shard may not exist yet.
-            if data != nil || document != nil { try DurableFiles.ensureDirectory(shard) }
+            if makingFolder && (data != nil || document != nil) { try DurableFiles.ensureDirectory(shard) }
             if let data {
                 DurableFiles.makePrivate(data.from)
                 try DurableFiles.rename(data.from, to: data.to)

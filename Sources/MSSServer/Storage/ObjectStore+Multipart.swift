@@ -84,8 +84,13 @@ extension ObjectStore {
             let barrier = barrier
             let outcome: KeyDocumentOutcome
             do {
-                let record = try Self.documentEncoder().encode(part)
-                outcome = try await StoreIO.run { Self.publishPart(record, at: recordPath, data: (temporaryPath, path), temporary: temporary, barrier: barrier) }
+                let record = try encoder.encode(part)
+                // Never creating the folder: an upload aborted meanwhile fails the rename.
+                outcome = try await StoreIO.run {
+                    KeyDocumentOutcome.publish(
+                        document: record, at: recordPath, shard: directory, temporary: temporary, data: (temporaryPath, path),
+                        barrier: barrier, makingFolder: false)
+                }
             } catch {
                 try? FileManager.default.removeItem(atPath: temporaryPath)
                 outcome = KeyDocumentOutcome(visible: false, failure: "\(error)")
@@ -107,35 +112,6 @@ extension ObjectStore {
             if let failure = outcome.failure { throw .internalError("cannot store the part: \(failure)") }
             return part
         }
-    }
-
-    /// Moves a part's bytes into its upload's folder and writes its record there, as
-    /// ``KeyDocumentOutcome/publish(document:at:shard:temporary:data:barrier:)`` does for a key:
-    /// the bytes, their name and the record's contents are durable before the record is renamed
-    /// into place, and that rename before this returns. Never creates the folder: an upload
-    /// aborted meanwhile fails the rename. Blocking: runs on ``StoreIO``.
-    private nonisolated static func publishPart(
-        _ record: Data, at recordPath: String, data: (from: String, to: String), temporary: String, barrier: DurabilityBarrier
-    ) -> KeyDocumentOutcome {
-        let directory = (recordPath as NSString).deletingLastPathComponent
-        do {
-            DurableFiles.makePrivate(data.from)
-            try DurableFiles.rename(data.from, to: data.to)
-            try DurableFiles.createFile(temporary, contents: record, synchronize: false)
-            try barrier.makeDurable(files: [data.to, temporary], directories: [directory])
-            try DurableFiles.rename(temporary, to: recordPath)
-        } catch {
-            unlink(data.from)
-            unlink(data.to)
-            unlink(temporary)
-            return KeyDocumentOutcome(visible: false, failure: "\(error)")
-        }
-        do {
-            try barrier.makeDurable(files: [], directories: [directory])
-        } catch {
-            return KeyDocumentOutcome(visible: true, failure: "\(error)")
-        }
-        return KeyDocumentOutcome(visible: true)
     }
 
     /// Removes the bytes of a replaced part, unless a completion that may have chosen them is
@@ -218,7 +194,8 @@ extension ObjectStore {
         uploadsByID[id] != nil
     }
 
-    /// Joins exactly the files of `parts` into a new private file at `path`, fsynced. Outside
+    /// Joins exactly the files of `parts` into a new private file at `path`, not fsynced (the
+    /// commit makes it durable). Outside
     /// the actor: it streams gigabytes. Encrypted parts (`sealedChunkSize` set) are joined as
     /// sealed, without their key: each keeps its own chunk sequence (see ``StoredEncryption``).
     nonisolated func joinParts(_ parts: [PartRecord], upload id: String, into path: String, sealedChunkSize: Int? = nil) async throws {
@@ -235,7 +212,6 @@ extension ObjectStore {
                 }
             }
             try await writer.flush()
-            try await output.synchronize()
         }
     }
 

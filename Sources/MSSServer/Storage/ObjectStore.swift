@@ -47,7 +47,7 @@ actor ObjectStore {
     nonisolated let retired = RetiredFiles()
     /// Whose turn it is to change each key being changed.
     private var keyLocks = KeyLocks()
-    private let encoder = documentEncoder()
+    let encoder = documentEncoder()
 
     /// How documents are written: dates in milliseconds, keys sorted.
     static func documentEncoder() -> JSONEncoder {
