@@ -48,6 +48,10 @@ public struct MSSServer: Sendable {
         /// Bytes the image service's cache of rendered variants may take under the data
         /// directory (`.mss/image-cache`); 0 turns it off.
         public var imageCacheSize: Int64 = 1 << 30
+        /// Bytes of memory that answers of plain GETs and HEADs may take (objects up to 64 KiB
+        /// with their bodies, larger ones headers only), answered again without reading the
+        /// store; 0 turns it off.
+        public var objectCacheSize = 64 << 20
         /// Domains for virtual-host style addressing: a request to `photos.DOMAIN` (any port)
         /// addresses bucket `photos`, as most AWS SDKs send by default. Empty: path style only.
         public var virtualHostDomains: [String] = []
@@ -87,7 +91,7 @@ public struct MSSServer: Sendable {
         }
         self.configuration = configuration
         self.logger = logger
-        store = try await ObjectStore(path: configuration.dataDirectory, logger: logger)
+        store = try await ObjectStore(path: configuration.dataDirectory, logger: logger, answerCacheSize: configuration.objectCacheSize)
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes requests in flight and returns.
@@ -118,7 +122,10 @@ public struct MSSServer: Sendable {
             console?.imageServiceListening(on: port)
             await onImageListening(port)
         }
-        var services: [any Service] = [application(storageHandler, port: configuration.port, onListening: onListening)]
+        let fastReads = FastReads(answers: store.answers, authenticator: storage.authenticator, domains: configuration.virtualHostDomains)
+        var services: [any Service] = [
+            application(storageHandler, port: configuration.port, fastReads: fastReads, onListening: onListening)
+        ]
         #if ImageService
         var renderPool: RenderPool?
         if let imagePort = configuration.imagePort {
@@ -128,7 +135,7 @@ public struct MSSServer: Sendable {
             let pool = RenderPool(threads: configuration.renderThreads, queueLimit: configuration.renderQueueLimit)
             imageHandler.renderPool = pool
             renderPool = pool
-            services.append(application(imageHandler, port: imagePort, onListening: onImageListening))
+            services.append(application(imageHandler, port: imagePort, fastReads: nil, onListening: onImageListening))
         }
         #else
         if configuration.imagePort != nil {
@@ -163,13 +170,14 @@ public struct MSSServer: Sendable {
     }
 
     private func application(
-        _ handler: S3Handler, port: Int, onListening: @escaping @Sendable (Int) async -> Void
+        _ handler: S3Handler, port: Int, fastReads: FastReads?, onListening: @escaping @Sendable (Int) async -> Void
     ) -> some Service {
         Application(
             responder: handler,
             server: .s3HTTP1(
                 configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
+                    additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout)),
+                fastReads: fastReads),
             configuration: .init(
                 address: .hostname(configuration.address, port: port), serverName: "mss-server",
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),

@@ -34,6 +34,13 @@ public struct ServerOptions: ParsableArguments {
             valueName: "SIZE"))
     var imageCacheSize: String?
 
+    @Option(
+        name: .customLong("object-cache-size"),
+        help: ArgumentHelp(
+            "How much memory answers of plain GETs and HEADs may take, given again without reading the disk: bytes, or with K, M, G or T; 0 turns it off (default 64M).",
+            valueName: "SIZE"))
+    var objectCacheSize: String?
+
     @Option(name: .customLong("render-timeout"), help: ArgumentHelp("How long one render may take before it is stopped and answered 400 (default 10).", valueName: "SECONDS"))
     var renderTimeout: Double?
 
@@ -213,6 +220,13 @@ public struct ServerOptions: ParsableArguments {
                 throw ValidationError("--image-cache-size must be a number of bytes, or one with K, M, G or T (such as 512M or 2G)")
             }
             configuration.imageCacheSize = bytes
+        }
+        if let objectCacheSize {
+            // Memory, not disk: more than a terabyte is surely a typo.
+            guard let bytes = Self.size(objectCacheSize), bytes <= 1 << 40 else {
+                throw ValidationError("--object-cache-size must be a number of bytes up to 1T, or one with K, M, G or T (such as 256M)")
+            }
+            configuration.objectCacheSize = Int(bytes)
         }
         for domain in domains {
             let labels = domain.split(separator: ".", omittingEmptySubsequences: false)

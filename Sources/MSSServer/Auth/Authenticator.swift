@@ -21,6 +21,9 @@ struct Authentication: Sendable {
     var payloadHash: String?
     /// What chains the chunk signatures of an `aws-chunked` body (SigV4 header auth only).
     var v4: AWSChunkedDecoder.Verification?
+    /// When a presigned URL (SigV2 or SigV4) expires: until then the same request verifies the
+    /// same way. nil for other requests, whose date is checked for skew both ways.
+    var validUntil: Date?
 }
 
 /// Verifies SigV2 and SigV4 signatures, in headers and in presigned URLs, by rebuilding the
@@ -87,12 +90,14 @@ struct Authenticator: Sendable {
         let credentials = user.credentials
         var headers = request.headers
         let dateOrExpires: String
+        var validUntil: Date? = nil
         if let expires = authorization.expires {
             if Double(expires) < now.timeIntervalSince1970 {
                 throw S3ServerError(.forbidden, .accessDenied, "Request has expired", details: ["Expires": String(expires)])
             }
             if let token = request.query.value(for: "x-amz-security-token") { headers.replace("x-amz-security-token", token) }
             dateOrExpires = request.query.value(for: "Expires") ?? String(expires)
+            validUntil = Date(timeIntervalSince1970: TimeInterval(expires))
         } else {
             let dateText = request.headers["x-amz-date"] ?? request.headers["date"]
             guard let dateText, let date = HTTPDate.parseRFC1123(dateText) ?? HTTPDate.parseISO8601Basic(dateText) else {
@@ -108,7 +113,7 @@ struct Authenticator: Sendable {
         try compare(
             expected: signer.signature(stringToSign: stringToSign), given: authorization.signature, stringToSign: stringToSign,
             accessKey: authorization.accessKey)
-        return Authentication(identity: .user(user))
+        return Authentication(identity: .user(user), validUntil: validUntil)
     }
 
     // MARK: SigV4
@@ -178,7 +183,7 @@ struct Authenticator: Sendable {
             expected: SigV4Signer.signature(stringToSign: stringToSign, signingKey: signingKeys.key(for: signer, date: date)),
             given: presigned.authorization.signature,
             stringToSign: stringToSign, accessKey: scope.accessKey, canonicalRequest: canonical)
-        return Authentication(identity: .user(user), payloadHash: payloadHash)
+        return Authentication(identity: .user(user), payloadHash: payloadHash, validUntil: date.addingTimeInterval(TimeInterval(presigned.expires)))
     }
 
     /// Refuses a SigV4 request carrying an `x-amz-*` header its signature does not cover, as S3

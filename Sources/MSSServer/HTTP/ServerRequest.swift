@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import S3Protocol
 
@@ -23,22 +24,31 @@ struct ServerRequest: Sendable {
     /// The bucket and key a GET or HEAD of an object was authorised on, for the operation to
     /// answer from (set by authorisation); nil for other requests.
     var snapshot: KeySnapshot?
+    /// Set by authorisation for a plain GET or HEAD of an object (``PlainObjectRead``), before it
+    /// reads the store: its answer may then be kept in ``ReadAnswerCache``.
+    var answerToken: ReadAnswerCache.Token?
 
     /// Parses path-style addressing (`/`, `/bucket[/]`, `/bucket/key`), or virtual-host style
     /// (`Host: bucket.DOMAIN`, path `/key`) when the host ends in one of `domains`.
     init(_ request: Request, domains: [String] = []) throws(S3ServerError) {
-        method = request.method.rawValue
-        rawPath = request.uri.path
         guard let query = QueryItem.parse(Substring(request.uri.query ?? "")) else {
             throw S3ServerError(.badRequest, .invalidURI, "Couldn't parse the specified URI: bad percent-encoding in the query.")
         }
+        try self.init(
+            method: request.method.rawValue, rawPath: request.uri.path, query: query,
+            headers: Self.signableHeaders(authority: request.head.authority, request.headers), body: request.body, domains: domains)
+    }
+
+    /// The same, from a request's parts already split: its path as sent (percent-encoded), its
+    /// parsed query and its headers, `host` included.
+    init(
+        method: String, rawPath: String, query: [QueryItem], headers: SignableHeaders, body: RequestBody, domains: [String]
+    ) throws(S3ServerError) {
+        self.method = method
+        self.rawPath = rawPath
         self.query = query
-        var headers = SignableHeaders()
-        // HTTP/1.1's Host header lives in the request head as the authority.
-        if let authority = request.head.authority { headers.add("host", authority) }
-        for field in request.headers { headers.add(field.name.canonicalName, field.value) }
         self.headers = headers
-        body = request.body
+        self.body = body
 
         if let bucket = Self.virtualHostBucket(headers["host"], domains: domains) {
             guard let key = URIEncoding.decode(String(rawPath.dropFirst())) else {
@@ -92,6 +102,15 @@ struct ServerRequest: Sendable {
             }
         }
         return nil
+    }
+
+    /// A request head's fields as signatures see them. HTTP/1.1's Host header lives in the head
+    /// as the authority.
+    static func signableHeaders(authority: String?, _ fields: HTTPFields) -> SignableHeaders {
+        var headers = SignableHeaders()
+        if let authority { headers.add("host", authority) }
+        for field in fields { headers.add(field.name.canonicalName, field.value) }
+        return headers
     }
 
     func header(_ name: String) -> String? { headers[name] }

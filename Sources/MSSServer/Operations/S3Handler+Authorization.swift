@@ -34,6 +34,7 @@ extension S3Handler {
         var snapshot: KeySnapshot? = nil
         let bucket: StoredBucket
         if operation == .getObject || operation == .headObject, let key = request.key {
+            if store.answers.isEnabled, PlainObjectRead.isPlain(request) { request.answerToken = store.answers.token() }
             let read = try await store.snapshot(bucket: bucketName, key: key)
             snapshot = read
             bucket = read.bucket

@@ -44,8 +44,11 @@ extension S3Handler {
         var object = try Self.describedObject(request, key: key)
         let encryption = try await newEncryption(try RequestedEncryption.forWrite(request))
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
+        // A small object is kept as the answer its first GETs get (a client reading back what it
+        // just wrote, a page showing the image just uploaded).
         let body = try await BodyReceiver.receive(
-            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key)
+            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key,
+            keepingUpTo: store.answers.isEnabled ? ReadAnswerCache.bodyLimit : 0)
         object.size = body.size
         object.etag = body.md5Hex
         object.checksums = body.checksums
@@ -55,7 +58,11 @@ extension S3Handler {
             // SSE-C: the ETag must not give away the plaintext's MD5, so it is the sealed bytes'.
             if stored.kind == .customer { object.etag = sealed.md5Hex }
         }
-        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: body.path, precondition: precondition)
+        let answer = body.bytes.map { bytes in
+            { @Sendable (stored: StoredObject, record: StoredBucket) in plainReadAnswer(stored, in: record, body: bytes) }
+        }
+        let stored = try await store.commit(
+            bucket: bucket, object: object, temporaryPath: body.path, precondition: precondition, answer: answer)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(stored.etag)\""
         if versioned { headers[.amzVersionID] = stored.versionIDText }
@@ -150,7 +157,16 @@ extension S3Handler {
             }
         }
         headers[.contentLength] = String(range.count)
-        if isHead || range.isEmpty { return Response(status: status, headers: headers) }
+        // The answer of a plain read may be kept, for FastReadHandler to give again.
+        func keep(_ body: ByteBuffer?) {
+            guard let token = request.answerToken, status == .ok, let entry = plainReadAnswer(object, in: snapshot.bucket, body: body)
+            else { return }
+            store.answers.fill(ReadAnswerCache.Name(bucket: bucket, key: key), entry, token: token)
+        }
+        if isHead || range.isEmpty {
+            keep(isHead ? nil : ByteBuffer())
+            return Response(status: status, headers: headers)
+        }
         // A newer write of the key leaves this version's bytes in place for a while (see
         // ObjectStore.commit), so the file is still there when the body starts streaming.
         let path = store.dataPath(bucket: bucket, object: object)
@@ -166,8 +182,10 @@ extension S3Handler {
             } catch {
                 throw S3ServerError.internalError("cannot read the object's data: \(error)")
             }
+            keep(bytes.readableBytes <= ReadAnswerCache.bodyLimit ? bytes : nil)
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: bytes))
         }
+        keep(nil)
         let body = ResponseBody { writer in
             try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
                 for try await chunk in handle.readChunks(in: readRange, chunkLength: .kibibytes(256)) {
@@ -177,6 +195,19 @@ extension S3Handler {
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// What a plain GET (``PlainObjectRead``) of `object`, current in `bucket`, is answered,
+    /// ready for ``ReadAnswerCache``: the headers ``getObject(_:bucket:key:isHead:)`` gives such
+    /// a request, and `body` (nil: HEAD only). nil when such answers are not kept: an encrypted
+    /// object (its plaintext stays off the heap), a bucket with lifecycle rules
+    /// (`x-amz-expiration`).
+    func plainReadAnswer(_ object: StoredObject, in bucket: StoredBucket, body: ByteBuffer?) -> ReadAnswerCache.Entry? {
+        guard object.encryption == nil, bucket.lifecycle == nil, !object.isDeleteMarker else { return nil }
+        var headers = Self.objectHeaders(object, includeChecksums: false)
+        if bucket.versioning != nil { headers[.amzVersionID] = object.versionIDText }
+        headers[.contentLength] = String(object.size)
+        return ReadAnswerCache.Entry(headers: headers, acl: effectiveACL(object), body: body)
     }
 
     /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since

@@ -88,7 +88,7 @@ struct S3Handler: HTTPResponder {
         return response
     }
 
-    private static func makeRequestID() -> String {
+    static func makeRequestID() -> String {
         String(UInt64.random(in: 0...UInt64.max), radix: 16, uppercase: true)
     }
 

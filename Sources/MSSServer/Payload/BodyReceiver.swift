@@ -16,6 +16,8 @@ struct ReceivedBody: Sendable {
     var checksums: [String: String]
     /// When the body was sealed on the way in: the segment written and the MD5 of its sealed bytes.
     var sealed: (segment: EncryptedSegment, md5Hex: String)? = nil
+    /// The whole body, when it was at most the `keepingUpTo` bytes asked for and not sealed.
+    var bytes: ByteBuffer? = nil
 }
 
 enum BodyReceiver {
@@ -25,9 +27,11 @@ enum BodyReceiver {
     /// With `sealingWith`, the body is encrypted as it arrives (see ``StoredEncryption``), so its
     /// plaintext never reaches the disk; lengths and digests are still those of the plaintext.
     /// The file is not fsynced: the store's commit of the object or part makes it durable with
-    /// the record that names it (``DurabilityBarrier``).
+    /// the record that names it (``DurabilityBarrier``). A body of at most `keepingUpTo` bytes
+    /// is also returned in memory (``ReceivedBody/bytes``).
     static func receive(
-        _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil
+        _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil,
+        keepingUpTo limit: Int = 0
     ) async throws -> ReceivedBody {
         // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
         // header; a header nobody signed (anonymous requests) only describes the body.
@@ -57,6 +61,7 @@ enum BodyReceiver {
         var crc32c: CRC32? = wanted["crc32c"] != nil ? CRC32(.castagnoli) : nil
         var size: Int64 = 0
         var sealer = dataKey.map { SegmentSealer(key: $0) }
+        var kept: ByteBuffer? = limit > 0 && sealer == nil ? ByteBuffer() : nil
 
         do {
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .freshPrivateFile) { handle in
@@ -88,6 +93,9 @@ enum BodyReceiver {
                         size += Int64(piece.readableBytes)
                         if size > maximumObjectSize {
                             throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+                        }
+                        if kept != nil {
+                            if size <= Int64(limit) { kept?.writeImmutableBuffer(piece) } else { kept = nil }
                         }
                         try await writer.write(piece, sealingWith: &sealer)
                     }
@@ -141,7 +149,7 @@ enum BodyReceiver {
                 }
                 verified[algorithm] = given
             }
-            var body = ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified)
+            var body = ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified, bytes: kept)
             if let sealer {
                 body.sealed = (EncryptedSegment(size: size, noncePrefix: sealer.segmentNoncePrefix), Digests.hex(sealer.sealedMD5.finalize()))
             }

@@ -30,7 +30,13 @@ actor ObjectStore {
     /// whole path every time (a tenth of a small GET's time).
     nonisolated let rootPath: String
     let logger: Logger
-    private var buckets: [String: StoredBucket] = [:]
+    private var buckets: [String: StoredBucket] = [:] {
+        // Any answer may depend on its bucket's record (ACL, versioning, lifecycle).
+        didSet { answers.invalidateAll() }
+    }
+    /// Answers of plain GETs and HEADs, served without visiting the actor (``FastReadHandler``);
+    /// every change of a key or bucket drops what it concerns as soon as it is visible.
+    nonisolated let answers: ReadAnswerCache
     /// Every key's versions and listing columns; blocking, so used on ``StoreIO``.
     nonisolated let index: KeyIndex
     /// Shared flushes that make writes durable (group commit).
@@ -60,8 +66,13 @@ actor ObjectStore {
     /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
     /// opens its index, rebuilding it from the documents unless the last server closed it
     /// cleanly. Throws ``FutureFormatError``, before changing anything, when a newer server wrote
-    /// some of it. `barrier` replaces the data directory's own (tests hold and count its flushes).
-    init(path: String, logger: Logger = Logger(label: "mss-server.store"), barrier: DurabilityBarrier? = nil) async throws {
+    /// some of it. `barrier` replaces the data directory's own (tests hold and count its flushes);
+    /// `answerCacheSize` bounds ``answers`` in bytes (0 keeps none).
+    init(
+        path: String, logger: Logger = Logger(label: "mss-server.store"), barrier: DurabilityBarrier? = nil,
+        answerCacheSize: Int = 64 << 20
+    ) async throws {
+        answers = ReadAnswerCache(capacity: answerCacheSize)
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         rootPath = root.path
         self.logger = logger
@@ -275,10 +286,13 @@ actor ObjectStore {
     /// Makes the body at `temporaryPath` the new content of `object.key`, and returns what was
     /// stored, once `precondition` holds for the key's current object (checked here, in the
     /// same step as the write). What the write replaces (the `null` version, or every version
-    /// in a bucket that never had versioning) has its bytes removed.
+    /// in a bucket that never had versioning) has its bytes removed. `answer` gives the answer
+    /// a plain GET of what was stored gets, in its bucket, to be kept in ``answers`` from the
+    /// moment the object is current; nil keeps none.
     @discardableResult
     func commit(
-        bucket: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none
+        bucket: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none,
+        answer: (@Sendable (StoredObject, StoredBucket) -> ReadAnswerCache.Entry?)? = nil
     ) async throws(S3ServerError) -> StoredObject {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> StoredObject in
             let versioning: VersioningState?
@@ -303,6 +317,10 @@ actor ObjectStore {
                     object, to: previous, bucket: bucket, versioning: versioning, data: (temporaryPath, dataPath(bucket: bucket, object: object)))
             } catch {
                 throw .internalError("cannot store the object: \(error)")
+            }
+            // No suspension since the write became visible: this is the key's current state.
+            if let answer, let record = buckets[bucket], let entry = answer(object, record) {
+                answers.keepCurrent(ReadAnswerCache.Name(bucket: bucket, key: object.key), entry)
             }
             return object
         }
@@ -374,6 +392,7 @@ actor ObjectStore {
             return outcome
         }
         if outcome.visible {
+            answers.invalidate(bucket: bucket, key: key)
             changes[bucket, default: 0] &+= 1
             cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: stored))
             replaced()
