@@ -63,10 +63,11 @@ loop_before=$(fsync_loop)
 wrk_out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
 loop_after=$(fsync_loop)
 puts=$(echo "$wrk_out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-refused=$(echo "$wrk_out" | awk '/non-2xx/ {print $2}')
+# wrk prints "Non-2xx or 3xx responses: N" only when there were some.
+refused=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}')
 echo "$(nproc) cores, $connections connections, ${seconds}s runs"
 printf '%-52s %8s /s\n' "4 KiB PUTs, distinct keys (wrk, presigned)" "$puts"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (before)" "$loop_before"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (after)" "$loop_after"
-printf '%-52s %8s\n' "non-2xx answers" "${refused:-?}"
+printf '%-52s %8s\n' "non-2xx answers" "${refused:-0}"
 awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
