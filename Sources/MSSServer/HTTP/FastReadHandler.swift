@@ -12,7 +12,8 @@ import S3Protocol
 ///
 /// Sits after Hummingbird's connection state handler, so the idle timeout and graceful shutdown
 /// see these requests too. While a request handed on is unanswered, later ones are handed on as
-/// well: a pipelining client gets its answers in order.
+/// well: a pipelining client gets its answers in order. So are requests that arrive while the
+/// connection cannot take more output, which the full path's back-pressure then holds.
 final class FastReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -32,7 +33,9 @@ final class FastReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if handedOn == 0, let answer = reads.answer(head) {
+            // A client that sends faster than it reads finds the channel unwritable: its
+            // requests then go the full path, whose writes wait, so nothing piles up here.
+            if handedOn == 0, context.channel.isWritable, let answer = reads.answer(head) {
                 answered = true
                 context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
                 if let body = answer.body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
@@ -65,6 +68,7 @@ struct FastReads: Sendable {
     let authenticator: Authenticator
     let domains: [String]
     let presigned = VerifiedPresignedURLs()
+    private static let checksumMode = HTTPField.Name(PlainObjectRead.checksumMode.name)!
 
     /// The answer to `head` from the cache, or nil when the full path must answer. Only ever
     /// a 200 that the full path would give: every refusal is the full path's.
@@ -96,7 +100,7 @@ struct FastReads: Sendable {
         var query: [QueryItem] = []
         if knownSigner == nil {
             guard let parsed = QueryItem.parse(queryText),
-                PlainObjectRead.isPlain(query: parsed, headerNames: head.headerFields.lazy.map { $0.name.canonicalName })
+                PlainObjectRead.isPlain(query: parsed, headers: head.headerFields.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
             else { return nil }
             query = parsed
         }
@@ -118,7 +122,10 @@ struct FastReads: Sendable {
             user = authentication.identity.user
         }
         guard entry.acl.grants(.read, to: user) else { return nil }
-        var fields = entry.headers
+        // Twice is not ENABLED to the full path, which reads the values joined.
+        let modes = head.headerFields[values: Self.checksumMode].count
+        guard modes <= 1 else { return nil }
+        var fields = modes == 0 ? entry.headers : entry.headersWithChecksums ?? entry.headers
         fields[.amzRequestID] = S3Handler.makeRequestID()
         fields[.server] = "mss-server"
         fields[.date] = ResponseDate.now

@@ -1,9 +1,10 @@
 import S3Protocol
 
 /// A GET or HEAD of an object that asks for nothing but the object itself: no sub-resource,
-/// version, range, condition, override, checksum mode, encryption key or CORS origin. Its answer
-/// is the same whoever sends it (once authorised), so ``ReadAnswerCache`` may keep it and
-/// ``FastReadHandler`` give it again.
+/// version, range, condition, override, encryption key or CORS origin. Its answer is the same
+/// whoever sends it (once authorised), so ``ReadAnswerCache`` may keep it and
+/// ``FastReadHandler`` give it again; `x-amz-checksum-mode: ENABLED` only adds the object's
+/// checksums, which the cache keeps too.
 ///
 /// Both lists are what is known to change nothing in the answer; anything else, however
 /// harmless, takes the full path.
@@ -20,12 +21,18 @@ enum PlainObjectRead {
         "authorization", "date", "x-amz-date", "x-amz-content-sha256", "amz-sdk-invocation-id", "amz-sdk-request",
     ]
 
-    static func isPlain(query: [QueryItem], headerNames: some Sequence<String>) -> Bool {
-        query.allSatisfy { signatureParameters.contains($0.name) } && headerNames.allSatisfy { neutralHeaders.contains($0) }
+    /// The header that asks for checksums, and the one value that does (any other is ignored by
+    /// S3 and sent the full path here).
+    static let checksumMode = (name: "x-amz-checksum-mode", enabled: "ENABLED")
+
+    /// `headers` are lower-case names and values.
+    static func isPlain(query: [QueryItem], headers: some Sequence<(name: String, value: String)>) -> Bool {
+        query.allSatisfy { signatureParameters.contains($0.name) }
+            && headers.allSatisfy { neutralHeaders.contains($0.name) || $0 == checksumMode }
     }
 
     static func isPlain(_ request: ServerRequest) -> Bool {
         (request.method == "GET" || request.method == "HEAD")
-            && isPlain(query: request.query, headerNames: request.headers.fields.lazy.map { $0.name.lowercased() })
+            && isPlain(query: request.query, headers: request.headers.fields.lazy.map { (name: $0.name.lowercased(), value: $0.value) })
     }
 }

@@ -204,10 +204,15 @@ extension S3Handler {
     /// (`x-amz-expiration`).
     func plainReadAnswer(_ object: StoredObject, in bucket: StoredBucket, body: ByteBuffer?) -> ReadAnswerCache.Entry? {
         guard object.encryption == nil, bucket.lifecycle == nil, !object.isDeleteMarker else { return nil }
-        var headers = Self.objectHeaders(object, includeChecksums: false)
-        if bucket.versioning != nil { headers[.amzVersionID] = object.versionIDText }
-        headers[.contentLength] = String(object.size)
-        return ReadAnswerCache.Entry(headers: headers, acl: effectiveACL(object), body: body)
+        func headers(includeChecksums: Bool) -> HTTPFields {
+            var headers = Self.objectHeaders(object, includeChecksums: includeChecksums)
+            if bucket.versioning != nil { headers[.amzVersionID] = object.versionIDText }
+            headers[.contentLength] = String(object.size)
+            return headers
+        }
+        return ReadAnswerCache.Entry(
+            headers: headers(includeChecksums: false), headersWithChecksums: object.checksums.isEmpty ? nil : headers(includeChecksums: true),
+            acl: effectiveACL(object), body: body)
     }
 
     /// The answer to a failed If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since

@@ -26,6 +26,10 @@ final class ReadAnswerCache: Sendable {
         /// Every header of the answer but `x-amz-request-id`, `Date` and `Server`, which are each
         /// answer's own.
         var headers: HTTPFields
+        /// The same with the object's `x-amz-checksum-*`, for a request with
+        /// `x-amz-checksum-mode: ENABLED` (as boto3 and the AWS CLI send by default); nil when
+        /// the object has no checksum, so both answers are `headers`.
+        var headersWithChecksums: HTTPFields? = nil
         /// The object's ACL, owner filled in: a fast request must be granted READ by it.
         var acl: StoredACL
         /// The whole object; nil when only a HEAD was answered, or the object is too large to keep.
@@ -35,6 +39,7 @@ final class ReadAnswerCache: Sendable {
         var cost: Int {
             var cost = 256 + (body?.readableBytes ?? 0)
             for field in headers { cost &+= field.name.rawName.utf8.count &+ field.value.utf8.count &+ 32 }
+            for field in headersWithChecksums ?? [:] { cost &+= field.name.rawName.utf8.count &+ field.value.utf8.count &+ 32 }
             return cost
         }
     }
