@@ -25,7 +25,7 @@ enum PlainObjectRead {
     /// S3 and sent the full path here).
     static let checksumMode = (name: "x-amz-checksum-mode", enabled: "ENABLED")
 
-    /// `headers` are lower-case names and values.
+    /// `headers`: each field's name in lower case, and its value.
     static func isPlain(query: [QueryItem], headers: some Sequence<(name: String, value: String)>) -> Bool {
         query.allSatisfy { signatureParameters.contains($0.name) }
             && headers.allSatisfy { neutralHeaders.contains($0.name) || $0 == checksumMode }
