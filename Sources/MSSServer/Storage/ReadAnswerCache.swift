@@ -64,10 +64,10 @@ final class ReadAnswerCache: Sendable {
             older[name] = nil
         }
 
-        mutating func insert(_ name: Name, _ entry: Entry, generationLimit: Int) {
+        mutating func insert(_ name: Name, _ entry: Entry, cost: Int, generationLimit: Int) {
             remove(name)
             newer[name] = entry
-            newerCost += entry.cost
+            newerCost += cost
             if newerCost >= generationLimit {
                 older = newer
                 newer = [:]
@@ -96,7 +96,7 @@ final class ReadAnswerCache: Sendable {
         return state.withLock { state in
             if let entry = state.newer[name] { return entry }
             guard let entry = state.older.removeValue(forKey: name) else { return nil }
-            state.insert(name, entry, generationLimit: capacity / 2)
+            state.insert(name, entry, cost: entry.cost, generationLimit: capacity / 2)
             return entry
         }
     }
@@ -105,11 +105,12 @@ final class ReadAnswerCache: Sendable {
     /// be older than that change) or the entry alone would take a generation's room. A HEAD-only
     /// entry never replaces one with the body.
     func fill(_ name: Name, _ entry: Entry, token: Token) {
-        guard isEnabled, entry.cost <= capacity / 2 else { return }
+        let cost = entry.cost
+        guard isEnabled, cost <= capacity / 2 else { return }
         state.withLock { state in
             guard state.changes == token.changes else { return }
             if entry.body == nil, (state.newer[name] ?? state.older[name])?.body != nil { return }
-            state.insert(name, entry, generationLimit: capacity / 2)
+            state.insert(name, entry, cost: cost, generationLimit: capacity / 2)
         }
     }
 
@@ -117,8 +118,9 @@ final class ReadAnswerCache: Sendable {
     /// as it made `entry`'s object the key's current one, holding the key's turn (a small PUT's
     /// answer, kept as it is written). Nothing can have changed the key or its bucket since.
     func keepCurrent(_ name: Name, _ entry: Entry) {
-        guard isEnabled, entry.cost <= capacity / 2 else { return }
-        state.withLock { $0.insert(name, entry, generationLimit: capacity / 2) }
+        let cost = entry.cost
+        guard isEnabled, cost <= capacity / 2 else { return }
+        state.withLock { $0.insert(name, entry, cost: cost, generationLimit: capacity / 2) }
     }
 
     /// Drops `key`'s answer: called once a change of it is visible, before the change is
