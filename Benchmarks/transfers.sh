@@ -107,16 +107,18 @@ small_section() {
         fig[up sdk]+=" $(fps "$(seconds "$bin/mss-transfer" upload-dir "${sdk_flags[@]}" "$work/small" small "sdk$run/")")"
         fig[up rc]+=" $(fps "$(seconds rclone copy "$work/small" "b:small/rc$run")")"
         fig[up rcn]+=" $(fps "$(seconds rclone copy --transfers "$ours" "$work/small" "b:small/rcn$run")")"
-        fig[down cp]+=" $(fps "$(seconds "$bin/mss" cp -r "${cp_flags[@]}" "mss://small/cp$run/" "$work/down/cp$run")")"
-        fig[down sdk]+=" $(fps "$(seconds "$bin/mss-transfer" download-dir "${sdk_flags[@]}" "$work/down/sdk$run" small "sdk$run/")")"
-        fig[down rc]+=" $(fps "$(seconds rclone copy "b:small/rc$run" "$work/down/rc$run")")"
-        fig[down rcn]+=" $(fps "$(seconds rclone copy --transfers "$ours" "b:small/rcn$run" "$work/down/rcn$run")")"
+        fig[down cp]+=" $(fps "$(seconds "$bin/mss" cp -r "${cp_flags[@]}" "mss://small/cp$run/" "$work/down/$label/cp$run")")"
+        fig[down sdk]+=" $(fps "$(seconds "$bin/mss-transfer" download-dir "${sdk_flags[@]}" "$work/down/$label/sdk$run" small "sdk$run/")")"
+        fig[down rc]+=" $(fps "$(seconds rclone copy "b:small/rc$run" "$work/down/$label/rc$run")")"
+        fig[down rcn]+=" $(fps "$(seconds rclone copy --transfers "$ours" "b:small/rcn$run" "$work/down/$label/rcn$run")")"
         # A failed transfer would look fast: every download must hold every file uploaded.
         for tool in cp sdk rc rcn; do
-            got=$(find "$work/down/$tool$run" -type f 2>/dev/null | wc -l)
+            got=$(find "$work/down/$label/$tool$run" -type f 2>/dev/null | wc -l)
             [ "$got" -eq "$small_files" ] || log "$label: $tool run $run came back with $got files, not $small_files"
         done
-        rm -rf "$work/down"
+        # The downloads stay until the end: ext4 skips the inodes of files deleted in the last
+        # 30 to 130 seconds when it makes new ones, scanning past each, so deleting 8,000 files
+        # here slowed whichever download came next (ours, first in every run) for minutes.
     done
     for direction in up down; do
         local cp sdk rc rcn

@@ -38,8 +38,8 @@ with open(sys.argv[2], "w") as out:
 PY
 
 fsync_loop() {
-    mkdir -p "$work/loop"
-    python3 - "$work/loop" "$seconds" <<'PY'
+    mkdir -p "$work/$1"
+    python3 - "$work/$1" "$seconds" <<'PY'
 import os, sys, time
 folder, seconds = sys.argv[1], float(sys.argv[2])
 data = os.urandom(4096)
@@ -53,15 +53,12 @@ while time.monotonic() - start < seconds:
     os.rename(temporary, f"{folder}/bench-loop-done-{count}")
     count += 1
 print(f"{count / (time.monotonic() - start):.0f}")
-for name in os.listdir(folder):
-    if name.startswith("bench-loop-"):
-        os.unlink(os.path.join(folder, name))
 PY
 }
 
-loop_before=$(fsync_loop)
+loop_before=$(fsync_loop loop-before)
 wrk_out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
-loop_after=$(fsync_loop)
+loop_after=$(fsync_loop loop-after)
 puts=$(echo "$wrk_out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
 refused=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}')
