@@ -66,6 +66,8 @@ public final class S3Connection: Sendable {
     /// first been asked or after its credentials expired. Requests use ``currentCredentials()``.
     public var credentials: Credentials? { (try? credentialsCache.heldCredentials()) ?? nil }
     let credentialsCache: CredentialsCache
+    /// SigV4 signing keys derived lately: every request of a day signs with the same one.
+    let signingKeys = SigningKeyCache(capacity: 16)
     let httpClient: HTTPClient
     let logger: Logger
 

@@ -5,6 +5,8 @@ import S3Protocol
 struct RequestSigner: Sendable {
     var credentials: Credentials?
     var version: SignatureVersion
+    /// The connection's SigV4 signing keys of the day, kept between requests.
+    var signingKeys: SigningKeyCache? = nil
 
     /// 9999-12-31T23:59:59Z: a SigV2 expiry has no upper bound of its own, but dates past it cannot
     /// be written and help no one.
@@ -17,7 +19,8 @@ struct RequestSigner: Sendable {
         case .v2:
             SigV2Signer(credentials: credentials).sign(&request, resourcePath: resourcePath, date: date)
         case .v4(let region):
-            SigV4Signer(credentials: credentials, region: region).sign(&request, payloadHash: payloadHash, date: date)
+            SigV4Signer(credentials: credentials, region: region).sign(
+                &request, payloadHash: payloadHash, date: date, signingKeys: signingKeys)
         }
     }
 

@@ -50,7 +50,8 @@ extension S3Connection {
             attempt += 1
             // Asked per attempt: a retry after a long back-off may need refreshed credentials.
             let signer = RequestSigner(
-                credentials: try await credentialsCache.credentials(), version: configuration.signatureVersion)
+                credentials: try await credentialsCache.credentials(), version: configuration.signatureVersion,
+                signingKeys: signingKeys)
             var signable = SignableRequest(
                 method: request.method, path: target.path, query: request.query, headers: request.headers)
             signable.headers.replace("Host", target.hostHeader)

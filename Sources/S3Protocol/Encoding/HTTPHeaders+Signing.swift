@@ -48,10 +48,17 @@ public struct SignableHeaders: Sendable, Hashable, Sequence {
     /// Lower-cased names with their values joined by `,`, values trimmed and inner runs of
     /// whitespace collapsed, as both signature versions canonicalise them.
     public func canonicalized() -> [(name: String, value: String)] {
+        canonicalized(only: nil)
+    }
+
+    /// ``canonicalized()`` of the fields whose lower-cased names are in `names` (all when nil):
+    /// a verifier need not normalise the values of headers nobody signed.
+    public func canonicalized(only names: Set<String>?) -> [(name: String, value: String)] {
         var order: [String] = []
         var values: [String: [String]] = [:]
         for field in fields {
             let name = field.name.lowercased()
+            if let names, !names.contains(name) { continue }
             if values[name] == nil { order.append(name) }
             values[name, default: []].append(Self.normalizeValue(field.value))
         }
@@ -59,6 +66,7 @@ public struct SignableHeaders: Sendable, Hashable, Sequence {
     }
 
     static func normalizeValue(_ value: String) -> String {
+        if isNormalASCII(value) { return value }
         var out = ""
         var pendingSpace = false
         for char in value {
@@ -71,5 +79,25 @@ public struct SignableHeaders: Sendable, Hashable, Sequence {
             }
         }
         return out
+    }
+
+    /// Whether `value` is ASCII without tabs, line breaks, or spaces leading, trailing or
+    /// doubled: already what ``normalizeValue(_:)`` makes of it. Nearly every signed value
+    /// (dates, hashes, hosts, ranges) is, and checking its bytes is far cheaper than walking its
+    /// Characters. In ASCII without line breaks every byte is a Character, so the two agree.
+    static func isNormalASCII(_ value: String) -> Bool {
+        var afterSpace = true
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: " "):
+                if afterSpace { return false }
+                afterSpace = true
+            case 0x00..<0x20, 0x7F...0xFF:
+                return false
+            default:
+                afterSpace = false
+            }
+        }
+        return !afterSpace || value.isEmpty
     }
 }

@@ -47,9 +47,7 @@ public struct SigV4Signer: Sendable {
 
     /// The canonical request over the named headers (lower-case names).
     public func canonicalRequest(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> String {
-        let canonical = request.headers.canonicalized()
-        let wanted = Set(signedHeaders)
-        let headerLines = canonical.filter { wanted.contains($0.name) }
+        let headerLines = request.headers.canonicalized(only: Set(signedHeaders))
             .sorted { $0.name < $1.name }
             .map { "\($0.name):\($0.value)\n" }
             .joined()
@@ -97,21 +95,24 @@ public struct SigV4Signer: Sendable {
     /// Signs `request` with an `Authorization` header. Adds `x-amz-date`, and for S3 the
     /// `x-amz-content-sha256` header carrying `payloadHash`, plus the session token if any.
     /// Every header present is signed except the hop-by-hop ones a proxy may rewrite.
-    public func sign(_ request: inout SignableRequest, payloadHash: String, date: Date) {
+    /// `signingKeys` keeps the day's signing key between requests (four HMACs fewer each).
+    public func sign(_ request: inout SignableRequest, payloadHash: String, date: Date, signingKeys: SigningKeyCache? = nil) {
         request.headers.replace("x-amz-date", HTTPDate.iso8601Basic(date))
         if service == "s3" { request.headers.replace("x-amz-content-sha256", payloadHash) }
         if let token = credentials.sessionToken { request.headers.replace("x-amz-security-token", token) }
         let signedHeaders = Self.headersToSign(request.headers)
-        let authorization = authorizationValue(request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date)
+        let authorization = authorizationValue(
+            request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date, signingKeys: signingKeys)
         request.headers.replace("Authorization", authorization)
     }
 
     /// The `Authorization` value for a request whose headers are final.
     public func authorizationValue(
-        _ request: SignableRequest, signedHeaders: [String], payloadHash: String, date: Date
+        _ request: SignableRequest, signedHeaders: [String], payloadHash: String, date: Date, signingKeys: SigningKeyCache? = nil
     ) -> String {
         let canonical = canonicalRequest(request, signedHeaders: signedHeaders, payloadHash: payloadHash)
-        let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), date: date)
+        let key = signingKeys?.key(for: self, date: date) ?? signingKey(date: date)
+        let signature = Self.signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), signingKey: key)
         return "\(Self.algorithm) Credential=\(credentials.accessKey)/\(scope(date: date)), "
             + "SignedHeaders=\(signedHeaders.sorted().joined(separator: ";")), Signature=\(signature)"
     }

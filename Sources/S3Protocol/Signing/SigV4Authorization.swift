@@ -47,7 +47,7 @@ public struct SigV4Authorization: Sendable, Hashable {
         guard header.utf8.count <= 8192 else { throw .malformedHeader("it is too long.") }
         var fields: [String: String] = [:]
         for part in header.dropFirst(prefix.count).split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            let trimmed = Self.trimmingWhitespace(part)
             guard let equals = trimmed.firstIndex(of: "=") else { continue }
             let name = String(trimmed[..<equals])
             guard fields[name] == nil else { throw .malformedHeader("\(name.prefix(32)) is given twice.") }
@@ -67,6 +67,20 @@ public struct SigV4Authorization: Sendable, Hashable {
         self.scope = scope
         self.signedHeaders = signedHeaders
         self.signature = signature
+    }
+
+    /// `part` without the leading and trailing whitespace Foundation's `.whitespaces` names.
+    /// For ASCII text that set is the space and the tab, trimmed here byte by byte: Foundation's
+    /// trimming was a seventh of a header-signed GET's time on the server.
+    static func trimmingWhitespace(_ part: Substring) -> Substring {
+        let bytes = part.utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return Substring(part.trimmingCharacters(in: .whitespaces)) }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isBlank(bytes[start]) { start = bytes.index(after: start) }
+        while start < end, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return part[start..<end]
     }
 
     /// `host;range;x-amz-date`: non-empty, lower-cased, at most 128 names.

@@ -1,12 +1,12 @@
-import Crypto
-import Foundation
-import S3Protocol
+public import Crypto
+public import Foundation
 import Synchronization
 
 /// The SigV4 signing keys derived lately, by access key, secret, day and region: deriving one
 /// takes four HMACs, and every request of a day from one user in one region needs the same key.
-/// Bounded: past `capacity` entries it starts again empty.
-final class SigningKeyCache: Sendable {
+/// Bounded: past `capacity` entries it starts again empty. The server keeps one for everyone it
+/// verifies, a connection one for the requests it signs.
+public final class SigningKeyCache: Sendable {
     private struct Name: Hashable {
         var accessKey: String
         var secretKey: String
@@ -17,12 +17,12 @@ final class SigningKeyCache: Sendable {
     private let keys = Mutex<[Name: SymmetricKey]>([:])
     private let capacity: Int
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         self.capacity = capacity
     }
 
     /// `signer`'s signing key for `date`'s day.
-    func key(for signer: SigV4Signer, date: Date) -> SymmetricKey {
+    public func key(for signer: SigV4Signer, date: Date) -> SymmetricKey {
         let name = Name(
             accessKey: signer.credentials.accessKey, secretKey: signer.credentials.secretKey, day: HTTPDate.yyyymmdd(date),
             region: signer.region)

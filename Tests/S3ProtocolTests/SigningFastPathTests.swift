@@ -1,0 +1,105 @@
+import Foundation
+import S3Protocol
+import Testing
+
+/// The byte-level shortcuts of signing (header values already canonical, whitespace trimmed in
+/// an `Authorization` header) against the Character- and Foundation-based forms they stand in
+/// for, on random text built from the characters where those could disagree.
+@Suite struct SigningFastPathTests {
+    /// Text that tells bytes from Characters apart: CR LF is one Character, a combining accent
+    /// joins the space before it, U+00A0 and U+2003 are whitespace to Foundation but not ASCII.
+    static let pieces = [
+        " ", "  ", "\t", "\r", "\n", "\r\n", "a", "Z", "0", "=", ",", ";", "/", "-", "é", "\u{301}", "\u{a0}", "\u{2003}",
+        "\u{7f}", "\u{1}", "日",
+    ]
+
+    static func randomText(_ generator: inout some RandomNumberGenerator, maximumPieces: Int = 12) -> String {
+        let count = Int.random(in: 0...maximumPieces, using: &generator)
+        return (0..<count).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+    }
+
+    /// How values were canonicalised before the shortcut: Character by Character.
+    static func referenceNormalized(_ value: String) -> String {
+        var out = ""
+        var pendingSpace = false
+        for char in value {
+            if char == " " || char == "\t" || char == "\n" || char == "\r" {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(" ") }
+                pendingSpace = false
+                out.append(char)
+            }
+        }
+        return out
+    }
+
+    @Test func canonicalValuesMatchTheCharacterWalk() {
+        var generator = SystemRandomNumberGenerator()
+        var checked: [String] = ["", " ", "a b", "a  b", " a", "a ", "20261201T000000Z", "bytes=0-4095", "a\r\nb", "a \u{301}b"]
+        for _ in 0..<20_000 { checked.append(Self.randomText(&generator)) }
+        for value in checked {
+            let headers = SignableHeaders([("X-Test", value)])
+            #expect(headers.canonicalized().first?.value == Self.referenceNormalized(value), "value \(Array(value.unicodeScalars))")
+        }
+    }
+
+    @Test func canonicalizedOnlyKeepsTheNamedFieldsInOrder() {
+        let headers = SignableHeaders([("Host", "h"), ("X-Amz-Date", " d "), ("User-Agent", "ua  1"), ("x-amz-date", "e")])
+        #expect(headers.canonicalized(only: ["x-amz-date", "host"]).map(\.name) == ["host", "x-amz-date"])
+        #expect(headers.canonicalized(only: ["x-amz-date"]).first?.value == "d,e")
+        #expect(headers.canonicalized(only: []).isEmpty)
+        #expect(headers.canonicalized(only: nil).map(\.value) == headers.canonicalized().map(\.value))
+    }
+
+    /// The fields an `Authorization` header gave before the shortcut: split at commas, trimmed
+    /// with Foundation, a name given twice refused.
+    static func referenceFields(_ header: String) -> [String: String]? {
+        let prefix = "AWS4-HMAC-SHA256 "
+        guard header.hasPrefix(prefix) else { return nil }
+        var fields: [String: String] = [:]
+        for part in header.dropFirst(prefix.count).split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let equals = trimmed.firstIndex(of: "=") else { continue }
+            let name = String(trimmed[..<equals])
+            guard fields[name] == nil else { return nil }
+            fields[name] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        return fields
+    }
+
+    @Test func authorizationHeadersParseAsWithFoundationTrimming() {
+        var generator = SystemRandomNumberGenerator()
+        let signature = String(repeating: "ab", count: 32)
+        for _ in 0..<10_000 {
+            let pad = { (generator: inout SystemRandomNumberGenerator) in Self.randomText(&generator, maximumPieces: 3) }
+            let header = "AWS4-HMAC-SHA256 " + pad(&generator) + "Credential=AKID/20261201/us-east-1/s3/aws4_request" + pad(&generator)
+                + "," + pad(&generator) + "SignedHeaders=host;x-amz-date" + pad(&generator) + "," + pad(&generator) + "Signature="
+                + signature + pad(&generator)
+            let parsed = try? SigV4Authorization(parsingHeader: header)
+            let reference = Self.referenceFields(header)
+            let expected: SigV4Authorization? = reference.flatMap { fields in
+                guard let credential = fields["Credential"], let names = fields["SignedHeaders"], let signature = fields["Signature"]
+                else { return nil }
+                return try? SigV4Authorization(
+                    parsingHeader: "AWS4-HMAC-SHA256 Credential=\(credential),SignedHeaders=\(names),Signature=\(signature)")
+            }
+            #expect(parsed == expected, "header \(Array(header.unicodeScalars))")
+        }
+    }
+
+    @Test func aConnectionsCachedSigningKeyIsTheDerivedOne() {
+        let signer = SigV4Signer(credentials: Credentials(accessKey: "AKID", secretKey: "secret"), region: "us-east-1")
+        let cache = SigningKeyCache(capacity: 2)
+        let day = Date(timeIntervalSince1970: 1_764_547_200)
+        for date in [day, day.addingTimeInterval(3600), day.addingTimeInterval(86_400), day.addingTimeInterval(3 * 86_400)] {
+            #expect(cache.key(for: signer, date: date) == signer.signingKey(date: date))
+            #expect(cache.key(for: signer, date: date) == signer.signingKey(date: date))
+        }
+        var request = SignableRequest(method: "GET", path: "/b/k", query: [], headers: SignableHeaders([("Host", "h")]))
+        var cached = request
+        signer.sign(&request, payloadHash: Digests.emptySHA256Hex, date: day)
+        signer.sign(&cached, payloadHash: Digests.emptySHA256Hex, date: day, signingKeys: cache)
+        #expect(request.headers["Authorization"] == cached.headers["Authorization"])
+    }
+}
