@@ -77,10 +77,9 @@ for round in $(seq "$rounds"); do
         log "round $round $name: ${results[$name]}"
     done
 done
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 declare -A m
-for name in "${names[@]}"; do m[$name]=$(median "${results[$name]}"); done
+for name in "${names[@]}"; do m[$name]=$(echo "${results[$name]}" | median); done
 
 printf '\n4 KiB requests/s, GET: wrk -t%s -c%s, HEAD: headload %s connections; %s s x %s rounds (median); %s cores shared by the load and the servers\n' \
     "$threads" "$connections" "$connections" "$seconds" "$rounds" "$(nproc)"

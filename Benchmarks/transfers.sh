@@ -57,7 +57,6 @@ seconds() { local start=$(date +%s.%N); "$@" >/dev/null 2>&1; local end=$(date +
 mbps() { awk -v mib="$big_mib" -v s="$1" 'BEGIN { printf "%.0f", mib / s }'; }
 fps() { awk -v n="$small_files" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 use_server "$endpoint"
 

@@ -144,3 +144,6 @@ require_swift() {
         return 1
     fi
 }
+
+# Prints the median of the numbers on standard input (separated by spaces or lines).
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
