@@ -23,7 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import rawhttp
-from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY, client, empty_and_delete
+from conftest import ACCESS_KEY, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete
 from rawhttp import EMPTY_SHA256, error_code, error_message, request
 
 SERVER_PID = os.environ.get("MSS_SERVER_PID", "")
@@ -569,6 +569,116 @@ def test_huge_chunk_sizes(target, size, signed):
     response = request("PUT", path, headers, body, timeout=20)
     assert_s3_error(response, {400, 403, 411, 413}, None, f"chunk size {size}")
     assert not object_exists(target, "chunk-size")
+    assert_alive(target)
+
+
+# MARK: PUT bodies of up to 64 KiB, held in memory instead of a temporary file
+
+
+def shard_files(bucket, key):
+    """The files of `key` in its shard folder: its document and its versions' bytes."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    shard = os.path.join(DATA_DIR, "buckets", bucket, "objects", digest[:2])
+    return sorted(name for name in os.listdir(shard) if name.startswith(digest)) if os.path.isdir(shard) else []
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537])
+@pytest.mark.parametrize("how", ["plain", "unsigned-chunks", "signed-chunks"])
+def test_held_bodies_are_stored_whole_and_private(target, size, how):
+    """Bodies on both sides of the 64 KiB line (held in memory below it, streamed to a file above
+    it) are stored byte for byte, with the ETag of their bytes, in private files, and leave
+    nothing in .mss/tmp."""
+    key = f"held-{how}-{size}"
+    data = os.urandom(size)
+    if how == "plain":
+        headers = rawhttp.v4_headers("PUT", f"/{target}/{key}", payload_hash=hashlib.sha256(data).hexdigest())
+        headers["content-length"] = str(size)
+        response = request("PUT", f"/{target}/{key}", headers, data)
+    else:
+        response = chunked_put(target, key, data, [("x-amz-checksum-crc32", crc32_b64(data))], how == "signed-chunks")
+    assert response is not None and response.status == 200, response and response.body
+    assert response.headers.get("etag") == f'"{hashlib.md5(data).hexdigest()}"'
+    stored = client().get_object(Bucket=target, Key=key)
+    assert stored["Body"].read() == data
+    if DATA_DIR:
+        files = shard_files(target, key)
+        assert len(files) == 2, files
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        shard = os.path.join(DATA_DIR, "buckets", target, "objects", digest[:2])
+        for name in files:
+            assert os.stat(os.path.join(shard, name)).st_mode & 0o077 == 0, name
+        data_file = next(name for name in files if not name.endswith(".json"))
+        with open(os.path.join(shard, data_file), "rb") as file:
+            assert file.read() == data
+
+
+@pytest.mark.parametrize("declared", ["100", "4095", "4097", "65536"])
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+def test_held_bodies_that_lie_about_their_length_change_nothing(target, declared, signed):
+    """An aws-chunked body of 4,096 bytes whose x-amz-decoded-content-length says otherwise is
+    refused with IncompleteBody (a body longer than it declared as soon as it is), and the key
+    keeps its earlier object: bytes, ETag and files."""
+    key = f"held-lying-{declared}-{signed}"
+    original = b"the earlier object"
+    client().put_object(Bucket=target, Key=key, Body=original)
+    before = shard_files(target, key) if DATA_DIR else []
+    data = os.urandom(4096)
+    response = chunked_put(target, key, data, [("x-amz-checksum-crc32", crc32_b64(data))], signed, declared=declared)
+    assert_s3_error(response, {400, 403}, {"IncompleteBody", "SignatureDoesNotMatch", "BadDigest"},
+                    f"x-amz-decoded-content-length {declared} for 4,096 bytes")
+    stored = client().get_object(Bucket=target, Key=key)
+    assert stored["Body"].read() == original
+    assert stored["ETag"] == f'"{hashlib.md5(original).hexdigest()}"'
+    if DATA_DIR:
+        assert shard_files(target, key) == before
+    assert_alive(target)
+
+
+def server_peak_rss_kib():
+    """The most memory the server has held at once so far (VmHWM): what it held for a request
+    shows there even after it was freed."""
+    with open(f"/proc/{int(SERVER_PID)}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {SERVER_PID}")
+
+
+@pytest.mark.skipif(not SERVER_PID, reason="needs the server's pid (MSS_SERVER_PID)")
+def test_a_body_far_longer_than_it_declared_is_not_held(target):
+    """An unsigned aws-chunked body that declares 100 bytes and brings 96 MiB is refused as soon
+    as it passes 100 bytes, before the rest is read: the server's peak memory does not grow by
+    what the body brought."""
+    key = "held-flood"
+    path = f"/{target}/{key}"
+    extra = {"content-encoding": "aws-chunked", "x-amz-decoded-content-length": "100"}
+    headers = rawhttp.v4_headers("PUT", path, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER", extra=extra)
+    chunk = b"f" * (1 << 20)
+    body = b"".join(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for _ in range(96)) + b"0\r\n\r\n"
+    headers["content-length"] = str(len(body))
+    before = server_peak_rss_kib()
+    response = request("PUT", path, headers, body, timeout=60)
+    grown = server_peak_rss_kib() - before
+    assert_s3_error(response, {400}, {"IncompleteBody"}, "100 bytes declared, 96 MiB sent")
+    assert "longer than" in error_message(response), error_message(response)
+    assert grown < 48 * 1024, f"peak RSS grew {grown} KiB"
+    assert not object_exists(target, key)
+    assert_alive(target)
+
+
+def test_a_cut_held_body_leaves_no_file(target):
+    """A 4 KiB PUT whose connection closes after 100 bytes stores nothing, and no file of it is
+    left anywhere in the data directory."""
+    key = "held-cut"
+    path = f"/{target}/{key}"
+    data = os.urandom(4096)
+    headers = rawhttp.v4_headers("PUT", path, payload_hash=hashlib.sha256(data).hexdigest())
+    headers["content-length"] = str(len(data))
+    response = request("PUT", path, headers, data[:100], shutdown_write=True)
+    assert response is None or response.status >= 400, response.body
+    assert not object_exists(target, key)
+    if DATA_DIR:
+        assert shard_files(target, key) == []
     assert_alive(target)
 
 

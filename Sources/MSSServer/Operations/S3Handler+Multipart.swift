@@ -96,7 +96,7 @@ extension S3Handler {
             // SSE-C: as for a PUT, the ETag is the MD5 of the sealed bytes, not of the plaintext.
             if uploadEncryption?.kind == .customer { part.etag = sealed.md5Hex }
         }
-        try await store.commitPart(part, upload: id, temporaryPath: body.path)
+        try await store.commitPart(part, upload: id, temporaryPath: temporary)
         headers[.eTag] = "\"\(part.etag)\""
         Self.addChecksums(body.checksums, to: &headers)
         return ServerResponse.empty(.ok, headers: headers)

@@ -39,16 +39,24 @@ extension S3Handler {
         return object
     }
 
+    /// The largest PUT body held in memory instead of written to a temporary file.
+    static let heldBodyLimit = 64 << 10
+
     func putObject(_ request: ServerRequest, bucket: String, key: String, authentication: Authentication) async throws -> Response {
         let versioned = try await store.bucket(bucket).versioning != nil
         var object = try Self.describedObject(request, key: key)
         let encryption = try await newEncryption(try RequestedEncryption.forWrite(request))
         let precondition = try await checkedPrecondition(request, bucket: bucket, key: key)
         // A small object is kept as the answer its first GETs get (a client reading back what it
-        // just wrote, a page showing the image just uploaded).
+        // just wrote, a page showing the image just uploaded). A small body is only held in
+        // memory until the commit writes it in place.
+        let temporary = store.temporaryPath()
         let body = try await BodyReceiver.receive(
-            request, authentication: authentication, to: store.temporaryPath(), sealingWith: encryption?.key,
-            keepingUpTo: store.answers.isEnabled ? ReadAnswerCache.bodyLimit : 0)
+            request, authentication: authentication, to: temporary, sealingWith: encryption?.key,
+            keepingUpTo: store.answers.isEnabled ? ReadAnswerCache.bodyLimit : 0, holdingUpTo: Self.heldBodyLimit)
+        guard let source = body.source(staging: temporary) else {
+            throw S3ServerError.internalError("the received body is neither in a file nor in memory")
+        }
         object.size = body.size
         object.etag = body.md5Hex
         object.checksums = body.checksums
@@ -62,7 +70,7 @@ extension S3Handler {
             { @Sendable (stored: StoredObject, record: StoredBucket) in plainReadAnswer(stored, in: record, body: bytes) }
         }
         let stored = try await store.commit(
-            bucket: bucket, object: object, temporaryPath: body.path, precondition: precondition, answer: answer)
+            bucket: bucket, object: object, source: source, precondition: precondition, answer: answer)
         var headers = HTTPFields()
         headers[.eTag] = "\"\(stored.etag)\""
         if versioned { headers[.amzVersionID] = stored.versionIDText }

@@ -5,19 +5,27 @@ import NIOCore
 import NIOFileSystem
 import S3Protocol
 
-/// A request body written to a temporary file and checked against everything the request
-/// claimed about it: length, Content-MD5, the signed SHA-256 or chunk signatures, and
-/// `x-amz-checksum-*` values (in headers or trailers).
+/// A request body written to a temporary file (or, when small, only held in memory) and
+/// checked against everything the request claimed about it: length, Content-MD5, the signed
+/// SHA-256 or chunk signatures, and `x-amz-checksum-*` values (in headers or trailers).
 struct ReceivedBody: Sendable {
-    var path: String
+    /// The file the body was written to; nil when it was only held in memory (``bytes``).
+    var file: String?
     var size: Int64
     var md5Hex: String
     /// Checksums the client asked for, verified, base64 by algorithm name (`crc32`, `crc32c`, `sha256`).
     var checksums: [String: String]
     /// When the body was sealed on the way in: the segment written and the MD5 of its sealed bytes.
     var sealed: (segment: EncryptedSegment, md5Hex: String)? = nil
-    /// The whole body, when it was at most the `keepingUpTo` bytes asked for and not sealed.
+    /// The whole body, when it was at most the `keepingUpTo` bytes asked for and not sealed, or
+    /// when it was held in memory instead of written.
     var bytes: ByteBuffer? = nil
+
+    /// Where the body is, for the store's commit; one held in memory is written to `staging`.
+    func source(staging: String) -> IncomingData.Source? {
+        if let file { return .file(file) }
+        return bytes.map { .memory($0, staging: staging) }
+    }
 }
 
 enum BodyReceiver {
@@ -28,10 +36,12 @@ enum BodyReceiver {
     /// plaintext never reaches the disk; lengths and digests are still those of the plaintext.
     /// The file is not fsynced: the store's commit of the object or part makes it durable with
     /// the record that names it (``DurabilityBarrier``). A body of at most `keepingUpTo` bytes
-    /// is also returned in memory (``ReceivedBody/bytes``).
+    /// is also returned in memory (``ReceivedBody/bytes``). A body that declares a length of at
+    /// most `holdingUpTo` bytes, and is not sealed, is not written at all: it is only held in
+    /// memory, and refused as soon as it brings more than it declared.
     static func receive(
         _ request: ServerRequest, authentication: Authentication, to path: String, sealingWith dataKey: SymmetricKey? = nil,
-        keepingUpTo limit: Int = 0
+        keepingUpTo limit: Int = 0, holdingUpTo holdLimit: Int = 0
     ) async throws -> ReceivedBody {
         // What the signature covers decides: a presigned URL's X-Amz-Content-Sha256, the signed
         // header; a header nobody signed (anonymous requests) only describes the body.
@@ -61,50 +71,63 @@ enum BodyReceiver {
         var crc32c: CRC32? = wanted["crc32c"] != nil ? CRC32(.castagnoli) : nil
         var size: Int64 = 0
         var sealer = dataKey.map { SegmentSealer(key: $0) }
-        var kept: ByteBuffer? = limit > 0 && sealer == nil ? ByteBuffer() : nil
+        let held: Int64? = if holdLimit > 0, let declared, sealer == nil, declared <= Int64(holdLimit) { declared } else { nil }
+        var kept: ByteBuffer? = (limit > 0 || held != nil) && sealer == nil ? ByteBuffer() : nil
+
+        // Reads the body, checking and digesting it, and hands each piece to `deliver`.
+        func consume(_ deliver: (ByteBuffer) async throws -> Void) async throws {
+            for try await buffer in request.body {
+                let pieces: [ByteBuffer]
+                if var active = decoder {
+                    let ranges = try buffer.withUnsafeReadableBytes { bytes throws(S3ServerError) in
+                        do throws(AWSChunkedDecoder.Failure) {
+                            return try active.feed(bytes)
+                        } catch {
+                            throw error.kind == .signatureMismatch
+                                ? S3ServerError(.forbidden, .signatureDoesNotMatch, error.detail)
+                                : S3ServerError(.badRequest, .incompleteBody, error.detail)
+                        }
+                    }
+                    decoder = active
+                    pieces = ranges.compactMap { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count) }
+                } else {
+                    pieces = [buffer]
+                }
+                for piece in pieces {
+                    piece.withUnsafeReadableBytes { bytes in
+                        md5.update(bufferPointer: bytes)
+                        sha256?.update(bufferPointer: bytes)
+                        crc32?.update(bytes)
+                        crc32c?.update(bytes)
+                    }
+                    size += Int64(piece.readableBytes)
+                    if size > maximumObjectSize {
+                        throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+                    }
+                    if let held, size > held {
+                        throw S3ServerError(.badRequest, .incompleteBody, "The body is longer than the length it declared.")
+                    }
+                    if kept != nil {
+                        if size <= Int64(limit) || held != nil { kept?.writeImmutableBuffer(piece) } else { kept = nil }
+                    }
+                    try await deliver(piece)
+                }
+            }
+        }
 
         do {
-            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .freshPrivateFile) { handle in
-                var writer = handle.bufferedWriter(capacity: .mebibytes(1))
-                for try await buffer in request.body {
-                    let pieces: [ByteBuffer]
-                    if var active = decoder {
-                        let ranges = try buffer.withUnsafeReadableBytes { bytes throws(S3ServerError) in
-                            do throws(AWSChunkedDecoder.Failure) {
-                                return try active.feed(bytes)
-                            } catch {
-                                throw error.kind == .signatureMismatch
-                                    ? S3ServerError(.forbidden, .signatureDoesNotMatch, error.detail)
-                                    : S3ServerError(.badRequest, .incompleteBody, error.detail)
-                            }
-                        }
-                        decoder = active
-                        pieces = ranges.compactMap { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count) }
-                    } else {
-                        pieces = [buffer]
-                    }
-                    for piece in pieces {
-                        piece.withUnsafeReadableBytes { bytes in
-                            md5.update(bufferPointer: bytes)
-                            sha256?.update(bufferPointer: bytes)
-                            crc32?.update(bytes)
-                            crc32c?.update(bytes)
-                        }
-                        size += Int64(piece.readableBytes)
-                        if size > maximumObjectSize {
-                            throw S3ServerError(.badRequest, .entityTooLarge, "Your proposed upload exceeds the maximum allowed size")
-                        }
-                        if kept != nil {
-                            if size <= Int64(limit) { kept?.writeImmutableBuffer(piece) } else { kept = nil }
-                        }
-                        try await writer.write(piece, sealingWith: &sealer)
-                    }
+            if held != nil {
+                try await consume { _ in }
+            } else {
+                try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .freshPrivateFile) { handle in
+                    var writer = handle.bufferedWriter(capacity: .mebibytes(1))
+                    try await consume { piece in try await writer.write(piece, sealingWith: &sealer) }
+                    if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
+                    try await writer.flush()
                 }
-                if let last = try sealer?.finish() { try await writer.write(contentsOf: last) }
-                try await writer.flush()
             }
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            if held == nil { try? FileManager.default.removeItem(atPath: path) }
             if let error = error as? S3ServerError { throw error }
             throw S3ServerError(.badRequest, .incompleteBody, "The request body could not be read completely.")
         }
@@ -149,13 +172,13 @@ enum BodyReceiver {
                 }
                 verified[algorithm] = given
             }
-            var body = ReceivedBody(path: path, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified, bytes: kept)
+            var body = ReceivedBody(file: held == nil ? path : nil, size: size, md5Hex: Digests.hex(md5Digest), checksums: verified, bytes: kept)
             if let sealer {
                 body.sealed = (EncryptedSegment(size: size, noncePrefix: sealer.segmentNoncePrefix), Digests.hex(sealer.sealedMD5.finalize()))
             }
             return body
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            if held == nil { try? FileManager.default.removeItem(atPath: path) }
             throw error
         }
     }

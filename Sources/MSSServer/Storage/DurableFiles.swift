@@ -58,20 +58,23 @@ enum DurableFiles {
     /// (the caller makes it durable with others, through ``DurabilityBarrier``); on any failure
     /// the file is gone again.
     static func createFile(_ path: String, contents data: Data, synchronize: Bool = true) throws {
+        try data.withUnsafeBytes { try createFile(path, bytes: $0, synchronize: synchronize) }
+    }
+
+    /// ``createFile(_:contents:synchronize:)`` of bytes wherever they are.
+    static func createFile(_ path: String, bytes buffer: UnsafeRawBufferPointer, synchronize: Bool = true) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         var failure: Failure?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let written = write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = Failure(operation: "write", path: path, code: errno)
-                    return
-                }
-                offset += written
+        var offset = 0
+        while offset < buffer.count, let base = buffer.baseAddress {
+            let written = write(descriptor, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = Failure(operation: "write", path: path, code: errno)
+                break
             }
+            offset += written
         }
         if failure == nil && synchronize && fsync(descriptor) != 0 {
             failure = Failure(operation: "fsync", path: path, code: errno)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// What publishing a key's document did: whether the new document is what is on disk (it was
 /// renamed into place) and, if something failed, what.
@@ -14,22 +15,27 @@ struct KeyDocumentOutcome: Sendable {
     /// same way, in its upload's folder, which `makingFolder: false` never creates. Blocking:
     /// runs on ``StoreIO``.
     static func publish(
-        document: Data?, at metadataPath: String, shard: String, temporary: String, data: (from: String, to: String)?,
+        document: Data?, at metadataPath: String, shard: String, temporary: String, data: IncomingData?,
         barrier: DurabilityBarrier, makingFolder: Bool = true
     ) -> KeyDocumentOutcome {
         do {
             // A delete marker can be a key's first document, so its shard may not exist yet.
             if makingFolder && (data != nil || document != nil) { try DurableFiles.ensureDirectory(shard) }
             if let data {
-                DurableFiles.makePrivate(data.from)
-                try DurableFiles.rename(data.from, to: data.to)
+                switch data.source {
+                case .file(let path):
+                    DurableFiles.makePrivate(path)
+                case .memory(let bytes, let staging):
+                    try bytes.withUnsafeReadableBytes { try DurableFiles.createFile(staging, bytes: $0, synchronize: false) }
+                }
+                try DurableFiles.rename(data.temporaryFile, to: data.destination)
             }
             if let document {
                 try DurableFiles.createFile(temporary, contents: document, synchronize: false)
             }
             if data != nil || document != nil {
                 try barrier.makeDurable(
-                    files: [data?.to, document.map { _ in temporary }].compactMap { $0 }, directories: data == nil ? [] : [shard])
+                    files: [data?.destination, document.map { _ in temporary }].compactMap { $0 }, directories: data == nil ? [] : [shard])
             }
             if document != nil {
                 try DurableFiles.rename(temporary, to: metadataPath)
@@ -38,8 +44,8 @@ struct KeyDocumentOutcome: Sendable {
             }
         } catch {
             if let data {
-                unlink(data.from)
-                unlink(data.to)
+                unlink(data.temporaryFile)
+                unlink(data.destination)
             }
             if document != nil { unlink(temporary) }
             return KeyDocumentOutcome(visible: false, failure: "\(error)")

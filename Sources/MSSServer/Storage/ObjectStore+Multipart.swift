@@ -88,7 +88,7 @@ extension ObjectStore {
                 // Never creating the folder: an upload aborted meanwhile fails the rename.
                 outcome = try await StoreIO.run {
                     KeyDocumentOutcome.publish(
-                        document: record, at: recordPath, shard: directory, temporary: temporary, data: (temporaryPath, path),
+                        document: record, at: recordPath, shard: directory, temporary: temporary, data: IncomingData(source: .file(temporaryPath), destination: path),
                         barrier: barrier, makingFolder: false)
                 }
             } catch {

@@ -294,6 +294,15 @@ actor ObjectStore {
         bucket: String, object: StoredObject, temporaryPath: String, precondition: WritePrecondition = .none,
         answer: (@Sendable (StoredObject, StoredBucket) -> ReadAnswerCache.Entry?)? = nil
     ) async throws(S3ServerError) -> StoredObject {
+        try await commit(bucket: bucket, object: object, source: .file(temporaryPath), precondition: precondition, answer: answer)
+    }
+
+    /// ``commit(bucket:object:temporaryPath:precondition:answer:)`` of bytes in a file or in memory.
+    @discardableResult
+    func commit(
+        bucket: String, object: StoredObject, source: IncomingData.Source, precondition: WritePrecondition = .none,
+        answer: (@Sendable (StoredObject, StoredBucket) -> ReadAnswerCache.Entry?)? = nil
+    ) async throws(S3ServerError) -> StoredObject {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> StoredObject in
             let versioning: VersioningState?
             let previous: StoredKey?
@@ -302,7 +311,7 @@ actor ObjectStore {
                 previous = try await storedKey(bucket: bucket, key: object.key)
                 try precondition.check(previous?.current, key: object.key, whileWriting: true)
             } catch {
-                try? FileManager.default.removeItem(atPath: temporaryPath)
+                if case .file(let path) = source { try? FileManager.default.removeItem(atPath: path) }
                 throw error
             }
             var object = object
@@ -314,7 +323,8 @@ actor ObjectStore {
                 // Once the metadata is in place its data file is the object, acknowledged or not;
                 // before, a failure takes the new bytes away again (KeyDocumentOutcome).
                 try await addVersion(
-                    object, to: previous, bucket: bucket, versioning: versioning, data: (temporaryPath, dataPath(bucket: bucket, object: object)))
+                    object, to: previous, bucket: bucket, versioning: versioning,
+                    data: IncomingData(source: source, destination: dataPath(bucket: bucket, object: object)))
             } catch {
                 throw .internalError("cannot store the object: \(error)")
             }
@@ -349,7 +359,7 @@ actor ObjectStore {
     /// the bucket's versioning, and writes the key's document (after moving the new version's
     /// bytes, `data`, into place). The caller holds the key's turn.
     private func addVersion(
-        _ object: StoredObject, to stored: StoredKey?, bucket: String, versioning: VersioningState?, data: (from: String, to: String)? = nil
+        _ object: StoredObject, to stored: StoredKey?, bucket: String, versioning: VersioningState?, data: IncomingData? = nil
     ) async throws {
         let previous = stored?.versions ?? []
         let kept: [StoredObject]
@@ -369,7 +379,7 @@ actor ObjectStore {
     /// ``StoreIO``; the caller holds the key's turn, so the key's entry in the index cannot
     /// change while this waits for it.
     private func writeKey(
-        _ stored: StoredKey?, key: String? = nil, bucket: String, data: (from: String, to: String)? = nil, replaced: () -> Void = {}
+        _ stored: StoredKey?, key: String? = nil, bucket: String, data: IncomingData? = nil, replaced: () -> Void = {}
     ) async throws {
         let key = stored?.key ?? key ?? ""
         let shard = shardDirectory(bucket: bucket, key: key).path
