@@ -18,7 +18,7 @@ import Testing
         for key in keys {
             var object = StoreFixture.object(key, size: 0)
             object.version = UUID().uuidString.lowercased()
-            let shard = store.shardDirectory(bucket: "many", key: key).path
+            let shard = store.shardDirectory(bucket: "many", hash: ObjectStore.keyHash(key))
             let data = try encoder.encode(StoredKey(object))
             guard FileManager.default.createFile(atPath: shard + "/\(ObjectStore.keyHash(key)).json", contents: data),
                 FileManager.default.createFile(atPath: store.dataPath(bucket: "many", object: object), contents: nil)

@@ -82,7 +82,7 @@ import S3Protocol
             // An upload interrupted before its commit, and a data file no metadata points to.
             let tmp = store.temporaryPath()
             #expect(FileManager.default.createFile(atPath: tmp, contents: Data("half".utf8)))
-            let shard = store.shardDirectory(bucket: "bucket", key: "../../outside")
+            let shard = URL(fileURLWithPath: store.shardDirectory(bucket: "bucket", hash: ObjectStore.keyHash("../../outside")))
             #expect(FileManager.default.createFile(atPath: shard.appendingPathComponent("orphan.version").path, contents: Data()))
         }
         // The first version's bytes are superseded garbage; the orphan may be all that is left of
@@ -92,7 +92,7 @@ import S3Protocol
         let object = try #require(try await reopened.object(bucket: "bucket", key: "../../outside"))
         #expect(try String(contentsOfFile: reopened.dataPath(bucket: "bucket", object: object), encoding: .utf8) == "second")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.mss/tmp").isEmpty)
-        let shard = reopened.shardDirectory(bucket: "bucket", key: "../../outside")
+        let shard = URL(fileURLWithPath: reopened.shardDirectory(bucket: "bucket", hash: ObjectStore.keyHash("../../outside")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: shard.path).count == 3)  // metadata, one version, the orphan
         #expect(FileManager.default.fileExists(atPath: shard.appendingPathComponent("orphan.version").path))
         #expect(!FileManager.default.fileExists(atPath: (root as NSString).deletingLastPathComponent + "/outside"))

@@ -19,7 +19,7 @@ import Testing
         let part = try await store.commitPart(
             PartRecord(number: 1, size: 1, etag: "e", lastModified: Date()), upload: upload.id, temporaryPath: temporary)
 
-        let shard = store.shardDirectory(bucket: "bucket", key: "k").path
+        let shard = store.shardDirectory(bucket: "bucket", hash: ObjectStore.keyHash("k"))
         let directories = [
             parent + "/data", root, root + "/buckets", root + "/.mss", root + "/.mss/tmp", root + "/.mss/uploads",
             root + "/buckets/bucket", root + "/buckets/bucket/objects", shard, store.uploadDirectory(upload.id).path,

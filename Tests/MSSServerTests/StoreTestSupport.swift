@@ -50,7 +50,7 @@ enum StoreFixture {
     }
 
     static func metadataPath(_ store: ObjectStore, bucket: String, key: String) -> String {
-        store.shardDirectory(bucket: bucket, key: key).appendingPathComponent("\(ObjectStore.keyHash(key)).json").path
+        store.shardDirectory(bucket: bucket, hash: ObjectStore.keyHash(key)) + "/" + ObjectStore.keyHash(key) + ".json"
     }
 
     /// Every file and folder under `root` with its contents (folders as nil), to prove nothing

@@ -45,7 +45,7 @@ import Testing
             try await store.setVersioning("bucket", .suspended)
             try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "replaced")
             try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "current")
-            shard = store.shardDirectory(bucket: "bucket", key: "k").path
+            shard = store.shardDirectory(bucket: "bucket", hash: ObjectStore.keyHash("k"))
         }
         // The replaced null version's bytes wait out their grace period in a running server;
         // after a restart they are provably garbage.

@@ -141,14 +141,16 @@ actor ObjectStore {
         root.appendingPathComponent("buckets/\(bucket)", isDirectory: true)
     }
 
-    nonisolated func shardDirectory(bucket: String, key: String) -> URL {
-        bucketDirectory(bucket).appendingPathComponent("objects/\(Self.keyHash(key).prefix(2))", isDirectory: true)
+    /// The folder of the documents and data files of keys whose hash is `hash`. Joined as a
+    /// string: `URL`'s appending parses and validates the whole path every time.
+    nonisolated func shardDirectory(bucket: String, hash: String) -> String {
+        rootPath + "/buckets/" + bucket + "/objects/" + String(hash.prefix(2))
     }
 
     /// Where the bytes of `object` are.
     nonisolated func dataPath(bucket: String, object: StoredObject) -> String {
         let hash = Self.keyHash(object.key)
-        return rootPath + "/buckets/" + bucket + "/objects/" + String(hash.prefix(2)) + "/" + hash + "." + object.version
+        return shardDirectory(bucket: bucket, hash: hash) + "/" + hash + "." + object.version
     }
 
     /// A fresh path for a body being received. Joined as a string: `URL`'s appending without a
@@ -382,8 +384,9 @@ actor ObjectStore {
         _ stored: StoredKey?, key: String? = nil, bucket: String, data: IncomingData? = nil, replaced: () -> Void = {}
     ) async throws {
         let key = stored?.key ?? key ?? ""
-        let shard = shardDirectory(bucket: bucket, key: key).path
-        let metadataPath = shard + "/\(Self.keyHash(key)).json"
+        let hash = Self.keyHash(key)
+        let shard = shardDirectory(bucket: bucket, hash: hash)
+        let metadataPath = shard + "/" + hash + ".json"
         let document = try stored.map { try encoder.encode($0) }
         let temporary = temporaryPath()
         let index = index
