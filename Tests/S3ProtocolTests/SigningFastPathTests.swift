@@ -96,6 +96,16 @@ import Testing
             #expect(cache.key(for: signer, date: date) == signer.signingKey(date: date))
             #expect(cache.key(for: signer, date: date) == signer.signingKey(date: date))
         }
+        // Another service, region or secret of the same day is another key.
+        let others = [
+            SigV4Signer(credentials: signer.credentials, region: "us-east-1", service: "sts"),
+            SigV4Signer(credentials: signer.credentials, region: "eu-west-1"),
+            SigV4Signer(credentials: Credentials(accessKey: "AKID", secretKey: "other"), region: "us-east-1"),
+        ]
+        for other in others {
+            #expect(cache.key(for: other, date: day) == other.signingKey(date: day))
+            #expect(other.signingKey(date: day) != signer.signingKey(date: day))
+        }
         var request = SignableRequest(method: "GET", path: "/b/k", query: [], headers: SignableHeaders([("Host", "h")]))
         var cached = request
         signer.sign(&request, payloadHash: Digests.emptySHA256Hex, date: day)

@@ -2,8 +2,9 @@ public import Crypto
 public import Foundation
 import Synchronization
 
-/// The SigV4 signing keys derived lately, by access key, secret, day and region: deriving one
-/// takes four HMACs, and every request of a day from one user in one region needs the same key.
+/// The SigV4 signing keys derived lately, by access key, secret, day, region and service:
+/// deriving one takes four HMACs, and every request of a day from one user to one service in one
+/// region needs the same key.
 /// Bounded: past `capacity` entries it starts again empty. The server keeps one for everyone it
 /// verifies, a connection one for the requests it signs.
 public final class SigningKeyCache: Sendable {
@@ -12,6 +13,7 @@ public final class SigningKeyCache: Sendable {
         var secretKey: String
         var day: String
         var region: String
+        var service: String
     }
 
     private let keys = Mutex<[Name: SymmetricKey]>([:])
@@ -25,7 +27,7 @@ public final class SigningKeyCache: Sendable {
     public func key(for signer: SigV4Signer, date: Date) -> SymmetricKey {
         let name = Name(
             accessKey: signer.credentials.accessKey, secretKey: signer.credentials.secretKey, day: HTTPDate.yyyymmdd(date),
-            region: signer.region)
+            region: signer.region, service: signer.service)
         if let known = keys.withLock({ $0[name] }) { return known }
         let derived = signer.signingKey(date: date)
         keys.withLock { keys in
