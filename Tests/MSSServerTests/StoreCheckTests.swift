@@ -15,6 +15,7 @@ import Testing
         try await StoreFixture.put(store, bucket: "bucket", key: "replaced", body: "2")
         try await StoreFixture.put(store, bucket: "bucket", key: "fine", body: "f")
         let damagedMetadata = StoreFixture.metadataPath(store, bucket: "bucket", key: "damaged")
+        try StoreFixture.checkpoint(store)
         try Data("{\"key\":".utf8).write(to: URL(fileURLWithPath: damagedMetadata))
         let temporary = store.temporaryPath()
         #expect(FileManager.default.createFile(atPath: temporary, contents: Data("half".utf8)))

@@ -38,6 +38,7 @@ import S3Protocol
             for key in keys { try await StoreFixture.put(store, bucket: "bucket", key: key, body: "body of \(key)") }
             let object = try #require(try await store.object(bucket: "bucket", key: victim))
             dataPath = store.dataPath(bucket: "bucket", object: object)
+            try StoreFixture.checkpoint(store)
             try damage.apply(to: StoreFixture.metadataPath(store, bucket: "bucket", key: victim))
         }
         let log = CapturedLog()
@@ -110,6 +111,7 @@ import S3Protocol
             try await StoreFixture.put(store, bucket: "bucket", key: "new", body: "from the future")
             metadataPath = StoreFixture.metadataPath(store, bucket: "bucket", key: "new")
             #expect(FileManager.default.createFile(atPath: store.temporaryPath(), contents: Data("half".utf8)))
+            try StoreFixture.checkpoint(store)
             try Data("garbage".utf8).write(to: URL(fileURLWithPath: StoreFixture.metadataPath(store, bucket: "bucket", key: "old")))
         }
         // A future layout may change any field; only the version tells it from damage.
@@ -236,6 +238,7 @@ import S3Protocol
             // And an object whose metadata is damaged: its data must stay where it is.
             let victim = try await StoreFixture.put(store, bucket: "bucket", key: "victim", body: "kept in place")
             damagedDataPath = store.dataPath(bucket: "bucket", object: victim)
+            try StoreFixture.checkpoint(store)
             try Data("{".utf8).write(to: URL(fileURLWithPath: StoreFixture.metadataPath(store, bucket: "bucket", key: "victim")))
         }
         let report = try StoreCheckReport(dataDirectory: root)

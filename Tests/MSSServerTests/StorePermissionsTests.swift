@@ -55,6 +55,7 @@ import Testing
             let store = try await ObjectStore(path: root)
             try await store.createBucket("bucket", acl: .private)
             try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "x")
+            try StoreFixture.checkpoint(store)
             try Data("broken".utf8).write(to: URL(fileURLWithPath: StoreFixture.metadataPath(store, bucket: "bucket", key: "k")))
         }
         _ = try await ObjectStore(path: root)

@@ -97,6 +97,7 @@ import Testing
             try await store.setVersioning("bucket", .enabled)
             try await StoreFixture.put(store, bucket: "bucket", key: "k", body: "x")
             path = StoreFixture.metadataPath(store, bucket: "bucket", key: "k")
+            try StoreFixture.checkpoint(store)
         }
         try StoreFixture.editJSON(path) { document in
             var copy = document

@@ -45,6 +45,10 @@ final class DurabilityBarrier: @unchecked Sendable {
         self.flush = flush
     }
 
+    /// Whether a flush covers the whole filesystem (`syncfs`), rather than only the files and
+    /// folders callers name: what a checkpoint of the write-ahead log needs.
+    var flushesWholeFilesystem: Bool { flush != nil }
+
     deinit {
         if descriptor >= 0 { close(descriptor) }
     }

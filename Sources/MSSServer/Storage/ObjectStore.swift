@@ -15,12 +15,17 @@ import HTTPTypes
 /// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads;
 ///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``);
 ///   `.mss/index.sqlite`: the index of keys, rebuilt from the documents whenever it cannot be
-///   trusted.
+///   trusted; `.mss/wal.0` and `.mss/wal.1`: the write-ahead log (``WriteAheadLog``).
 ///
-/// A write lands in `.mss/tmp`, is renamed to its version file, made durable with its new metadata
-/// file, and becomes visible when that file is renamed into place, itself made durable before the
-/// write is acknowledged: a crash leaves either the old object or the new one. Durability is a
-/// group commit (``DurabilityBarrier``): writes waiting at the same time share each flush. Changes
+/// A change of a key is durable once its record is in the write-ahead log: the key's new document
+/// and, for a body of up to 64 KiB, the body itself, covered by one `fdatasync` shared by every
+/// writer waiting at the same time. Only then are its files written (in `.mss/tmp`, renamed into
+/// place) and the change made visible, without flushes of their own: a checkpoint flushes them in
+/// bulk, and after a crash the next start writes them again from the log (``WriteLogReplay``), so
+/// a crash leaves either the old object or the new one. A larger body, received into a file, is
+/// made durable (``DurabilityBarrier``, a group commit too) before the record that names it. Where
+/// the filesystem cannot be flushed as a whole, there is no log, and each write is made durable
+/// file by file: its bytes and new document, then the rename that makes it visible. Changes
 /// of one key take turns (``KeyLocks``), so the last complete write of a key wins; their disk work
 /// runs on ``StoreIO``'s threads while the actor serves everything else, so writes of different
 /// keys never wait on each other one by one. Folders are 0700 and files 0600.
@@ -41,6 +46,8 @@ actor ObjectStore {
     nonisolated let index: KeyIndex
     /// Shared flushes that make writes durable (group commit).
     nonisolated let barrier: DurabilityBarrier
+    /// Where changes of keys are durable first (nil where the barrier cannot checkpoint it).
+    nonisolated let log: WriteAheadLog?
     /// Recently used keys, decoded.
     private var cache = KeyCache(capacity: 16_384)
     /// Changes of keys so far, by bucket: a read of the index during which none happened in its
@@ -65,12 +72,14 @@ actor ObjectStore {
 
     /// Opens (creating if needed) the store at `path`, repairs what a crash or damage left, and
     /// opens its index, rebuilding it from the documents unless the last server closed it
-    /// cleanly. Throws ``FutureFormatError``, before changing anything, when a newer server wrote
-    /// some of it. `barrier` replaces the data directory's own (tests hold and count its flushes);
-    /// `answerCacheSize` bounds ``answers`` in bytes (0 keeps none).
+    /// cleanly. Throws ``FutureFormatError``, before changing anything but what the write-ahead
+    /// log held, when a newer server wrote some of it. `barrier` replaces the data directory's own (tests hold and count its flushes);
+    /// `answerCacheSize` bounds ``answers`` in bytes (0 keeps none); `writeLog` sets up the
+    /// write-ahead log, nil to make every change durable file by file. Whatever the log of an
+    /// earlier server holds is applied first (``WriteLogReplay``).
     init(
         path: String, logger: Logger = Logger(label: "mss-server.store"), barrier: DurabilityBarrier? = nil,
-        answerCacheSize: Int = 64 << 20
+        answerCacheSize: Int = 64 << 20, writeLog: WriteAheadLog.Settings? = WriteAheadLog.Settings()
     ) async throws {
         answers = ReadAnswerCache(capacity: answerCacheSize)
         root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
@@ -81,8 +90,15 @@ actor ObjectStore {
         let scanned = root
         let indexPath = KeyIndex.path(root: rootPath)
         let started = ContinuousClock.now
+        let replayed = try await StoreIO.run { Result { try Self.replayLog(root: scanned.path, barrier: barrier) } }.get()
+        if replayed > 0 {
+            logger.notice("changes of keys applied from the write-ahead log", metadata: ["keys": "\(replayed)"])
+        }
         let (scan, condition, builder) = try await StoreIO.run { () -> (StoreScan, KeyIndex.Condition, IndexBuilder?) in
             var condition = KeyIndex.inspect(path: indexPath)
+            if replayed > 0 && condition == .trusted {
+                condition = .untrusted("the write-ahead log held changes the files did not have")
+            }
             if condition == .trusted {
                 let withoutObjects = StoreScan(root: scanned, objects: .skip)
                 if withoutObjects.isCompleteWithoutObjects { return (withoutObjects, condition, nil) }
@@ -99,6 +115,13 @@ actor ObjectStore {
             try DurableFiles.ensureDirectory(root.appendingPathComponent(directory).path)
         }
         self.barrier = try barrier ?? DurabilityBarrier(directory: root.path)
+        let (logRoot, logBarrier) = (rootPath, self.barrier)
+        log = try await StoreIO.run {
+            Result { () throws -> WriteAheadLog? in
+                guard let writeLog, logBarrier.flushesWholeFilesystem else { return nil }
+                return try WriteAheadLog(root: logRoot, barrier: logBarrier, settings: writeLog)
+            }
+        }.get()
         if DurableFiles.makePrivate(root.path) {
             logger.notice("data directory made private to its owner (0700)", metadata: ["path": "\(root.path)"])
         }
@@ -125,6 +148,15 @@ actor ObjectStore {
             uploadsByID[id] = upload.record
             partsByUpload[id] = upload.parts
         }
+    }
+
+    /// Applies what the write-ahead log of the store at `root` holds; how many keys it wrote.
+    private static func replayLog(root: String, barrier: DurabilityBarrier?) throws -> Int {
+        let replay = WriteLogReplay(root: root)
+        guard !replay.records.isEmpty else { return 0 }
+        try DurableFiles.ensureDirectory(root + "/.mss/tmp")
+        let durability = try barrier ?? DurabilityBarrier(directory: root)
+        return try replay.apply(root: root, temporaryDirectory: root + "/.mss/tmp", makeDurable: durability.makeDurable)
     }
 
     // MARK: Paths
@@ -209,6 +241,16 @@ actor ObjectStore {
     /// does, the multipart uploads still in progress in it.
     func deleteBucket(_ name: String) async throws(S3ServerError) {
         _ = try bucket(name)
+        // No record of the bucket's keys may outlive its folder (and be replayed into a bucket
+        // of the same name made later). Before the checks: the folder goes without a suspension
+        // after them.
+        if let log {
+            do {
+                try await StoreIO.run { Result { try log.checkpoint() } }.get()
+            } catch {
+                throw .internalError("cannot checkpoint the write-ahead log: \(error)")
+            }
+        }
         var hasKeys: Bool?
         // A change that ends while the index is read may have added a key after the read saw
         // none: read again until no change ended meanwhile.
@@ -389,11 +431,17 @@ actor ObjectStore {
         let metadataPath = shard + "/" + hash + ".json"
         let document = try stored.map { try encoder.encode($0) }
         let temporary = temporaryPath()
-        let index = index
-        let barrier = barrier
+        let (index, barrier, log, rootPath) = (index, barrier, log, rootPath)
         let outcome = try await StoreIO.run {
-            var outcome = KeyDocumentOutcome.publish(
-                document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
+            var outcome =
+                if let log {
+                    KeyDocumentOutcome.publish(
+                        document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, root: rootPath, log: log,
+                        barrier: barrier)
+                } else {
+                    KeyDocumentOutcome.publish(
+                        document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
+                }
             guard outcome.visible else { return outcome }
             do {
                 try index.put(bucket: bucket, key: key, stored: stored, document: document)
@@ -569,10 +617,12 @@ actor ObjectStore {
     /// reads them any more) and marks the index trusted for the next start. Call it once every
     /// request has ended; nothing may change the store after it.
     func close() async throws {
-        let (index, retired) = (index, retired)
+        let (index, retired, log) = (index, retired, log)
         let trusted = try await StoreIO.run {
             Result {
                 retired.removeAll()
+                // Before the index says it is clean: a clean index means an empty log.
+                try log?.stop()
                 return try index.markClosed()
             }
         }.get()

@@ -5,6 +5,8 @@ import Foundation
 public struct StoreCheckReport: Sendable, CustomStringConvertible {
     public let dataDirectory: String
     let scan: StoreScan
+    /// Keys the write-ahead log holds changes of, which a start applies before it reads the files.
+    let loggedKeys: Int
 
     /// Reads the data directory at `path`; throws when there is none.
     public init(dataDirectory path: String) throws {
@@ -12,6 +14,7 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         guard StoreScan.isDirectory(root) else { throw NoDataDirectory(path: root.path) }
         dataDirectory = root.path
         scan = StoreScan(root: root)
+        loggedKeys = WriteLogReplay(root: root.path).keyCount
     }
 
     public struct NoDataDirectory: Error, CustomStringConvertible {
@@ -37,6 +40,11 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         section(&lines, "leftover temporary files", scan.temporary.map(relative))
         section(&lines, "multipart upload folders without a readable record (kept)", scan.uploadsWithoutRecord.map(relative))
         section(&lines, "bucket folders without bucket.json or objects (ignored)", scan.bucketFoldersWithoutMetadata.map(relative))
+        if loggedKeys > 0 {
+            // Not a problem: a server stopped without its clean close leaves them, and a start
+            // writes them into the files before anything below is repaired.
+            lines.append("  \(loggedKeys) key(s) changed in the write-ahead log, written into the files first by the next start")
+        }
         if !scan.setAside.isEmpty {
             lines.append("  \(scan.setAside.count) file(s) set aside earlier in .mss/damaged (not counted as problems)")
         }

@@ -1,0 +1,320 @@
+import Foundation
+
+/// The store's write-ahead log: a change of a key is durable once its record (the key's new
+/// document and, for a small body, the body itself) is appended to the log and covered by one
+/// `fdatasync` shared by every writer waiting at the same time. The files it describes are then
+/// written without flushes of their own, and a checkpoint makes them durable in bulk later.
+///
+/// Why: on this store's disks a change made durable file by file costs two new files, two
+/// renames and two shared flushes, each writing every new inode and folder entry separately;
+/// appending to a file whose blocks already exist writes only those blocks. `Benchmarks/durability.sh`
+/// measures both.
+///
+/// The log is two preallocated segments, `.mss/wal.0` and `.mss/wal.1`. Records are appended to
+/// the active one; when it is full the other becomes active, and the full one is checkpointed
+/// (``DurabilityBarrier``'s `syncfs`, once every change it logged has reached its files) before it
+/// may be reused. Each segment starts a fresh random generation when it becomes active, and a
+/// record counts only in the unbroken run of records of its segment's generation from offset 0,
+/// so what a segment held before is never read as new. A clean stop checkpoints both and wipes
+/// their first record; after a crash, ``WriteLogReplay`` applies the records before anything
+/// else reads the store.
+///
+/// Every call blocks: use it on ``StoreIO``'s threads.
+final class WriteAheadLog: @unchecked Sendable {
+    struct Settings: Sendable {
+        /// How large a segment may grow; a record larger than this is not logged.
+        var segmentLimit = 64 << 20
+        /// How large a new segment file starts; it doubles, filled with zeros, as it is needed.
+        var initialSegmentSize = 1 << 20
+        /// Makes a segment's appended bytes durable: `fdatasync` unless a test holds or fails it.
+        /// Returns 0 or an errno.
+        var sync: @Sendable (Int32) -> Int32 = { fdatasync($0) == 0 ? 0 : errno }
+    }
+
+    /// A logged change whose files are being written; hand it back through ``applied(_:)``.
+    struct Ticket: Sendable {
+        fileprivate let segment: Int
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private enum SegmentState {
+        case active
+        /// Full; waits for the changes it logged to reach their files, then for a checkpoint.
+        case closing
+        /// Checkpointed: everything it logged is durable in the files.
+        case free
+    }
+
+    private struct Segment {
+        let descriptor: Int32
+        let path: String
+        var capacity: Int
+        var generation: UInt64 = 0
+        var end = 0
+        /// Records appended whose files have not been written yet.
+        var pending = 0
+        var state: SegmentState = .free
+        /// Appended to since its last sync.
+        var dirty = false
+    }
+
+    let settings: Settings
+    private let barrier: DurabilityBarrier
+    private let condition = NSCondition()
+    private var segments: [Segment]
+    private var active = 0
+    private var sequence: UInt64 = 0
+    private var flushesStarted: UInt64 = 0
+    private var flushesFinished: UInt64 = 0
+    private var flushFailures: [UInt64: String] = [:]
+    /// Set when a checkpoint failed: no later write can be made durable as promised.
+    private var broken: String?
+    /// A checkpoint of both segments is running; appends wait for it.
+    private var resetting = false
+    private var stopped = false
+
+    static func segmentPath(root: String, _ index: Int) -> String {
+        root + "/.mss/wal.\(index)"
+    }
+
+    /// Opens the log of the store at `root` (whose records ``WriteLogReplay`` has applied),
+    /// creating its segments when missing, and empties it.
+    init(root: String, barrier: DurabilityBarrier, settings: Settings = Settings()) throws {
+        self.settings = settings
+        self.barrier = barrier
+        var segments: [Segment] = []
+        do {
+            for index in 0..<2 {
+                let path = Self.segmentPath(root: root, index)
+                let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, DurableFiles.fileMode)
+                guard descriptor >= 0 else { throw DurableFiles.Failure(operation: "open", path: path, code: errno) }
+                var status = stat()
+                fstat(descriptor, &status)
+                segments.append(Segment(descriptor: descriptor, path: path, capacity: Int(status.st_size)))
+            }
+            for index in segments.indices {
+                try Self.wipe(segments[index], sync: settings.sync)
+                if segments[index].capacity < settings.initialSegmentSize {
+                    try Self.grow(&segments[index], to: min(settings.initialSegmentSize, settings.segmentLimit))
+                }
+            }
+            try DurableFiles.fsyncDirectory(root + "/.mss")
+        } catch {
+            for segment in segments { close(segment.descriptor) }
+            throw error
+        }
+        segments[0].state = .active
+        segments[0].generation = UInt64.random(in: 1...UInt64.max)
+        self.segments = segments
+    }
+
+    deinit {
+        for segment in segments { close(segment.descriptor) }
+    }
+
+    /// Whether a record with `payloadSize` bytes of payload fits in a segment at all.
+    func accepts(payloadSize: Int) -> Bool {
+        payloadSize <= settings.segmentLimit - WriteLogRecord.headerSize
+    }
+
+    /// Appends `record` and returns once it is durable. The caller then writes its files and
+    /// hands the ticket back (``applied(_:)``), whether that worked or not.
+    func append(_ record: WriteLogRecord) throws -> Ticket {
+        let size = WriteLogRecord.headerSize + record.payloadSize
+        guard accepts(payloadSize: record.payloadSize) else { throw Failure(description: "a record of \(size) bytes does not fit the log") }
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let broken { throw Failure(description: broken) }
+            if stopped { throw Failure(description: "the log is closed") }
+            if resetting {
+                condition.wait()
+                continue
+            }
+            if segments[active].end + size <= segments[active].capacity { break }
+            if segments[active].capacity < settings.segmentLimit {
+                // Held while it grows: nothing can be appended beyond the end meanwhile.
+                let target = min(settings.segmentLimit, max(segments[active].capacity * 2, segments[active].end + size))
+                try Self.grow(&segments[active], to: target)
+                continue
+            }
+            let next = 1 - active
+            guard segments[next].state == .free else {
+                condition.wait()
+                continue
+            }
+            segments[active].state = .closing
+            let full = active
+            segments[next].state = .active
+            segments[next].generation = UInt64.random(in: 1...UInt64.max)
+            segments[next].end = 0
+            active = next
+            // On a thread of its own: StoreIO's threads may all be appending and waiting for
+            // exactly this checkpoint.
+            let thread = Thread { self.checkpointWhenApplied(full) }
+            thread.name = "mss-wal-checkpoint"
+            thread.start()
+        }
+        sequence &+= 1
+        let bytes = record.encoded(generation: segments[active].generation, sequence: sequence)
+        // Written while the lock is held, so the log never has a gap that a later record, made
+        // durable first, would sit behind.
+        try Self.write(bytes, to: segments[active], at: segments[active].end)
+        segments[active].end += bytes.count
+        segments[active].pending += 1
+        segments[active].dirty = true
+        let ticket = Ticket(segment: active)
+        if let failure = waitForFlush() {
+            segments[ticket.segment].pending -= 1
+            condition.broadcast()
+            throw Failure(description: failure)
+        }
+        return ticket
+    }
+
+    /// The change of `ticket` reached its files (or failed to; its record stays to be replayed).
+    func applied(_ ticket: Ticket) {
+        condition.lock()
+        segments[ticket.segment].pending -= 1
+        if segments[ticket.segment].pending == 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    /// Makes every logged change durable in its files and empties the log: before a bucket's
+    /// folder goes, and at a clean stop (``stop()``).
+    func checkpoint() throws {
+        condition.lock()
+        while resetting { condition.wait() }
+        resetting = true
+        while segments.contains(where: { $0.pending > 0 }) { condition.wait() }
+        condition.unlock()
+        var failure: (any Error)?
+        do {
+            try barrier.makeDurable(files: [], directories: [])
+            for segment in segments { try Self.wipe(segment, sync: settings.sync) }
+        } catch {
+            failure = error
+        }
+        condition.lock()
+        if let failure {
+            broken = "a checkpoint of the write-ahead log failed: \(failure)"
+        } else {
+            for index in segments.indices {
+                segments[index].state = index == active ? .active : .free
+                segments[index].end = 0
+            }
+            segments[active].generation = UInt64.random(in: 1...UInt64.max)
+        }
+        resetting = false
+        condition.broadcast()
+        condition.unlock()
+        if let failure { throw failure }
+    }
+
+    /// Checkpoints and stops the log; appends fail from now on.
+    func stop() throws {
+        try checkpoint()
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Inside
+
+    /// Waits, with the lock held, for a sync that started after the caller's append; nil when
+    /// it succeeded, or what failed. One sync covers everyone waiting when it starts.
+    private func waitForFlush() -> String? {
+        let needed = flushesStarted &+ 1
+        while flushesFinished < needed {
+            guard flushesStarted == flushesFinished else {
+                condition.wait()
+                continue
+            }
+            flushesStarted &+= 1
+            let number = flushesStarted
+            let dirty = segments.indices.filter { segments[$0].dirty }
+            for index in dirty { segments[index].dirty = false }
+            let descriptors = dirty.map { (segments[$0].descriptor, segments[$0].path) }
+            condition.unlock()
+            var failure: String?
+            for (descriptor, path) in descriptors {
+                let code = settings.sync(descriptor)
+                if code != 0 { failure = "fdatasync \(path): \(String(cString: strerror(code)))" }
+            }
+            condition.lock()
+            flushesFinished = number
+            if let failure {
+                flushFailures[number] = failure
+                flushFailures = flushFailures.filter { $0.key &+ 1024 > number }
+            }
+            condition.broadcast()
+        }
+        return flushFailures[needed]
+    }
+
+    /// Checkpoints the full segment `index` once the changes it logged reached their files, so
+    /// that it can be reused.
+    private func checkpointWhenApplied(_ index: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        while segments[index].state == .closing && (segments[index].pending > 0 || resetting) { condition.wait() }
+        // A checkpoint of the whole log may have covered it meanwhile.
+        guard segments[index].state == .closing else { return }
+        condition.unlock()
+        var failure: String?
+        do {
+            try barrier.makeDurable(files: [], directories: [])
+        } catch {
+            failure = "\(error)"
+        }
+        condition.lock()
+        if let failure {
+            broken = "a checkpoint of the write-ahead log failed: \(failure)"
+        } else if segments[index].state == .closing {
+            segments[index].state = .free
+        }
+        condition.broadcast()
+    }
+
+    /// Overwrites the first record of `segment` with zeros, durably: nothing in it counts any more.
+    private static func wipe(_ segment: Segment, sync: (Int32) -> Int32) throws {
+        guard segment.capacity > 0 else { return }
+        try write([UInt8](repeating: 0, count: WriteLogRecord.headerSize), to: segment, at: 0)
+        let code = sync(segment.descriptor)
+        guard code == 0 else { throw DurableFiles.Failure(operation: "fdatasync", path: segment.path, code: code) }
+    }
+
+    /// Fills `segment` with zeros up to `size` bytes, durably: appending to blocks that exist
+    /// then flushes only them, not the file's size and extents as well.
+    private static func grow(_ segment: inout Segment, to size: Int) throws {
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = segment.capacity
+        while offset < size {
+            let count = min(zeros.count, size - offset)
+            try zeros.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: segment, at: offset) }
+            offset += count
+        }
+        guard fsync(segment.descriptor) == 0 else { throw DurableFiles.Failure(operation: "fsync", path: segment.path, code: errno) }
+        segment.capacity = size
+    }
+
+    private static func write(_ bytes: [UInt8], to segment: Segment, at offset: Int) throws {
+        try bytes.withUnsafeBytes { try write($0, to: segment, at: offset) }
+    }
+
+    private static func write(_ buffer: UnsafeRawBufferPointer, to segment: Segment, at offset: Int) throws {
+        var done = 0
+        while done < buffer.count, let base = buffer.baseAddress {
+            let written = pwrite(segment.descriptor, base + done, buffer.count - done, off_t(offset + done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw DurableFiles.Failure(operation: "write", path: segment.path, code: errno)
+            }
+            done += written
+        }
+    }
+}

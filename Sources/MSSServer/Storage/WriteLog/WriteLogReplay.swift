@@ -1,0 +1,151 @@
+import Foundation
+
+/// After a crash, the changes the write-ahead log (``WriteAheadLog``) holds, and their
+/// application to the files, before anything else reads the store.
+///
+/// Each segment counts from offset 0 for as long as its records are whole (checksum), of the
+/// generation of its first one, and in increasing sequence; the two segments' records are then
+/// taken in sequence order. Replaying history is harmless, as every record is a whole state:
+/// for each key only the last record counts, and of the data files it names only those of
+/// versions its document lists (so nothing replaced is brought back). A record of a bucket
+/// whose folder is gone is skipped.
+struct WriteLogReplay: Sendable {
+    /// Every record that counts, in the order they were logged.
+    let records: [WriteLogRecord]
+
+    /// Reads the log of the store at `root`; nothing when there is none.
+    init(root: String) {
+        var found: [(UInt64, WriteLogRecord)] = []
+        for index in 0..<2 {
+            found += Self.read(WriteAheadLog.segmentPath(root: root, index))
+        }
+        records = found.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// How many keys the records change.
+    var keyCount: Int { Set(records.flatMap { $0.operations.compactMap(\.documentPath) }).count }
+
+    /// Writes the last state the log holds of each key into its files, made durable by
+    /// `makeDurable` (given what was written); returns how many keys it wrote or removed.
+    func apply(root: String, temporaryDirectory: String, makeDurable: (_ files: [String], _ directories: [String]) throws -> Void) throws
+        -> Int
+    {
+        var documents: [String: WriteLogRecord.Operation] = [:]
+        var order: [String] = []
+        // By key: the path up to the version, "buckets/B/objects/HH/HASH.".
+        var data: [Substring: [String: [UInt8]]] = [:]
+        for record in records {
+            for operation in record.operations {
+                switch operation {
+                case .data(let path, let bytes):
+                    if let dot = path.lastIndex(of: ".") { data[path[...dot], default: [:]][path] = bytes }
+                case .document, .removed, .settled:
+                    if documents.updateValue(operation, forKey: operation.path) == nil { order.append(operation.path) }
+                }
+            }
+        }
+        var written: [String] = []
+        var folders = Set<String>()
+        var keys = 0
+        for path in order {
+            let parts = path.split(separator: "/")
+            // Never made again: a bucket deleted after its record was logged.
+            guard StoreScan.isDirectory(URL(fileURLWithPath: root + "/buckets/" + parts[1], isDirectory: true)) else { continue }
+            let shard = root + "/" + parts.dropLast().joined(separator: "/")
+            switch documents[path] {
+            case .document(_, let bytes):
+                try DurableFiles.ensureDirectory(shard)
+                folders.insert(shard)
+                let hash = String(parts[4].dropLast(".json".count))
+                let dataPrefix = parts.dropLast().joined(separator: "/") + "/" + hash + "."
+                // Only the versions the document lists; when it does not decode (the start
+                // then sets it aside), every version logged for the key, so nothing is lost.
+                let versions = (try? KeyIndex.decode(bytes)).map { stored in
+                    Set(stored.versions.filter { !$0.isDeleteMarker }.map { dataPrefix + $0.version })
+                }
+                for (dataPath, content) in data[Substring(dataPrefix)] ?? [:] where versions?.contains(dataPath) != false {
+                    try Self.replace(root + "/" + dataPath, with: content, temporaryDirectory: temporaryDirectory)
+                    written.append(root + "/" + dataPath)
+                }
+                try Self.replace(root + "/" + path, with: bytes, temporaryDirectory: temporaryDirectory)
+                written.append(root + "/" + path)
+                keys += 1
+            case .removed:
+                if unlink(root + "/" + path) != 0 && errno != ENOENT {
+                    throw DurableFiles.Failure(operation: "unlink", path: root + "/" + path, code: errno)
+                }
+                folders.insert(shard)
+                keys += 1
+            case .settled, .data, nil:
+                continue
+            }
+        }
+        if !written.isEmpty || !folders.isEmpty {
+            try makeDurable(written, folders.sorted())
+        }
+        return keys
+    }
+
+    /// Writes `bytes` as the file at `path` through a fresh file renamed over it, so a reader
+    /// never sees half of it.
+    private static func replace(_ path: String, with bytes: [UInt8], temporaryDirectory: String) throws {
+        let temporary = temporaryDirectory + "/" + UUID().uuidString
+        try bytes.withUnsafeBytes { try DurableFiles.createFile(temporary, bytes: $0, synchronize: false) }
+        do {
+            try DurableFiles.rename(temporary, to: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// The records of one segment that count, with their sequence numbers.
+    static func read(_ path: String) -> [(UInt64, WriteLogRecord)] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return [] }
+        let size = Int(status.st_size)
+        var records: [(UInt64, WriteLogRecord)] = []
+        var offset = 0
+        var generation: UInt64?
+        var last: UInt64 = 0
+        while size - offset >= WriteLogRecord.headerSize {
+            guard let header = readBytes(descriptor, count: WriteLogRecord.headerSize, at: offset),
+                let parsed = WriteLogRecord.Header(header),
+                parsed.payloadSize <= size - offset - WriteLogRecord.headerSize,
+                generation == nil || parsed.generation == generation, parsed.sequence > last,
+                let payload = readBytes(descriptor, count: parsed.payloadSize, at: offset + WriteLogRecord.headerSize),
+                let (_, record) = WriteLogRecord.decode(header: header, payload: payload)
+            else { break }
+            generation = parsed.generation
+            last = parsed.sequence
+            records.append((parsed.sequence, record))
+            offset += WriteLogRecord.headerSize + parsed.payloadSize
+        }
+        return records
+    }
+
+    private static func readBytes(_ descriptor: Int32, count: Int, at offset: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            done += got
+        }
+        return bytes
+    }
+}
+
+extension WriteLogRecord.Operation {
+    /// The key's document this operation concerns, if it is about a document.
+    var documentPath: String? {
+        switch self {
+        case .data: nil
+        case .document(let path, _), .removed(let path), .settled(let path): path
+        }
+    }
+}

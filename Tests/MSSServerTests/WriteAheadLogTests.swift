@@ -1,0 +1,280 @@
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import MSSServer
+
+/// The write-ahead log: what it acknowledged survives the loss of every file written after the
+/// last checkpoint, nothing is acknowledged before its sync, history it replays never brings back
+/// an older state, and a log that lies writes nothing outside the store.
+@Suite struct WriteAheadLogTests {
+    static func put(_ store: ObjectStore, bucket: String, key: String, bytes: [UInt8]) async throws -> StoredObject {
+        try await store.commit(
+            bucket: bucket, object: StoredObject.withSize(key, bytes.count),
+            source: .memory(ByteBuffer(bytes: bytes), staging: store.temporaryPath()))
+    }
+
+    static func body(_ key: String, _ round: Int, size: Int = 1500) -> [UInt8] {
+        let seed = Array("\(key)#\(round)".utf8)
+        return (0..<size).map { seed[$0 % seed.count] &+ UInt8(truncatingIfNeeded: $0 / seed.count) }
+    }
+
+    /// The files of every shard folder under `root`: what a power cut takes when none of them
+    /// was flushed.
+    static func shardFiles(_ root: String) -> [String] {
+        let buckets = (try? FileManager.default.contentsOfDirectory(atPath: root + "/buckets")) ?? []
+        return buckets.flatMap { bucket -> [String] in
+            let objects = root + "/buckets/" + bucket + "/objects"
+            let shards = (try? FileManager.default.contentsOfDirectory(atPath: objects)) ?? []
+            return shards.flatMap { shard in
+                ((try? FileManager.default.contentsOfDirectory(atPath: objects + "/" + shard)) ?? []).map { objects + "/" + shard + "/" + $0 }
+            }
+        }
+    }
+
+    @Test func acknowledgedChangesSurviveLosingEveryFileWrittenSinceTheCheckpoint() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var expected: [String: [UInt8]] = [:]
+        var staleDocument: (path: String, bytes: Data, dataPath: String, data: Data)?
+        var versionedBodies: [[UInt8]] = []
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("plain", acl: .private)
+            try await store.createBucket("versioned", acl: .private)
+            try await store.setVersioning("versioned", .enabled)
+            try StoreFixture.checkpoint(store)
+            for index in 0..<40 {
+                let key = "k/\(index)"
+                expected[key] = Self.body(key, 0)
+                _ = try await Self.put(store, bucket: "plain", key: key, bytes: expected[key]!)
+            }
+            let first = try await Self.put(store, bucket: "plain", key: "over", bytes: Self.body("over", 0))
+            let metadata = StoreFixture.metadataPath(store, bucket: "plain", key: "over")
+            let firstData = store.dataPath(bucket: "plain", object: first)
+            staleDocument = (metadata, try Data(contentsOf: URL(fileURLWithPath: metadata)), firstData, try Data(contentsOf: URL(fileURLWithPath: firstData)))
+            expected["over"] = Self.body("over", 1)
+            _ = try await Self.put(store, bucket: "plain", key: "over", bytes: expected["over"]!)
+            for index in 0..<5 { try await store.deleteObject(bucket: "plain", key: "k/\(index)") }
+            for index in 0..<5 { expected["k/\(index)"] = nil }
+            for round in 0..<3 {
+                versionedBodies.append(Self.body("v", round))
+                _ = try await Self.put(store, bucket: "versioned", key: "v", bytes: versionedBodies[round])
+            }
+            // A power cut: nothing written since the checkpoint reached the disk, except an older
+            // document of one key, which writeback happened to flush.
+            for file in Self.shardFiles(root) { try FileManager.default.removeItem(atPath: file) }
+            if let staleDocument {
+                try staleDocument.bytes.write(to: URL(fileURLWithPath: staleDocument.path))
+                try staleDocument.data.write(to: URL(fileURLWithPath: staleDocument.dataPath))
+            }
+        }
+        let report = try StoreCheckReport(dataDirectory: root)
+        // 40 keys, "over", and "v".
+        #expect(report.description.contains("42 key(s) changed in the write-ahead log"), "\(report)")
+        let log = CapturedLog()
+        let reopened = try await ObjectStore(path: root, logger: log.logger)
+        #expect(log.all.contains { $0.contains("applied from the write-ahead log") && $0.contains("keys=42") })
+        let listing = try await reopened.list(bucket: "plain", prefix: "", delimiter: nil, marker: nil, maxKeys: 1000)
+        #expect(listing.objects.map(\.key).sorted() == expected.keys.sorted())
+        for (key, bytes) in expected {
+            let object = try #require(try await reopened.object(bucket: "plain", key: key))
+            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "plain", object: object)) == Data(bytes), "\(key)")
+        }
+        // The older version's bytes are garbage once the log says what replaced them.
+        #expect(staleDocument.map { !FileManager.default.fileExists(atPath: $0.dataPath) } == true)
+        let versions = try #require(try await reopened.storedKey(bucket: "versioned", key: "v")).versions
+        #expect(versions.count == 3)
+        for (object, bytes) in zip(versions, versionedBodies.reversed()) {
+            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "versioned", object: object)) == Data(bytes))
+        }
+        // Applied once: the log is empty again, and a clean stop leaves a trusted index.
+        #expect(WriteLogReplay(root: root).records.isEmpty)
+        try await reopened.close()
+        #expect(KeyIndex.inspect(path: KeyIndex.path(root: root)) == .trusted)
+    }
+
+    @Test func historyReplayedAcrossManyCheckpointsNeverBringsBackAnOlderState() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Segments of 16 KiB that grow from 4 KiB: many growths, rotations and checkpoints.
+        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10, initialSegmentSize: 4 << 10)
+        var expected: [String: [UInt8]] = [:]
+        do {
+            let store = try await ObjectStore(path: root, writeLog: settings)
+            try await store.createBucket("box", acl: .private)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for round in 0..<25 {
+                            _ = try await Self.put(store, bucket: "box", key: "shared/\(writer)", bytes: Self.body("shared/\(writer)", round, size: 700))
+                            _ = try await Self.put(store, bucket: "box", key: "own/\(writer)/\(round)", bytes: Self.body("own", round, size: 300))
+                            if round % 3 == 0 { try await store.deleteObject(bucket: "box", key: "own/\(writer)/\(round)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for writer in 0..<8 {
+                expected["shared/\(writer)"] = Self.body("shared/\(writer)", 24, size: 700)
+                for round in 0..<25 where round % 3 != 0 { expected["own/\(writer)/\(round)"] = Self.body("own", round, size: 300) }
+            }
+            #expect(!WriteLogReplay(root: root).records.isEmpty)
+        }
+        // Killed: the files are all there, and the log holds some of their history.
+        let reopened = try await ObjectStore(path: root, writeLog: settings)
+        let listing = try await reopened.list(bucket: "box", prefix: "", delimiter: nil, marker: nil, maxKeys: 1000)
+        #expect(listing.objects.map(\.key).sorted() == expected.keys.sorted())
+        for (key, bytes) in expected {
+            let object = try #require(try await reopened.object(bucket: "box", key: key))
+            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(bytes), "\(key)")
+        }
+    }
+
+    @Test func nothingIsAcknowledgedBeforeTheLogsSyncAndAFailedSyncStoresNothing() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let syncs = TestFlushes()
+        var settings = WriteAheadLog.Settings()
+        settings.sync = { descriptor in fdatasync(descriptor) == 0 ? syncs.run() : errno }
+        let store = try await ObjectStore(path: root, writeLog: settings)
+        try await store.createBucket("box", acl: .private)
+        _ = try await Self.put(store, bucket: "box", key: "before", bytes: Self.body("before", 0))
+        let held = syncs.started + 1
+        syncs.state.withLock { $0.held = [held] }
+        let put = Task { try await Self.put(store, bucket: "box", key: "held", bytes: Self.body("held", 0)) }
+        try await StoreFixture.waitUntil { syncs.started == held }
+        // Reads go on, and the write is neither visible nor in its files while its sync runs.
+        #expect(try await store.object(bucket: "box", key: "before") != nil)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await store.object(bucket: "box", key: "held") == nil)
+        #expect(!FileManager.default.fileExists(atPath: StoreFixture.metadataPath(store, bucket: "box", key: "held")))
+        syncs.released.signal()
+        _ = try await put.value
+        #expect(try await store.object(bucket: "box", key: "held") != nil)
+
+        syncs.state.withLock { $0.failing = [$0.started + 1] }
+        await #expect(throws: S3ServerError.self) { _ = try await Self.put(store, bucket: "box", key: "failed", bytes: [1, 2, 3]) }
+        #expect(try await store.object(bucket: "box", key: "failed") == nil)
+        #expect(!FileManager.default.fileExists(atPath: StoreFixture.metadataPath(store, bucket: "box", key: "failed")))
+        // The next sync works again, and so do writes.
+        _ = try await Self.put(store, bucket: "box", key: "after", bytes: [4, 5, 6])
+        #expect(try await store.object(bucket: "box", key: "after") != nil)
+    }
+
+    @Test func aDeletedBucketsKeysAreNotReplayedIntoABucketOfTheSameName() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            _ = try await Self.put(store, bucket: "box", key: "gone", bytes: Self.body("gone", 0))
+            try await store.deleteObject(bucket: "box", key: "gone")
+            try await store.deleteBucket("box")
+            #expect(WriteLogReplay(root: root).records.isEmpty)
+            try await store.createBucket("box", acl: .private)
+        }
+        let reopened = try await ObjectStore(path: root)
+        #expect(try await reopened.list(bucket: "box", prefix: "", delimiter: nil, marker: nil, maxKeys: 10).objects.isEmpty)
+    }
+
+    @Test func aLyingLogWritesNothingOutsideTheStoreNorAnythingAfterTheLie() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let outside = root + "-outside"
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            try StoreFixture.checkpoint(store)
+        }
+        let hash = ObjectStore.keyHash("k")
+        let good = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
+        let hostile = [
+            "../" + root.split(separator: "/").last! + "-outside/x.json", "/etc/passwd", "buckets/../../x/objects/aa/\(hash).json",
+            "buckets/box/objects/zz/\(hash).json", "buckets/box/objects/\(hash.prefix(2))/\(hash.uppercased()).json",
+            "buckets/box/objects/\(hash.prefix(2))/\(hash)", "buckets/box/objects/\(hash.prefix(2))/\(hash)./", "buckets/box/objects/\(hash.prefix(2))/\(hash).a/b",
+        ]
+        for path in hostile { #expect(!WriteLogRecord.isStorePath(path), "\(path)") }
+        #expect(WriteLogRecord.isStorePath(good))
+        // A record whose checksum is right but whose path is not one the store writes, then a
+        // good record: neither is applied, as nothing after a bad record counts.
+        let lie = WriteLogRecord(operations: [.document(path: hostile[0], bytes: Array("{}".utf8))])
+        let after = WriteLogRecord(operations: [.document(path: good, bytes: Array("{}".utf8))])
+        var bytes = lie.encoded(generation: 7, sequence: 1)
+        bytes += after.encoded(generation: 7, sequence: 2)
+        try Data(bytes).write(to: URL(fileURLWithPath: WriteAheadLog.segmentPath(root: root, 0)))
+        #expect(WriteLogReplay(root: root).records.isEmpty)
+        _ = try await ObjectStore(path: root)
+        #expect(!FileManager.default.fileExists(atPath: outside))
+        #expect(!FileManager.default.fileExists(atPath: root + "/" + good))
+    }
+
+    @Test func everyTornOrFlippedRecordIsRefused() throws {
+        let hash = ObjectStore.keyHash("k")
+        let record = WriteLogRecord(operations: [
+            .data(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).0a1b-2c", bytes: Array(0..<200)),
+            .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array("{\"k\":1}".utf8)),
+        ])
+        let bytes = record.encoded(generation: 42, sequence: 9)
+        let header = Array(bytes.prefix(WriteLogRecord.headerSize))
+        let payload = Array(bytes.dropFirst(WriteLogRecord.headerSize))
+        let decoded = try #require(WriteLogRecord.decode(header: header, payload: payload))
+        #expect(decoded.1 == record)
+        #expect(decoded.0.generation == 42 && decoded.0.sequence == 9)
+        for index in bytes.indices {
+            var flipped = bytes
+            flipped[index] ^= 0x20
+            #expect(
+                WriteLogRecord.decode(header: Array(flipped.prefix(32)), payload: Array(flipped.dropFirst(32))) == nil, "byte \(index)")
+        }
+        for cut in stride(from: 33, to: bytes.count, by: 7) {
+            #expect(WriteLogRecord.decode(header: header, payload: Array(bytes[32..<cut])) == nil)
+        }
+    }
+}
+
+extension WriteAheadLogTests {
+    /// Segments damaged at random, the way a disk or a torn write damages them: reading never
+    /// traps, and what it reads is always a leading run of the records written, whole.
+    @Test func randomlyDamagedSegmentsReadAsALeadingRunOfWholeRecords() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let hash = ObjectStore.keyHash("k")
+        let records = (0..<6).map { index in
+            WriteLogRecord(operations: [
+                .data(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).v\(index)", bytes: Array(repeating: UInt8(index), count: 40 * index)),
+                .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array("{\"n\":\(index)}".utf8)),
+            ])
+        }
+        let clean = records.enumerated().flatMap { $0.element.encoded(generation: 99, sequence: UInt64($0.offset + 1)) }
+        let path = root + "/segment"
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var bytes = clean
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: bytes[Int.random(in: bytes.indices, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
+                case 1: bytes.removeLast(Int.random(in: 0..<bytes.count, using: &generator))
+                case 2:
+                    let at = Int.random(in: 0...bytes.count, using: &generator)
+                    bytes.insert(contentsOf: (0..<Int.random(in: 1...64, using: &generator)).map { _ in UInt8.random(in: 0...255) }, at: at)
+                default:
+                    // A length field that claims far more than there is.
+                    if bytes.count >= 8 { bytes.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0xFF, 0x7F]) }
+                }
+                if bytes.isEmpty { break }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let read = WriteLogReplay.read(path).map(\.1)
+            #expect(read == Array(records.prefix(read.count)))
+        }
+    }
+}
+
+extension StoredObject {
+    fileprivate static func withSize(_ key: String, _ size: Int) -> StoredObject {
+        StoreFixture.object(key, size: Int64(size))
+    }
+}
