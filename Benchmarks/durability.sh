@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the data disk allows for 4 KiB writes, without HTTP: the reference loop beside
-# mss-server's durability protocol (two shared flushes per write) and a write-ahead log, each
+# mss-server's former durability protocol (two shared flushes per write) and its write-ahead log, each
 # from 32 threads in C (`durability/protocols.c` says what each does). `writes.sh` measures the
 # server; this says how high its protocol could go on the same disk. Not a test, not run by CI.
 #   BENCH_SECONDS (5) sets each run's length, BENCH_RUNS (3) the runs of each, BENCH_DIR where.
@@ -33,7 +33,7 @@ loop=$(echo "${rate[loop]}" | median)
 printf '%-62s %8s /s\n' "write+fsync+rename loop, 1 thread (the issue's reference)" "$loop"
 for mode in store log append; do
     label=$(case $mode in
-        store) echo "store protocol, 32 threads (two shared syncfs per write)" ;;
+        store) echo "former store protocol, 32 threads (two shared syncfs per write)" ;;
         log) echo "write-ahead log + files, 32 threads (one shared fdatasync)" ;;
         append) echo "write-ahead log alone, 32 threads" ;;
     esac)

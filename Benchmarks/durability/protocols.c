@@ -1,5 +1,5 @@
 // What this disk allows, without HTTP: the rate of 4 KiB writes under each way of making them
-// durable, so `writes.sh`'s figure can be read against the ceiling of the store's protocol.
+// durable, so `writes.sh`'s figure can be read against the ceiling of the store's protocols.
 //   protocols DIR MODE SECONDS THREADS
 // Modes:
 //   loop   the reference: one thread writes, fsyncs and renames one file at a time.
