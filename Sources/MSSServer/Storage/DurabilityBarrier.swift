@@ -19,13 +19,9 @@ final class DurabilityBarrier: @unchecked Sendable {
     /// The data directory opened for `syncfs`, closed with the barrier; -1 if none.
     private let descriptor: Int32
     private let path: String
-    /// Guards everything below.
     private let condition = NSCondition()
-    /// Flushes begun and ended so far, numbered from 1; at most one runs at a time.
-    private var started: UInt64 = 0
-    private var finished: UInt64 = 0
-    /// errno of recent flushes that failed, by number.
-    private var failures: [UInt64: Int32] = [:]
+    /// The flushes so far, with the errno of those that failed; at most one runs at a time.
+    private let rounds = FlushRounds<Int32>()
 
     /// A barrier over the filesystem that holds `directory`.
     convenience init(directory: String) throws {
@@ -64,28 +60,11 @@ final class DurabilityBarrier: @unchecked Sendable {
         }
         condition.lock()
         defer { condition.unlock() }
-        // A flush already running may have read the disk's state before this caller's changes:
-        // only one that starts from now on covers them.
-        let needed = started &+ 1
-        while finished < needed {
-            guard started == finished else {
-                condition.wait()
-                continue
-            }
-            started &+= 1
-            let number = started
-            condition.unlock()
+        let failure = rounds.waitForCoveringFlush(condition, begin: {}) { _ in
             let code = flush()
-            condition.lock()
-            finished = number
-            if code != 0 {
-                failures[number] = code
-                // Kept long enough for every waiter to read; failures are rare.
-                failures = failures.filter { $0.key &+ 1024 > number }
-            }
-            condition.broadcast()
+            return code == 0 ? nil : code
         }
-        if let code = failures[needed] {
+        if let code = failure {
             throw DurableFiles.Failure(operation: "syncfs", path: path, code: code)
         }
     }

@@ -67,9 +67,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private var segments: [Segment]
     private var active = 0
     private var sequence: UInt64 = 0
-    private var flushesStarted: UInt64 = 0
-    private var flushesFinished: UInt64 = 0
-    private var flushFailures: [UInt64: String] = [:]
+    /// The log's syncs, with what failed; at most one runs at a time.
+    private let rounds = FlushRounds<String>()
     /// Set when a checkpoint failed: no later write can be made durable as promised.
     private var broken: String?
     /// A checkpoint of both segments is running; appends wait for it.
@@ -228,32 +227,18 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Waits, with the lock held, for a sync that started after the caller's append; nil when
     /// it succeeded, or what failed. One sync covers everyone waiting when it starts.
     private func waitForFlush() -> String? {
-        let needed = flushesStarted &+ 1
-        while flushesFinished < needed {
-            guard flushesStarted == flushesFinished else {
-                condition.wait()
-                continue
-            }
-            flushesStarted &+= 1
-            let number = flushesStarted
+        rounds.waitForCoveringFlush(condition) {
             let dirty = segments.indices.filter { segments[$0].dirty }
             for index in dirty { segments[index].dirty = false }
-            let descriptors = dirty.map { (segments[$0].descriptor, segments[$0].path) }
-            condition.unlock()
+            return dirty.map { (segments[$0].descriptor, segments[$0].path) }
+        } flush: { descriptors in
             var failure: String?
             for (descriptor, path) in descriptors {
                 let code = settings.sync(descriptor)
                 if code != 0 { failure = "fdatasync \(path): \(String(cString: strerror(code)))" }
             }
-            condition.lock()
-            flushesFinished = number
-            if let failure {
-                flushFailures[number] = failure
-                flushFailures = flushFailures.filter { $0.key &+ 1024 > number }
-            }
-            condition.broadcast()
+            return failure
         }
-        return flushFailures[needed]
     }
 
     /// Checkpoints the full segment `index` once the changes it logged reached their files, so
