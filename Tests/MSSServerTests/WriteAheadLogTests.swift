@@ -132,35 +132,90 @@ import Testing
         }
     }
 
-    @Test func nothingIsAcknowledgedBeforeTheLogsSyncAndAFailedSyncStoresNothing() async throws {
+    @Test func nothingIsAcknowledgedBeforeTheLogsSyncAndAFailedSyncStopsTheLog() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let syncs = TestFlushes()
         var settings = WriteAheadLog.Settings()
         settings.sync = { descriptor in fdatasync(descriptor) == 0 ? syncs.run() : errno }
-        let store = try await ObjectStore(path: root, writeLog: settings)
-        try await store.createBucket("box", acl: .private)
-        _ = try await Self.put(store, bucket: "box", key: "before", bytes: Self.body("before", 0))
-        let held = syncs.started + 1
-        syncs.state.withLock { $0.held = [held] }
-        let put = Task { try await Self.put(store, bucket: "box", key: "held", bytes: Self.body("held", 0)) }
-        try await StoreFixture.waitUntil { syncs.started == held }
-        // Reads go on, and the write is neither visible nor in its files while its sync runs.
-        #expect(try await store.object(bucket: "box", key: "before") != nil)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(try await store.object(bucket: "box", key: "held") == nil)
-        #expect(!FileManager.default.fileExists(atPath: StoreFixture.metadataPath(store, bucket: "box", key: "held")))
-        syncs.released.signal()
-        _ = try await put.value
-        #expect(try await store.object(bucket: "box", key: "held") != nil)
+        let failedBody = "received into a file"
+        do {
+            let store = try await ObjectStore(path: root, writeLog: settings)
+            try await store.createBucket("box", acl: .private)
+            _ = try await StoreFixture.put(store, bucket: "box", key: "failed", body: "the older version")
+            let held = syncs.started + 1
+            syncs.state.withLock { $0.held = [held] }
+            let put = Task { try await Self.put(store, bucket: "box", key: "held", bytes: Self.body("held", 0)) }
+            try await StoreFixture.waitUntil { syncs.started == held }
+            // Reads go on, and the write is neither visible nor in its files while its sync runs.
+            #expect(try await store.object(bucket: "box", key: "failed") != nil)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await store.object(bucket: "box", key: "held") == nil)
+            #expect(!FileManager.default.fileExists(atPath: StoreFixture.metadataPath(store, bucket: "box", key: "held")))
+            syncs.released.signal()
+            _ = try await put.value
+            #expect(try await store.object(bucket: "box", key: "held") != nil)
 
-        syncs.state.withLock { $0.failing = [$0.started + 1] }
-        await #expect(throws: S3ServerError.self) { _ = try await Self.put(store, bucket: "box", key: "failed", bytes: [1, 2, 3]) }
-        #expect(try await store.object(bucket: "box", key: "failed") == nil)
-        #expect(!FileManager.default.fileExists(atPath: StoreFixture.metadataPath(store, bucket: "box", key: "failed")))
-        // The next sync works again, and so do writes.
-        _ = try await Self.put(store, bucket: "box", key: "after", bytes: [4, 5, 6])
-        #expect(try await store.object(bucket: "box", key: "after") != nil)
+            // A failed sync answers an error and shows nothing; and since the kernel may have
+            // dropped what it could not write, the log takes nothing more until a restart.
+            syncs.state.withLock { $0.failing = [$0.started + 1] }
+            await #expect(throws: S3ServerError.self) { try await StoreFixture.put(store, bucket: "box", key: "failed", body: failedBody) }
+            #expect(try await StoreFixture.read(store, bucket: "box", key: "failed") == "the older version")
+            await #expect(throws: S3ServerError.self) { _ = try await Self.put(store, bucket: "box", key: "after", bytes: [4, 5, 6]) }
+        }
+        // This sync did write the record (only its answer was failed): the restart installs the
+        // write, with the bytes its record names, which were kept for it.
+        let reopened = try await ObjectStore(path: root)
+        #expect(try await StoreFixture.read(reopened, bucket: "box", key: "failed") == failedBody)
+        #expect(try await reopened.object(bucket: "box", key: "held") != nil)
+        #expect(try await reopened.object(bucket: "box", key: "after") == nil)
+        _ = try await Self.put(reopened, bucket: "box", key: "after", bytes: [4, 5, 6])
+    }
+
+    @Test func aCrashBetweenTheWipesOfACheckpointLeavesTheNewerRecords() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10, initialSegmentSize: 16 << 10)
+        // Written over many rotations: each segment holds some of the key's states, and the
+        // segment written first since the last rotation may be either one.
+        for rounds in [57, 58, 60, 63] {
+            var last: [UInt8] = []
+            do {
+                let store = try await ObjectStore(path: root, writeLog: settings)
+                if (try? await store.bucket("box")) == nil { try await store.createBucket("box", acl: .private) }
+                for round in 0..<rounds {
+                    last = Self.body("k", round, size: 900)
+                    _ = try await Self.put(store, bucket: "box", key: "k", bytes: last)
+                }
+                // The crash: the first wipe of the checkpoint done, the second not. The files
+                // themselves are all there, as the checkpoint's syncfs had made them durable.
+                let order = WriteLogReplay(root: root).segmentsOldestFirst
+                // What a checkpoint wipes first is what the disk says is older.
+                #expect(store.log?.segmentsOldestFirst == order)
+                try Data(count: WriteLogRecord.headerSize).write(to: URL(fileURLWithPath: WriteAheadLog.segmentPath(root: root, order[0])), options: [])
+            }
+            let reopened = try await ObjectStore(path: root, writeLog: settings)
+            let object = try #require(try await reopened.object(bucket: "box", key: "k"))
+            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(last), "\(rounds) rounds")
+            try await reopened.close()
+        }
+    }
+
+    @Test func aStoreOpenedWithoutALogDoesNotReplayItTwice() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            _ = try await Self.put(store, bucket: "box", key: "k", bytes: Array("logged".utf8))
+        }
+        do {
+            let withoutLog = try await ObjectStore(path: root, writeLog: nil)
+            #expect(try await StoreFixture.read(withoutLog, bucket: "box", key: "k") == "logged")
+            _ = try await Self.put(withoutLog, bucket: "box", key: "k", bytes: Array("written file by file".utf8))
+        }
+        let again = try await ObjectStore(path: root, writeLog: nil)
+        #expect(try await StoreFixture.read(again, bucket: "box", key: "k") == "written file by file")
     }
 
     @Test func aDeletedBucketsKeysAreNotReplayedIntoABucketOfTheSameName() async throws {

@@ -150,13 +150,18 @@ actor ObjectStore {
         }
     }
 
-    /// Applies what the write-ahead log of the store at `root` holds; how many keys it wrote.
+    /// Applies what the write-ahead log of the store at `root` holds, durably, and empties it;
+    /// how many keys it wrote.
     private static func replayLog(root: String, barrier: DurabilityBarrier?) throws -> Int {
         let replay = WriteLogReplay(root: root)
         guard !replay.records.isEmpty else { return 0 }
         try DurableFiles.ensureDirectory(root + "/.mss/tmp")
         let durability = try barrier ?? DurabilityBarrier(directory: root)
-        return try replay.apply(root: root, temporaryDirectory: root + "/.mss/tmp", makeDurable: durability.makeDurable)
+        let keys = try replay.apply(root: root, temporaryDirectory: root + "/.mss/tmp", makeDurable: durability.makeDurable)
+        // Emptied here, not only by a log opened later: a store opened without one must not
+        // replay these records again over what it writes file by file.
+        try WriteAheadLog.wipe(root: root, oldestFirst: replay.segmentsOldestFirst)
+        return keys
     }
 
     // MARK: Paths

@@ -47,7 +47,9 @@ extension KeyDocumentOutcome {
         } catch {
             if let data {
                 unlink(data.temporaryFile)
-                unlink(data.destination)
+                // A record that may be on disk names these bytes: a replay would install a
+                // document without them, and drop the key's older version as superseded.
+                if (error as? WriteAheadLog.Failure)?.recordMayBeDurable != true { unlink(data.destination) }
             }
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
@@ -67,7 +69,10 @@ extension KeyDocumentOutcome {
                 try FileManager.default.removeItem(atPath: metadataPath)
             }
         } catch {
-            // The record is durable all the same: the next start writes what failed here.
+            // The record is durable all the same, and the next start writes what failed here.
+            // Until then the store would answer from a state the log has left behind (and a
+            // bucket could be deleted under the logged key), so the log takes no more changes.
+            log.fail("a logged change could not be written to its files: \(error)")
             if document != nil { unlink(temporary) }
             if let data { unlink(data.temporaryFile) }
             return KeyDocumentOutcome(visible: false, failure: "\(error)")

@@ -38,6 +38,9 @@ final class WriteAheadLog: @unchecked Sendable {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// The record was written and its sync failed: it may be on disk all the same, and be
+        /// replayed by the next start, so nothing it names may be removed.
+        var recordMayBeDurable = false
     }
 
     private enum SegmentState {
@@ -59,6 +62,11 @@ final class WriteAheadLog: @unchecked Sendable {
         var state: SegmentState = .free
         /// Appended to since its last sync.
         var dirty = false
+        /// The sequence of the last record written to it, which stays readable until it is
+        /// wiped or overwritten: of two segments, the one with the lower is the older.
+        var lastSequence: UInt64 = 0
+        /// How many times it filled up; a checkpoint frees only the filling it was started for.
+        var fillings: UInt64 = 0
     }
 
     let settings: Settings
@@ -114,6 +122,18 @@ final class WriteAheadLog: @unchecked Sendable {
         for segment in segments { close(segment.descriptor) }
     }
 
+    /// The segments, the one whose last readable record is older first: the order to wipe them
+    /// in, so that a crash between the wipes leaves the newer records alone, never the older.
+    var segmentsOldestFirst: [Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        return oldestFirst(segments)
+    }
+
+    private func oldestFirst(_ segments: [Segment]) -> [Int] {
+        segments.indices.sorted { segments[$0].lastSequence < segments[$1].lastSequence }
+    }
+
     /// Whether a record with `payloadSize` bytes of payload fits in a segment at all.
     func accepts(payloadSize: Int) -> Bool {
         payloadSize <= settings.segmentLimit - WriteLogRecord.headerSize
@@ -146,14 +166,16 @@ final class WriteAheadLog: @unchecked Sendable {
                 continue
             }
             segments[active].state = .closing
+            segments[active].fillings &+= 1
             let full = active
+            let filling = segments[active].fillings
             segments[next].state = .active
             segments[next].generation = UInt64.random(in: 1...UInt64.max)
             segments[next].end = 0
             active = next
             // On a thread of its own: StoreIO's threads may all be appending and waiting for
             // exactly this checkpoint.
-            let thread = Thread { self.checkpointWhenApplied(full) }
+            let thread = Thread { self.checkpointWhenApplied(full, filling: filling) }
             thread.name = "mss-wal-checkpoint"
             thread.start()
         }
@@ -161,17 +183,38 @@ final class WriteAheadLog: @unchecked Sendable {
         let bytes = record.encoded(generation: segments[active].generation, sequence: sequence)
         // Written while the lock is held, so the log never has a gap that a later record, made
         // durable first, would sit behind.
-        try Self.write(bytes, to: segments[active], at: segments[active].end)
+        do {
+            try Self.write(bytes, to: segments[active], at: segments[active].end)
+        } catch {
+            // A torn record never reads as one (its checksum); but a disk that fails a write
+            // may fail others unseen.
+            broken = "a write to the write-ahead log failed: \(error)"
+            throw Failure(description: "\(error)")
+        }
         segments[active].end += bytes.count
         segments[active].pending += 1
         segments[active].dirty = true
+        segments[active].lastSequence = sequence
         let ticket = Ticket(segment: active)
         if let failure = waitForFlush() {
             segments[ticket.segment].pending -= 1
+            // After a failed fdatasync the kernel may drop the pages it could not write and
+            // report the next sync clean: a later record could then be acknowledged behind a
+            // hole that ends every replay. Nothing more is logged until a restart.
+            broken = "a sync of the write-ahead log failed: \(failure)"
             condition.broadcast()
-            throw Failure(description: failure)
+            throw Failure(description: failure, recordMayBeDurable: true)
         }
         return ticket
+    }
+
+    /// Refuses every later append: a change the log holds did not reach its files, so the store
+    /// no longer says what the log says until a restart replays it.
+    func fail(_ reason: String) {
+        condition.lock()
+        broken = broken ?? reason
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// The change of `ticket` reached its files (or failed to; its record stays to be replayed).
@@ -193,7 +236,10 @@ final class WriteAheadLog: @unchecked Sendable {
         var failure: (any Error)?
         do {
             try barrier.makeDurable(files: [], directories: [])
-            for segment in segments { try Self.wipe(segment, sync: settings.sync) }
+            // The older first: replayed alone, the older would put older states over newer files.
+            for index in oldestFirst(segments) {
+                try Self.wipe(segments[index], sync: settings.sync)
+            }
         } catch {
             failure = error
         }
@@ -204,6 +250,7 @@ final class WriteAheadLog: @unchecked Sendable {
             for index in segments.indices {
                 segments[index].state = index == active ? .active : .free
                 segments[index].end = 0
+                segments[index].lastSequence = 0
             }
             segments[active].generation = UInt64.random(in: 1...UInt64.max)
         }
@@ -243,12 +290,13 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// Checkpoints the full segment `index` once the changes it logged reached their files, so
     /// that it can be reused.
-    private func checkpointWhenApplied(_ index: Int) {
+    private func checkpointWhenApplied(_ index: Int, filling: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        while segments[index].state == .closing && (segments[index].pending > 0 || resetting) { condition.wait() }
-        // A checkpoint of the whole log may have covered it meanwhile.
-        guard segments[index].state == .closing else { return }
+        // A checkpoint of the whole log may cover it meanwhile, and the segment fill up again.
+        func stillClosing() -> Bool { segments[index].state == .closing && segments[index].fillings == filling }
+        while stillClosing() && (segments[index].pending > 0 || resetting) { condition.wait() }
+        guard stillClosing() else { return }
         condition.unlock()
         var failure: String?
         do {
@@ -259,10 +307,23 @@ final class WriteAheadLog: @unchecked Sendable {
         condition.lock()
         if let failure {
             broken = "a checkpoint of the write-ahead log failed: \(failure)"
-        } else if segments[index].state == .closing {
+        } else if stillClosing() {
             segments[index].state = .free
         }
         condition.broadcast()
+    }
+
+    /// Empties the log of the store at `root` after its records were applied, the segment whose
+    /// last record is older first (`oldestFirst`, indexes of ``segmentPath(root:_:)``): a crash
+    /// between the two wipes leaves the newer records alone, never the older.
+    static func wipe(root: String, oldestFirst order: [Int]) throws {
+        for index in order {
+            let path = segmentPath(root: root, index)
+            let descriptor = open(path, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            try wipe(Segment(descriptor: descriptor, path: path, capacity: WriteLogRecord.headerSize)) { fdatasync($0) == 0 ? 0 : errno }
+        }
     }
 
     /// Overwrites the first record of `segment` with zeros, durably: nothing in it counts any more.

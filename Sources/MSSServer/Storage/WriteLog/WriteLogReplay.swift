@@ -12,14 +12,20 @@ import Foundation
 struct WriteLogReplay: Sendable {
     /// Every record that counts, in the order they were logged.
     let records: [WriteLogRecord]
+    /// The segments, the one whose last record is older first: the order to wipe them in.
+    let segmentsOldestFirst: [Int]
 
     /// Reads the log of the store at `root`; nothing when there is none.
     init(root: String) {
         var found: [(UInt64, WriteLogRecord)] = []
+        var last: [(segment: Int, sequence: UInt64)] = []
         for index in 0..<2 {
-            found += Self.read(WriteAheadLog.segmentPath(root: root, index))
+            let read = Self.read(WriteAheadLog.segmentPath(root: root, index))
+            found += read
+            last.append((index, read.last?.0 ?? 0))
         }
         records = found.sorted { $0.0 < $1.0 }.map(\.1)
+        segmentsOldestFirst = last.sorted { $0.sequence < $1.sequence }.map(\.segment)
     }
 
     /// How many keys the records change.
