@@ -103,11 +103,17 @@ extension TransferManager {
         _ files: [FileTransfer], from bucket: Bucket, customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
         let partSize = configuration.partSize
+        // Files of a tree mostly share their folders: each folder is made once, not stat'ed and
+        // made again for every file in it.
+        let madeFolders = Mutex(Set<String>())
         return try await transferEach(
             files, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= partSize }, progress: progress
         ) { manager, file in
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: file.path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            let folder = Self.folder(of: file.path)
+            if !madeFolders.withLock({ $0.contains(folder) }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                madeFolders.withLock { _ = $0.insert(folder) }
+            }
             _ = try await manager.download(
                 bucket.newKey(file.key), toFile: file.path, knownSize: file.size, resumeFile: nil, customerKey: customerKey, progress: nil)
         }
@@ -151,7 +157,16 @@ extension TransferManager {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true)
         guard key.hasPrefix(prefix), !components.isEmpty, !components.contains(".."), !components.contains("."), !relative.hasSuffix("/")
         else { return nil }
-        return URL(fileURLWithPath: directory).standardizedFileURL.appendingPathComponent(components.joined(separator: "/")).path
+        // Joined as strings: URL's file-path initialiser and appending look at the disk to tell a
+        // folder from a file, a stat per key of a listing.
+        let base = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.path
+        return (base.hasSuffix("/") ? base : base + "/") + components.joined(separator: "/")
+    }
+
+    /// The folder a downloaded file goes into: its path up to the last slash.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Runs `work` for each item under one progress meter, recording each item under its `done`
