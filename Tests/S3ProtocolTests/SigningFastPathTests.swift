@@ -112,4 +112,46 @@ import Testing
         signer.sign(&cached, payloadHash: Digests.emptySHA256Hex, date: day, signingKeys: cache)
         #expect(request.headers["Authorization"] == cached.headers["Authorization"])
     }
+    /// The canonical request as it was built before it became one string: header lines from
+    /// ``SignableHeaders/canonicalized(only:)`` sorted by name, every part joined by line breaks,
+    /// and each path segment decoded and encoded again.
+    static func referenceCanonicalRequest(_ request: SignableRequest, signedHeaders: [String], payloadHash: String, signer: SigV4Signer) -> String {
+        let headerLines = request.headers.canonicalized(only: Set(signedHeaders))
+            .sorted { $0.name < $1.name }
+            .map { "\($0.name):\($0.value)\n" }
+            .joined()
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let uri = segments.map { URIEncoding.encode(URIEncoding.decode($0) ?? $0) }.joined(separator: "/")
+        return [
+            request.method, uri.isEmpty ? "/" : uri, signer.canonicalQuery(request.query), headerLines,
+            signedHeaders.sorted().joined(separator: ";"), payloadHash,
+        ].joined(separator: "\n")
+    }
+
+    @Test func canonicalRequestsMatchTheJoinedForm() {
+        var generator = SystemRandomNumberGenerator()
+        let signer = SigV4Signer(credentials: Credentials(accessKey: "AKID", secretKey: "secret"), region: "us-east-1")
+        let pathPieces = ["/", "//", "a", "Z9", "-._~", "%2F", "%41", "%e6%97%a5", "%zz", "%", " ", "+", "日", "é", "?", "="]
+        let names = ["Host", "host", "X-Amz-Date", "x-amz-meta-a", "X-AMZ-META-A", "Range", "content-md5", "User-Agent"]
+        for round in 0..<5_000 {
+            let path = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pathPieces.randomElement(using: &generator) ?? "" }.joined()
+            var fields: [(String, String)] = []
+            for _ in 0..<Int.random(in: 0...6, using: &generator) {
+                fields.append((names.randomElement(using: &generator) ?? "Host", Self.randomText(&generator, maximumPieces: 4)))
+            }
+            let headers = SignableHeaders(fields)
+            // Signed names: the usual ones, and some that name no field or repeat a name.
+            var signed = SigV4Signer.headersToSign(headers)
+            if round % 3 == 0 { signed.append("x-absent") }
+            if round % 5 == 0, let name = signed.first { signed.append(name) }
+            let request = SignableRequest(method: "GET", path: path, query: [QueryItem("a", "b c")], headers: headers)
+            #expect(
+                signer.canonicalRequest(request, signedHeaders: signed, payloadHash: "UNSIGNED-PAYLOAD")
+                    == Self.referenceCanonicalRequest(request, signedHeaders: signed, payloadHash: "UNSIGNED-PAYLOAD", signer: signer),
+                "path \(path), headers \(fields), signed \(signed)")
+            #expect(
+                SigV4Signer.headersToSign(headers)
+                    == Array(Set(fields.map { $0.0.lowercased() }).subtracting(["authorization", "user-agent"])).sorted())
+        }
+    }
 }
