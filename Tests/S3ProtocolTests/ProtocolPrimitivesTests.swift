@@ -89,4 +89,37 @@ import Testing
         #expect(hello.base64 == "NhCmhg==")  // 0x3610a686, as botocore computes for b"hello"
         #expect(Base64.encode(Array("hello".utf8)) == "aGVsbG8=")
     }
+
+    /// A CRC a byte at a time, straight from the definition (reflected, initial and final
+    /// value all ones).
+    static func referenceCRC(_ bytes: [UInt8], polynomial: UInt32) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ polynomial : crc >> 1 }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+
+    /// Eight bytes a step gives the definition's value for every length, every alignment of the
+    /// bytes in memory, and any split of them into updates.
+    @Test func slicedCRCsMatchTheDefinition() {
+        var generator = SystemRandomNumberGenerator()
+        for (polynomial, reversed) in [(CRC32.Polynomial.ieee, UInt32(0xEDB8_8320)), (.castagnoli, 0x82F6_3B78)] {
+            for length in Array(0...40) + [63, 64, 65, 1000, 4096, 4099] {
+                let bytes = (0..<length + 7).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let offset = Int.random(in: 0...7, using: &generator)
+                let slice = Array(bytes[offset..<offset + length])
+                let expected = Self.referenceCRC(slice, polynomial: reversed)
+                var whole = CRC32(polynomial)
+                bytes.withUnsafeBytes { whole.update(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
+                #expect(whole.value == expected, "length \(length) at offset \(offset)")
+                let cut = Int.random(in: 0...length, using: &generator)
+                var split = CRC32(polynomial)
+                split.update(slice[..<cut])
+                split.update(slice[cut...])
+                #expect(split.value == expected, "length \(length) cut at \(cut)")
+            }
+        }
+    }
 }
