@@ -82,8 +82,9 @@ extension TransferManager {
     ) async throws -> DirectoryTransferResult {
         var files: [FileTransfer] = []
         var refused: [(item: String, error: any Error)] = []
+        let base = Self.folderPrefix(directory)
         for object in objects {
-            if let path = Self.localPath(forKey: object.key, prefix: prefix, in: directory) {
+            if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
                 files.append(FileTransfer(path: path, key: object.key, size: object.size))
             } else {
                 refused.append((object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)")))
@@ -153,14 +154,25 @@ extension TransferManager {
     /// Where `key`, listed under `prefix`, lands below `directory`; nil for keys that would land
     /// outside it (`..`, `.`) or name no file (empty, ending in `/`).
     public static func localPath(forKey key: String, prefix: String, in directory: String) -> String? {
+        localPath(forKey: key, prefix: prefix, below: folderPrefix(directory))
+    }
+
+    /// `directory` made absolute and standardised, with a slash at its end: what local paths of
+    /// keys start with. Worked out once for a whole listing.
+    static func folderPrefix(_ directory: String) -> String {
+        // Joined as strings after this: URL's file-path initialiser and appending look at the
+        // disk to tell a folder from a file.
+        let base = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.path
+        return base.hasSuffix("/") ? base : base + "/"
+    }
+
+    /// ``localPath(forKey:prefix:in:)`` below a ``folderPrefix(_:)``.
+    static func localPath(forKey key: String, prefix: String, below base: String) -> String? {
         let relative = String(key.dropFirst(prefix.count))
         let components = relative.split(separator: "/", omittingEmptySubsequences: true)
         guard key.hasPrefix(prefix), !components.isEmpty, !components.contains(".."), !components.contains("."), !relative.hasSuffix("/")
         else { return nil }
-        // Joined as strings: URL's file-path initialiser and appending look at the disk to tell a
-        // folder from a file, a stat per key of a listing.
-        let base = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.path
-        return (base.hasSuffix("/") ? base : base + "/") + components.joined(separator: "/")
+        return base + components.joined(separator: "/")
     }
 
     /// The folder a downloaded file goes into: its path up to the last slash.

@@ -17,6 +17,7 @@ public enum S3Limits {
 
     /// Parses a decimal byte count in `0...maximumObjectSize`; nil for anything else (signs,
     /// spaces, overflow, negative numbers).
+    @inlinable
     public static func size(_ text: some StringProtocol) -> Int64? {
         guard let value = decimal(text), value <= maximumObjectSize else { return nil }
         return value
@@ -24,6 +25,11 @@ public enum S3Limits {
 
     /// Parses plain decimal digits into a non-negative number; nil for anything else. At most 18
     /// significant digits are taken, so the arithmetic cannot overflow.
+    ///
+    /// Inlinable so that callers get it specialised for their string type: every listing entry
+    /// and response length goes through it, and the generic form walked the bytes through
+    /// witness tables.
+    @inlinable
     public static func decimal(_ text: some StringProtocol) -> Int64? {
         let digits = text.utf8
         guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
