@@ -99,7 +99,11 @@ final class WriteAheadLog: @unchecked Sendable {
                 let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, DurableFiles.fileMode)
                 guard descriptor >= 0 else { throw DurableFiles.Failure(operation: "open", path: path, code: errno) }
                 var status = stat()
-                fstat(descriptor, &status)
+                guard fstat(descriptor, &status) == 0 else {
+                    let code = errno
+                    close(descriptor)
+                    throw DurableFiles.Failure(operation: "fstat", path: path, code: code)
+                }
                 segments.append(Segment(descriptor: descriptor, path: path, capacity: Int(status.st_size)))
             }
             for index in segments.indices {
