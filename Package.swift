@@ -88,8 +88,12 @@ let package = Package(
 
         // MARK: Server
 
-        // libvips, through non-variadic shims in the module map's header.
-        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // GLib's object system, linked: libvips' images are GObjects (and its headers need GLib's).
+        .systemLibrary(name: "CGObject", pkgConfig: "gobject-2.0", providers: [.apt(["libglib2.0-dev"])]),
+        // libvips, through non-variadic shims in `CVips.h`, opened at its first use rather than
+        // linked (its hundred libraries took 36 ms of every `mss` command's start). Its headers
+        // come with libvips-dev, which also installs the library.
+        .target(name: "CVips", dependencies: ["CGObject"]),
         // The store's index of keys (Storage/Index): the SQLite C library, in WAL mode.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // syncfs(2) for the store's group commit: Swift's Glibc module does not declare it.

@@ -27,13 +27,13 @@ def closure(name):
 
 
 rules = [
-    ("MSS", {"MSSServer", "MSSServerLauncher", "MSSImageRendering", "CVips", "CSQLite", "CSyncFS", "Hummingbird", "HummingbirdCore", "MSSCLI"}),
+    ("MSS", {"MSSServer", "MSSServerLauncher", "MSSImageRendering", "CVips", "CGObject", "CSQLite", "CSyncFS", "Hummingbird", "HummingbirdCore", "MSSCLI"}),
     # The fuzz package builds S3Protocol with the fuzzer's instrumentation: SwiftNIO there would be
     # minutes of CI for one helper that reads files.
-    ("S3Protocol", {"MSS", "MSSServer", "MSSImageRendering", "CVips", "CSQLite", "CSyncFS", "Hummingbird", "MSSImageProcess", "AsyncHTTPClient",
+    ("S3Protocol", {"MSS", "MSSServer", "MSSImageRendering", "CVips", "CGObject", "CSQLite", "CSyncFS", "Hummingbird", "MSSImageProcess", "AsyncHTTPClient",
                     "FileChecksums", "NIOCore", "_NIOFileSystem", "NIOPosix"}),
     ("FileChecksums", {"S3Protocol", "MSS", "MSSServer", "AsyncHTTPClient", "Hummingbird"}),
-    ("MSSImageProcess", {"S3Protocol", "MSS", "MSSServer", "CVips"}),
+    ("MSSImageProcess", {"S3Protocol", "MSS", "MSSServer", "CVips", "CGObject"}),
     ("mss-server", {"MSS", "MSSCLI", "AsyncHTTPClient"}),
     ("MSSServerLauncher", {"MSS", "MSSCLI", "AsyncHTTPClient"}),
     ("MSSServer", {"MSS", "MSSCLI", "AsyncHTTPClient"}),

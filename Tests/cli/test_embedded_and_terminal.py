@@ -59,6 +59,35 @@ def test_quickstart_writes_both_example_images(home, tmp_path):
     assert not any(b["name"].startswith(("tmpbucket", "image-bucket")) for b in map(json.loads, run(home, "ls", "--json").stdout.splitlines()))
 
 
+def test_only_the_process_that_renders_images_opens_libvips(home, tmp_path):
+    # libvips and its hundred libraries are opened at the first render, not linked: a command
+    # that renders nothing never maps them (they took 36 ms of each command's start), and the
+    # embedded server, the same binary, has them once it rendered an image.
+    run(home, "mb", "mss://vips-probe", check=False)
+    command = subprocess.Popen([CLI, "cp", "-", "mss://vips-probe/from-stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=clean_env(home))
+    try:
+        time.sleep(1)  # reading stdin: started, connected, waiting for bytes
+        assert command.poll() is None
+        with open(f"/proc/{command.pid}/maps") as maps:
+            mapped = maps.read()
+        assert "libswiftCore" in mapped
+        assert "libvips" not in mapped
+    finally:
+        command.communicate(b"streamed", timeout=60)
+    assert command.returncode == 0
+    assert run(home, "cat", "mss://vips-probe/from-stdin").stdout == b"streamed"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(tmp_path / "red.jpg")
+    run(home, "cp", str(tmp_path / "red.jpg"), "mss://vips-probe/red.jpg")
+    run(home, "image", "mss://vips-probe/red.jpg", "-p", "90r", "-o", str(tmp_path / "turned.jpg"))
+    with Image.open(tmp_path / "turned.jpg") as turned:
+        assert turned.size == (48, 64)
+    state = json.loads((home / "embedded" / "server.json").read_text())
+    with open(f"/proc/{state['pid']}/maps") as maps:
+        assert "libvips" in maps.read()
+    run(home, "rb", "--force", "mss://vips-probe")
+
+
 def test_profiles_set_list_use(home, tmp_path):
     other = tmp_path / "profile-home"
     assert run(other, "config", "set", "endpoint", "not a url", check=False).returncode == 2

@@ -54,7 +54,7 @@ struct WatermarkStep {
     /// A one-band mask turned into `colour` with the mask, scaled by `opacity`, as alpha.
     private func tinted(_ mask: VImage, colour: [Double], opacity: Double) throws(ImagingError) -> VImage {
         let fill = try VImage.make("text colour") { out in
-            out.pointee = vips_image_new_from_image(mask.pointer, colour, Int32(colour.count))
+            out.pointee = mss_image_new_constant(mask.pointer, colour, Int32(colour.count))
             return out.pointee == nil ? -1 : 0
         }
         let alpha = try mask.map("text opacity") { mss_linear_uchar($0, $1, [opacity], [0], 1) }
@@ -96,7 +96,7 @@ struct WatermarkStep {
         }
         if !image.hasAlpha {
             let opaque = try VImage.make("watermark alpha") { out in
-                out.pointee = vips_image_new_from_image1(image.pointer, 255)
+                out.pointee = mss_image_new_constant1(image.pointer, 255)
                 return out.pointee == nil ? -1 : 0
             }
             image = try image.map("watermark alpha") { mss_bandjoin2($0, opaque.pointer, $1) }

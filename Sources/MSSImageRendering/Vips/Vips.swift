@@ -29,13 +29,13 @@ enum Vips {
     /// After a saver failed: the error buffer now holds what the pixel computation of any render
     /// wrote, so it is emptied without being shown to this request.
     static func discardErrors() {
-        errors.withLock { _ in vips_error_clear() }
+        errors.withLock { _ in mss_error_clear() }
     }
 
     /// The first line libvips left in its buffer, which is cleared for the next operation.
     private static func takeFirstError() -> String {
-        let message = vips_error_buffer().map { String(cString: $0) } ?? ""
-        vips_error_clear()
+        let message = mss_error_buffer().map { String(cString: $0) } ?? ""
+        mss_error_clear()
         return message.split(separator: "\n").first.map(String.init) ?? "libvips failed"
     }
 }
@@ -68,11 +68,11 @@ final class VImage {
         try VImage.make(what) { operation(pointer, $0) }
     }
 
-    var width: Int { Int(vips_image_get_width(pointer)) }
-    var height: Int { Int(vips_image_get_height(pointer)) }
-    var bands: Int { Int(vips_image_get_bands(pointer)) }
-    var hasAlpha: Bool { vips_image_hasalpha(pointer) != 0 }
-    var isSRGB: Bool { vips_image_get_interpretation(pointer) == VIPS_INTERPRETATION_sRGB && vips_image_get_format(pointer) == VIPS_FORMAT_UCHAR }
+    var width: Int { Int(mss_image_width(pointer)) }
+    var height: Int { Int(mss_image_height(pointer)) }
+    var bands: Int { Int(mss_image_bands(pointer)) }
+    var hasAlpha: Bool { mss_image_hasalpha(pointer) != 0 }
+    var isSRGB: Bool { mss_image_is_srgb(pointer) != 0 }
 
     /// A saver's output buffer copied into Swift memory, the C buffer freed.
     func save(_ what: String, _ saver: (UnsafeMutablePointer<VipsImage>, UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int>) -> Int32) throws(ImagingError) -> [UInt8] {

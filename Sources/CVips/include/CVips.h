@@ -2,16 +2,79 @@
 // variadic functions, and libvips takes its optional arguments as NULL-terminated name/value
 // lists, so each wrapper fixes the options it needs. Every wrapper returns 0 on success and
 // leaves the message in vips_error_buffer() on failure, like libvips itself.
-#ifndef MSS_CVIPS_SHIM_H
-#define MSS_CVIPS_SHIM_H
+#ifndef MSS_CVIPS_H
+#define MSS_CVIPS_H
 
 #include <vips/vips.h>
+
+#include "CVipsFunctions.h"
+
+// libvips is opened at its first use (`VipsLoader.c`), not linked: each function below is called
+// through its pointer, after `mss_vips_require()` has made sure the library is there. Swift must
+// only call the wrappers of this header, never a libvips function by name (the link fails if it
+// does: nothing defines them).
+#define MSS_VIPS_DECLARE(name) extern __typeof__(name) *mss_vips_##name;
+MSS_VIPS_FUNCTIONS(MSS_VIPS_DECLARE)
+#undef MSS_VIPS_DECLARE
+
+#define vips_version (mss_vips_require(), *mss_vips_vips_version)
+#define vips_init (mss_vips_require(), *mss_vips_vips_init)
+#define vips_error (mss_vips_require(), *mss_vips_vips_error)
+#define vips_error_buffer (mss_vips_require(), *mss_vips_vips_error_buffer)
+#define vips_error_clear (mss_vips_require(), *mss_vips_vips_error_clear)
+#define vips_block_untrusted_set (mss_vips_require(), *mss_vips_vips_block_untrusted_set)
+#define vips_operation_block_set (mss_vips_require(), *mss_vips_vips_operation_block_set)
+#define vips_cache_set_max (mss_vips_require(), *mss_vips_vips_cache_set_max)
+#define vips_jpegload (mss_vips_require(), *mss_vips_vips_jpegload)
+#define vips_pngload (mss_vips_require(), *mss_vips_vips_pngload)
+#define vips_webpload (mss_vips_require(), *mss_vips_vips_webpload)
+#define vips_gifload (mss_vips_require(), *mss_vips_vips_gifload)
+#define vips_magickload (mss_vips_require(), *mss_vips_vips_magickload)
+#define vips_image_get_typeof (mss_vips_require(), *mss_vips_vips_image_get_typeof)
+#define vips_image_get_int (mss_vips_require(), *mss_vips_vips_image_get_int)
+#define vips_autorot (mss_vips_require(), *mss_vips_vips_autorot)
+#define vips_colourspace (mss_vips_require(), *mss_vips_vips_colourspace)
+#define vips_cast_uchar (mss_vips_require(), *mss_vips_vips_cast_uchar)
+#define vips_extract_area (mss_vips_require(), *mss_vips_vips_extract_area)
+#define vips_extract_band (mss_vips_require(), *mss_vips_vips_extract_band)
+#define vips_bandjoin2 (mss_vips_require(), *mss_vips_vips_bandjoin2)
+#define vips_resize (mss_vips_require(), *mss_vips_vips_resize)
+#define vips_rot (mss_vips_require(), *mss_vips_vips_rot)
+#define vips_array_double_new (mss_vips_require(), *mss_vips_vips_array_double_new)
+#define vips_rotate (mss_vips_require(), *mss_vips_vips_rotate)
+#define vips_area_unref (mss_vips_require(), *mss_vips_vips_area_unref)
+#define vips_embed (mss_vips_require(), *mss_vips_vips_embed)
+#define vips_flatten (mss_vips_require(), *mss_vips_vips_flatten)
+#define vips_sharpen (mss_vips_require(), *mss_vips_vips_sharpen)
+#define vips_gaussblur (mss_vips_require(), *mss_vips_vips_gaussblur)
+#define vips_linear (mss_vips_require(), *mss_vips_vips_linear)
+#define vips_black (mss_vips_require(), *mss_vips_vips_black)
+#define vips_copy (mss_vips_require(), *mss_vips_vips_copy)
+#define vips_text (mss_vips_require(), *mss_vips_vips_text)
+#define vips_composite2 (mss_vips_require(), *mss_vips_vips_composite2)
+#define vips_jpegsave_buffer (mss_vips_require(), *mss_vips_vips_jpegsave_buffer)
+#define vips_pngsave_buffer (mss_vips_require(), *mss_vips_vips_pngsave_buffer)
+#define vips_webpsave_buffer (mss_vips_require(), *mss_vips_vips_webpsave_buffer)
+#define vips_gifsave_buffer (mss_vips_require(), *mss_vips_vips_gifsave_buffer)
+#define vips_magicksave_buffer (mss_vips_require(), *mss_vips_vips_magicksave_buffer)
+#define vips_image_new_from_memory_copy (mss_vips_require(), *mss_vips_vips_image_new_from_memory_copy)
+#define vips_image_set_kill (mss_vips_require(), *mss_vips_vips_image_set_kill)
+#define vips_image_set_progress (mss_vips_require(), *mss_vips_vips_image_set_progress)
+#define vips_image_new_from_image (mss_vips_require(), *mss_vips_vips_image_new_from_image)
+#define vips_image_new_from_image1 (mss_vips_require(), *mss_vips_vips_image_new_from_image1)
+#define vips_image_get_width (mss_vips_require(), *mss_vips_vips_image_get_width)
+#define vips_image_get_height (mss_vips_require(), *mss_vips_vips_image_get_height)
+#define vips_image_get_bands (mss_vips_require(), *mss_vips_vips_image_get_bands)
+#define vips_image_hasalpha (mss_vips_require(), *mss_vips_vips_image_hasalpha)
+#define vips_image_get_interpretation (mss_vips_require(), *mss_vips_vips_image_get_interpretation)
+#define vips_image_get_format (mss_vips_require(), *mss_vips_vips_image_get_format)
 
 /// Starts libvips once per process, with loaders and savers that parse untrusted formats
 /// (ImageMagick, PDF, SVG...) blocked except ImageMagick's, which the caller only reaches with
 /// input it has already sniffed as BMP. The operation cache is off: every request reads a
 /// different object version and cached images would only hold memory.
 static inline int mss_vips_start(void) {
+    if (mss_vips_load()) return -1;
     if (VIPS_INIT("mss-server")) return -1;
     vips_block_untrusted_set(TRUE);
     vips_operation_block_set("VipsForeignLoadMagick", FALSE);
@@ -19,6 +82,34 @@ static inline int mss_vips_start(void) {
     vips_cache_set_max(0);
     return 0;
 }
+
+/// libvips' error buffer, or why libvips could not be opened.
+static inline const char *mss_error_buffer(void) {
+    const char *problem = mss_vips_load();
+    return problem ? problem : vips_error_buffer();
+}
+
+static inline void mss_error_clear(void) {
+    if (!mss_vips_load()) vips_error_clear();
+}
+
+static inline int mss_image_width(VipsImage *image) { return vips_image_get_width(image); }
+static inline int mss_image_height(VipsImage *image) { return vips_image_get_height(image); }
+static inline int mss_image_bands(VipsImage *image) { return vips_image_get_bands(image); }
+static inline int mss_image_hasalpha(VipsImage *image) { return vips_image_hasalpha(image); }
+
+/// Whether `image` is 8-bit sRGB already.
+static inline int mss_image_is_srgb(VipsImage *image) {
+    return vips_image_get_interpretation(image) == VIPS_INTERPRETATION_sRGB && vips_image_get_format(image) == VIPS_FORMAT_UCHAR;
+}
+
+/// A constant image of `image`'s size holding `n` values per pixel.
+static inline VipsImage *mss_image_new_constant(VipsImage *image, const double *values, int n) {
+    return vips_image_new_from_image(image, values, n);
+}
+
+/// A one-band constant image of `image`'s size.
+static inline VipsImage *mss_image_new_constant1(VipsImage *image, double value) { return vips_image_new_from_image1(image, value); }
 
 /// Source formats, in the same order as the Swift `SourceFormat` cases.
 enum { MSS_JPEG = 0, MSS_PNG = 1, MSS_WEBP = 2, MSS_GIF = 3, MSS_BMP = 4 };
