@@ -86,6 +86,19 @@ enum DurableFiles {
         }
     }
 
+    /// Puts `buffer` at `path` whole or not at all, without a flush (the write-ahead log's record
+    /// stands for it until a checkpoint): written to `staging`, then renamed over `path`; on any
+    /// failure the staging file is gone again.
+    static func replaceUnflushed(_ path: String, bytes buffer: UnsafeRawBufferPointer, stagedAt staging: String) throws {
+        try createFile(staging, bytes: buffer, synchronize: false)
+        do {
+            try rename(staging, to: path)
+        } catch {
+            unlink(staging)
+            throw error
+        }
+    }
+
     /// Clears group and other permissions of `path` when it has any; true when it changed.
     /// For what this store did not create itself: an existing data directory, and request bodies
     /// written by code that leaves the default mode.

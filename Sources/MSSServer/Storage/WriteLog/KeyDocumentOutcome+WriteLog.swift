@@ -59,12 +59,10 @@ extension KeyDocumentOutcome {
         // place in the shard folders, 4 KiB PUTs ran slower).
         do {
             if let data, case .memory(let bytes, let staging) = data.source {
-                try bytes.withUnsafeReadableBytes { try DurableFiles.createFile(staging, bytes: $0, synchronize: false) }
-                try DurableFiles.rename(staging, to: data.destination)
+                try bytes.withUnsafeReadableBytes { try DurableFiles.replaceUnflushed(data.destination, bytes: $0, stagedAt: staging) }
             }
             if let document {
-                try DurableFiles.createFile(temporary, contents: document, synchronize: false)
-                try DurableFiles.rename(temporary, to: metadataPath)
+                try document.withUnsafeBytes { try DurableFiles.replaceUnflushed(metadataPath, bytes: $0, stagedAt: temporary) }
             } else {
                 try FileManager.default.removeItem(atPath: metadataPath)
             }
@@ -72,9 +70,8 @@ extension KeyDocumentOutcome {
             // The record is durable all the same, and the next start writes what failed here.
             // Until then the store would answer from a state the log has left behind (and a
             // bucket could be deleted under the logged key), so the log takes no more changes.
+            // `replaceUnflushed` removed its staging file; a received body was renamed before.
             log.fail("a logged change could not be written to its files: \(error)")
-            if document != nil { unlink(temporary) }
-            if let data { unlink(data.temporaryFile) }
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
         return KeyDocumentOutcome(visible: true)
