@@ -65,6 +65,22 @@ import S3Protocol
         #expect(try await StoreFixture.read(third, bucket: "bucket", key: victim) == "rewritten")
     }
 
+    /// A file the scan saw can be gone by the time it is set aside (the bytes of a replaced
+    /// version, removed when their grace ended): nothing to move, and the start goes on.
+    @Test func aFileGoneBeforeItIsSetAsideIsSkipped() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("box", acl: .private)
+        #expect(try await store.setAside(root + "/buckets/box/objects/0c/gone.0000") == nil)
+        let present = root + "/buckets/box/present"
+        try Data("kept".utf8).write(to: URL(fileURLWithPath: present))
+        let moved = try #require(try await store.setAside(present))
+        #expect(FileManager.default.contents(atPath: moved) == Data("kept".utf8))
+        #expect(!FileManager.default.fileExists(atPath: present))
+        try await store.close()
+    }
+
     @Test func damagedBucketMetadataKeepsTheBucketPrivateAndItsObjectsReachable() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }

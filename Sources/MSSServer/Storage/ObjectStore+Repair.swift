@@ -15,7 +15,7 @@ extension ObjectStore {
             try? FileManager.default.removeItem(atPath: path)
         }
         for file in scan.damaged {
-            let destination = try setAside(file.path)
+            guard let destination = try setAside(file.path) else { continue }
             logger.error(
                 "damaged metadata moved aside",
                 metadata: ["path": "\(file.path)", "reason": "\(file.reason)", "movedTo": "\(destination)"])
@@ -26,7 +26,7 @@ extension ObjectStore {
             }
         }
         for path in scan.interruptedWrites {
-            let destination = try setAside(path)
+            guard let destination = try setAside(path) else { continue }
             logger.warning(
                 "data of a write cut before its metadata moved aside", metadata: ["path": "\(path)", "movedTo": "\(destination)"])
         }
@@ -52,8 +52,9 @@ extension ObjectStore {
     }
 
     /// Moves the file at `path` into `.mss/damaged`, named after where it was, and returns where
-    /// it went.
-    func setAside(_ path: String) throws -> String {
+    /// it went; nil when the file is gone since the scan saw it (a replaced version's bytes whose
+    /// removal was already due), which leaves nothing to set aside.
+    func setAside(_ path: String) throws -> String? {
         try DurableFiles.ensureDirectory(damagedDirectory.path)
         let base = Self.setAsideName(relativePath: relativePath(path))
         var destination = damagedDirectory.appendingPathComponent(base).path
@@ -62,7 +63,12 @@ extension ObjectStore {
             attempt += 1
             destination = damagedDirectory.appendingPathComponent("\(base).\(attempt)").path
         }
-        try DurableFiles.rename(path, to: destination)
+        do {
+            try DurableFiles.rename(path, to: destination)
+        } catch let failure as DurableFiles.Failure where failure.code == ENOENT && !FileManager.default.fileExists(atPath: path) {
+            logger.debug("a file to set aside was already gone", metadata: ["path": "\(path)"])
+            return nil
+        }
         try DurableFiles.fsyncDirectory(damagedDirectory.path)
         try DurableFiles.fsyncDirectory((path as NSString).deletingLastPathComponent)
         return destination
