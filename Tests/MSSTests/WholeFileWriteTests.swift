@@ -1,0 +1,79 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import MSS
+
+/// A small download's body written whole: the file appears with exactly those bytes, replaces
+/// what was there, keeps the usual permissions, and leaves nothing else in its folder, or fails
+/// with a typed error and leaves nothing at all.
+@Suite("Whole file writes")
+struct WholeFileWriteTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "whole-file-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func entries() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
+    @Test func aNewFileHoldsTheBytesAndNothingElseIsLeft() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bytes = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try await WholeFileWrite.replace(folder + "/a b%.bin", with: ByteBuffer(bytes: bytes))
+        #expect(FileManager.default.contents(atPath: folder + "/a b%.bin") == Data(bytes))
+        #expect(try entries() == ["a b%.bin"])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: folder + "/a b%.bin")[.posixPermissions] as? Int)
+        let mask = umask(0)
+        umask(mask)
+        #expect(mode == 0o644 & ~Int(mask))
+    }
+
+    @Test func anExistingFileIsReplacedWhole() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/kept"
+        try Data(repeating: 1, count: 10_000).write(to: URL(fileURLWithPath: path))
+        try await WholeFileWrite.replace(path, with: ByteBuffer(bytes: [9, 8, 7]))
+        #expect(FileManager.default.contents(atPath: path) == Data([9, 8, 7]))
+        try await WholeFileWrite.replace(path, with: ByteBuffer())
+        #expect(FileManager.default.contents(atPath: path) == Data())
+        #expect(try entries() == ["kept"])
+    }
+
+    @Test func aMissingFolderIsATypedErrorAndLeavesNothing() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        await #expect(throws: MSSClientError.self) {
+            try await WholeFileWrite.replace(folder + "/missing/a", with: ByteBuffer(bytes: [1]))
+        }
+        #expect(try entries() == [])
+    }
+
+    @Test func aFolderInTheWayIsATypedErrorAndIsLeftAlone() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/d/inner", withIntermediateDirectories: true)
+        await #expect(throws: MSSClientError.self) {
+            try await WholeFileWrite.replace(folder + "/d", with: ByteBuffer(bytes: [1]))
+        }
+        #expect(try entries() == ["d"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/d") == ["inner"])
+    }
+
+    @Test func manyWritersIntoOneFolderEachLeaveTheirOwnFile() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await WholeFileWrite.replace(self.folder + "/f\(index)", with: ByteBuffer(string: "body \(index)"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try entries().count == 200)
+        for index in [0, 77, 199] {
+            #expect(FileManager.default.contents(atPath: folder + "/f\(index)") == Data("body \(index)".utf8))
+        }
+    }
+}
