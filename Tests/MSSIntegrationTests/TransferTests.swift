@@ -189,6 +189,45 @@ import Testing
         }
     }
 
+    /// A tree's downloads start while its listing is still going. The listing is held at its
+    /// last key until an earlier key's download has finished: that wait times out when every
+    /// key is listed before the first download starts. The progress total grows to the tree's
+    /// size.
+    @Test(.enabled(if: !TestTarget.strict.isEmpty), arguments: Targets.strict)
+    func prefixDownloadsStartBeforeTheListingEnds(_ target: TestTarget) async throws {
+        try await target.withBucket { conn, bucket in
+            let transfers = TransferManager(connection: conn, configuration: Self.config)
+            let files = try TemporaryDirectory()
+            let bodies = (0..<3).map { String(repeating: "body \($0) ", count: $0 + 1) }
+            for (index, body) in bodies.enumerated() { try await bucket.newKey("p/k\(index)").setContents(body) }
+            let finished = DispatchSemaphore(value: 0)
+            let progress = LastProgress()
+            let listed = Mutex<[String]>([])
+            let downloadedWhileListing = Mutex<Bool?>(nil)
+            let down = try await transfers.downloadPrefix(
+                "p/", from: bucket, to: files.file("down"),
+                progress: { report in
+                    progress.record(report)
+                    finished.signal()
+                },
+                listed: { object in
+                    listed.withLock { $0.append(object.key) }
+                    guard object.key == "p/k2" else { return }
+                    downloadedWhileListing.withLock { $0 = finished.wait(timeout: .now() + 20) == .success }
+                })
+            #expect(downloadedWhileListing.withLock { $0 } == true)
+            #expect(listed.withLock { $0 } == ["p/k0", "p/k1", "p/k2"])
+            #expect(down.failures.isEmpty)
+            #expect(Set(down.transferred) == Set((0..<3).map { files.file("down/k\($0)") }))
+            for (index, body) in bodies.enumerated() {
+                #expect(try String(contentsOfFile: files.file("down/k\(index)"), encoding: .utf8) == body)
+            }
+            let total = Int64(bodies.reduce(0) { $0 + $1.utf8.count })
+            #expect(down.bytes == total)
+            #expect(progress.value.withLock { $0.map { [$0.bytesTransferred, $0.totalBytes] } } == [total, total])
+        }
+    }
+
     @Test(.enabled(if: !TestTarget.strict.isEmpty), arguments: Targets.strict)
     func directoriesStreamsAndServerSideCopy(_ target: TestTarget) async throws {
         try await target.withBucket { conn, bucket in

@@ -65,13 +65,32 @@ extension TransferManager {
 
     /// Downloads every object under `prefix` into `directory`, keeping the key's path below the
     /// prefix. Keys that would land outside `directory` (`..`, absolute) are refused, not written.
+    ///
+    /// Downloads start with the listing's first page, while the next pages are fetched: a tree
+    /// of a million keys does not wait for a thousand listing requests first. The progress
+    /// total grows as pages arrive. A listing that fails part way throws, and stops the
+    /// downloads still running; files already written stay.
+    ///
+    /// - Parameter listed: told of each object as the listing finds it, before its download.
     public func downloadPrefix(
         _ prefix: String, from bucket: Bucket, to directory: String, customerKey: CustomerKey? = nil,
-        progress: TransferProgressHandler? = nil
+        progress: TransferProgressHandler? = nil, listed: (@Sendable (ObjectSummary) -> Void)? = nil
     ) async throws -> DirectoryTransferResult {
-        try await download(
-            try await bucket.allKeys(prefix: prefix), listedUnder: prefix, from: bucket, to: directory, customerKey: customerKey,
-            progress: progress)
+        let base = Self.folderPrefix(directory)
+        var refused: [(item: String, error: any Error)] = []
+        var result = try await download(from: bucket, customerKey: customerKey, progress: progress) { next in
+            for try await entry in bucket.keys(prefix: prefix) {
+                guard case .object(let object) = entry else { continue }
+                listed?(object)
+                if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
+                    next(FileTransfer(path: path, key: object.key, size: object.size))
+                } else {
+                    refused.append((object.key, Self.refusal(object.key, directory)))
+                }
+            }
+        }
+        result.failures += refused
+        return result
     }
 
     /// ``downloadPrefix(_:from:to:customerKey:progress:)`` of objects the caller has already
@@ -87,12 +106,16 @@ extension TransferManager {
             if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
                 files.append(FileTransfer(path: path, key: object.key, size: object.size))
             } else {
-                refused.append((object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)")))
+                refused.append((object.key, Self.refusal(object.key, directory)))
             }
         }
         var result = try await download(files, from: bucket, customerKey: customerKey, progress: progress)
         result.failures += refused
         return result
+    }
+
+    private static func refusal(_ key: String, _ directory: String) -> MSSClientError {
+        .invalidArgument("'\(key)' does not map to a file below \(directory)")
     }
 
     /// Downloads each key to its file (making the directories it needs), at most
@@ -103,12 +126,21 @@ extension TransferManager {
     public func download(
         _ files: [FileTransfer], from bucket: Bucket, customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
+        try await download(from: bucket, customerKey: customerKey, progress: progress) { next in files.forEach(next) }
+    }
+
+    /// ``download(_:from:customerKey:progress:)`` of the files `produce` hands over, each
+    /// starting as soon as it is handed over.
+    private func download(
+        from bucket: Bucket, customerKey: CustomerKey?, progress: TransferProgressHandler?,
+        _ produce: (_ next: (FileTransfer) -> Void) async throws -> Void
+    ) async throws -> DirectoryTransferResult {
         let partSize = configuration.partSize
         // Files of a tree mostly share their folders: each folder is made once, not stat'ed and
         // made again for every file in it.
         let madeFolders = Mutex(Set<String>())
         return try await transferEach(
-            files, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= partSize }, progress: progress
+            produce, recordedAs: (done: \.path, failed: \.key), oneRequest: { ($0.size ?? .max) <= partSize }, progress: progress
         ) { manager, file in
             let folder = Self.folder(of: file.path)
             if !madeFolders.withLock({ $0.contains(folder) }) {
@@ -187,10 +219,22 @@ extension TransferManager {
     /// their own parts share that budget.
     private func transferEach(
         _ items: [FileTransfer], recordedAs names: (done: any KeyPath<FileTransfer, String> & Sendable, failed: any KeyPath<FileTransfer, String> & Sendable),
-        oneRequest: (FileTransfer) -> Bool, progress: TransferProgressHandler?,
+        oneRequest: @escaping (FileTransfer) -> Bool, progress: TransferProgressHandler?,
         _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
     ) async throws -> DirectoryTransferResult {
-        let meter = ProgressMeter(total: items.reduce(0) { $0 + ($1.size ?? 0) }, handler: progress)
+        try await transferEach({ next in items.forEach(next) }, recordedAs: names, oneRequest: oneRequest, progress: progress, work)
+    }
+
+    /// ``transferEach(_:recordedAs:oneRequest:progress:_:)`` of the items `produce` hands over
+    /// to `next`: each is started as soon as a place is free, while `produce` goes on (a
+    /// listing fetching its next page), and the progress total grows with each item.
+    private func transferEach(
+        _ produce: (_ next: (FileTransfer) -> Void) async throws -> Void,
+        recordedAs names: (done: any KeyPath<FileTransfer, String> & Sendable, failed: any KeyPath<FileTransfer, String> & Sendable),
+        oneRequest: @escaping (FileTransfer) -> Bool, progress: TransferProgressHandler?,
+        _ work: @escaping @Sendable (TransferManager, FileTransfer) async throws -> Void
+    ) async throws -> DirectoryTransferResult {
+        let meter = ProgressMeter(total: 0, handler: progress)
         let results = ResultCollector()
         var perItem = self
         perItem.configuration.concurrency = max(1, configuration.concurrency / 2)
@@ -200,11 +244,22 @@ extension TransferManager {
                 try await work(manager, item)
             }
         }
-        let small = items.filter(oneRequest)
-        let big = items.filter { !oneRequest($0) }
+        // Two queues, so that small files never wait behind big ones for a place.
+        let (small, smallQueue) = AsyncStream.makeStream(of: FileTransfer.self)
+        let (big, bigQueue) = AsyncStream.makeStream(of: FileTransfer.self)
+        defer {
+            smallQueue.finish()
+            bigQueue.finish()
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [configuration] in try await Self.forEach(small, limit: configuration.smallFileConcurrency, each) }
             group.addTask { [configuration] in try await Self.forEach(big, limit: configuration.concurrency, each) }
+            try await produce { item in
+                meter.grow(by: item.size ?? 0)
+                (oneRequest(item) ? smallQueue : bigQueue).yield(item)
+            }
+            smallQueue.finish()
+            bigQueue.finish()
             try await group.waitForAll()
         }
         return results.result
@@ -221,7 +276,7 @@ final class ResultCollector: Sendable {
             meter.add(bytes)
             state.withLock {
                 $0.transferred.append(done)
-                $0.bytes += bytes
+                $0.bytes = $0.bytes.addingReportingOverflow(bytes).overflow ? .max : $0.bytes &+ bytes
             }
         } catch is CancellationError {
             throw CancellationError()

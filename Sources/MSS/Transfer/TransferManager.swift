@@ -28,18 +28,43 @@ public struct TransferManager: Sendable {
     static func forEach<Indices: Sequence & Sendable>(
         _ indices: Indices, limit: Int, _ work: @escaping @Sendable (Indices.Element) async throws -> Void
     ) async throws where Indices.Element: Sendable {
+        try await forEach(SequenceOfItems(items: indices), limit: limit, work)
+    }
+
+    /// ``forEach(_:limit:_:)-(Sequence,_,_)`` of items that arrive over time: each starts as
+    /// soon as it arrives and a place is free.
+    static func forEach<Items: AsyncSequence>(
+        _ items: Items, limit: Int, _ work: @escaping @Sendable (Items.Element) async throws -> Void
+    ) async throws where Items.Element: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
-            for index in indices {
+            for try await item in items {
                 if running == limit {
                     try await group.next()
                     running -= 1
                 }
                 try Task.checkCancellation()
-                group.addTask { try await work(index) }
+                group.addTask { try await work(item) }
                 running += 1
             }
             try await group.waitForAll()
         }
+    }
+}
+
+/// A sequence walked as an `AsyncSequence` that never waits.
+private struct SequenceOfItems<Items: Sequence>: AsyncSequence {
+    let items: Items
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var iterator: Items.Iterator
+
+        mutating func next() async -> Items.Element? {
+            iterator.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(iterator: items.makeIterator())
     }
 }

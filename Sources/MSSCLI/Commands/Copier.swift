@@ -1,5 +1,6 @@
 import Foundation
 import MSS
+import Synchronization
 
 /// The work of `cp` (and `mv`, which then removes what was copied): local to remote, remote to
 /// local, remote to remote, one item or a whole tree, in parallel, multipart above the part size,
@@ -99,12 +100,16 @@ struct Copier {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if options.recursive {
             let prefix = Self.treePrefix(key)
-            let sources = try await session.bucket(bucket).allKeys(prefix: prefix.isEmpty ? nil : prefix)
-            guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
+            // Downloads start with the listing's first page; what it lists is kept for the
+            // attributes and the answer.
+            let listed = Mutex<[ObjectSummary]>([])
             let bar = ProgressBar(label: "mss://\(bucket)/\(prefix)", output: output)
-            let result = try await transfers.download(
-                sources, listedUnder: prefix, from: session.bucket(bucket), to: path, customerKey: settings.readKey, progress: bar.handler)
+            let result = try await transfers.downloadPrefix(
+                prefix, from: session.bucket(bucket), to: path, customerKey: settings.readKey, progress: bar.handler,
+                listed: { object in listed.withLock { $0.append(object) } })
             bar.finish()
+            let sources = listed.withLock { $0 }
+            guard !sources.isEmpty else { throw CLIError("nothing under mss://\(bucket)/\(prefix)") }
             if settings.preserve {
                 let keys = sources.compactMap { object in TransferManager.localPath(forKey: object.key, prefix: prefix, in: path).map { ($0, object.key) } }
                 let keyOf = Dictionary(keys, uniquingKeysWith: { first, _ in first })
