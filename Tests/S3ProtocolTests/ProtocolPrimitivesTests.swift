@@ -15,6 +15,23 @@ import Testing
         #expect(QueryItem.render([QueryItem("uploads"), QueryItem("prefix", "a b/")]) == "uploads&prefix=a%20b%2F")
     }
 
+    /// Listing values (`encoding-type=url`): `+` is a space and `%2B` a plus, as the former
+    /// form (replace `+` with `%20`, then decode) gave, over random strings of the bytes that
+    /// matter; a value with neither is returned as it is.
+    @Test func listingValuesDecodeAsBefore() {
+        #expect(URIEncoding.decodeListingValue("a+b%2Bc%20d") == "a b+c d")
+        #expect(URIEncoding.decodeListingValue("photos/2024/IMG_0001.jpg") == "photos/2024/IMG_0001.jpg")
+        #expect(URIEncoding.decodeListingValue("+%") == nil)
+        #expect(URIEncoding.decodeListingValue("%E6%97%A5+") == "日 ")
+        let pieces = ["+", "%", "%2B", "%20", "%2", "%zz", "%E6", "%97%A5", "a", "/", " ", "é", "%FF", "%2b"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let value = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let former = URIEncoding.decode(value.replacingOccurrences(of: "+", with: "%20"))
+            #expect(URIEncoding.decodeListingValue(value) == former, "\(value)")
+        }
+    }
+
     @Test func dates() throws {
         let date = Date(timeIntervalSince1970: 1_175_024_202)  // Tue, 27 Mar 2007 19:36:42 GMT
         #expect(HTTPDate.rfc1123(date) == "Tue, 27 Mar 2007 19:36:42 GMT")

@@ -102,7 +102,7 @@ public struct KeyListingV2: AsyncSequence, Sendable {
                     startAfter: token == nil ? listing.startAfter : nil, continuationToken: token,
                     fetchOwner: listing.fetchOwner, maxKeys: listing.pageSize)
                 buffer = (page.objects.map { ListEntry.object($0) } + page.commonPrefixes.map { .commonPrefix($0) })
-                    .sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+                    .sorted(by: ListEntry.inKeyOrder)
                 buffer.reverse()
                 // A token seen before would page forever.
                 if page.isTruncated, let next = page.nextContinuationToken, seenTokens.insert(next).inserted {

@@ -126,7 +126,7 @@ public struct KeyListing: AsyncSequence, Sendable {
                 // on every page).
                 let fresh = page.commonPrefixes.filter { seenPrefixes.insert($0).inserted }
                 buffer = (page.objects.map { ListEntry.object($0) } + fresh.map { .commonPrefix($0) })
-                    .sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
+                    .sorted(by: ListEntry.inKeyOrder)
                 buffer.reverse()
                 // A marker seen before would page forever. Markers need not be keys (moto's are
                 // opaque tokens), so "seen before" is the test, not "after the last one".
@@ -142,11 +142,18 @@ public struct KeyListing: AsyncSequence, Sendable {
 }
 
 extension ListEntry {
-    /// The key or prefix as UTF-8 bytes: S3 sorts by bytes, not by Swift's string order.
-    var sortKey: [UInt8] {
+    /// The key or the prefix.
+    var name: String {
         switch self {
-        case .object(let object): Array(object.key.utf8)
-        case .commonPrefix(let prefix): Array(prefix.utf8)
+        case .object(let object): object.key
+        case .commonPrefix(let prefix): prefix
         }
+    }
+
+    /// S3's order: by UTF-8 bytes, not by Swift's string order. Compared in place: a page is
+    /// sorted once per page, and copying both names into arrays for each comparison was most
+    /// of the cost of that sort.
+    static func inKeyOrder(_ first: ListEntry, _ second: ListEntry) -> Bool {
+        first.name.utf8.lexicographicallyPrecedes(second.name.utf8)
     }
 }

@@ -99,8 +99,7 @@ public struct ListBucketResult: S3Document {
         guard encodingType == "url" else { return self }
         func decode(_ value: String?) throws(DocumentError) -> String? {
             guard let value else { return nil }
-            // S3 form-encodes spaces as '+' in url-encoded listings.
-            guard let decoded = URIEncoding.decode(value.replacingOccurrences(of: "+", with: "%20")) else {
+            guard let decoded = URIEncoding.decodeListingValue(value) else {
                 throw DocumentError(message: "listing value is not valid URL encoding: \(value)")
             }
             return decoded

@@ -24,11 +24,28 @@ public enum URIEncoding {
     /// Decodes `%XX` sequences. A `+` stays a `+`: S3 signs the bytes, not form encoding.
     /// Returns nil when a `%` is not followed by two hex digits or the result is not UTF-8.
     public static func decode(_ string: String) -> String? {
-        guard string.utf8.contains(UInt8(ascii: "%")) else { return string }
+        decode(string, plusIsSpace: false)
+    }
+
+    /// Decodes a key, prefix or marker of a listing asked for with `encoding-type=url`: `%XX`
+    /// sequences, and `+` for a space, as S3 form-encodes spaces there. Nil as for
+    /// ``decode(_:)``. A value with neither is returned as it is: most keys, in a listing
+    /// decoded a thousand keys a page.
+    public static func decodeListingValue(_ string: String) -> String? {
+        decode(string, plusIsSpace: true)
+    }
+
+    private static func decode(_ string: String, plusIsSpace: Bool) -> String? {
+        let plus = plusIsSpace ? UInt8(ascii: "+") : UInt8(ascii: "%")
+        guard string.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == plus }) else { return string }
         var out = [UInt8]()
         out.reserveCapacity(string.utf8.count)
         var iterator = string.utf8.makeIterator()
         while let byte = iterator.next() {
+            if byte == plus, plusIsSpace {
+                out.append(UInt8(ascii: " "))
+                continue
+            }
             guard byte == UInt8(ascii: "%") else {
                 out.append(byte)
                 continue
