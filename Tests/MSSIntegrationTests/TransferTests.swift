@@ -225,6 +225,13 @@ import Testing
             let total = Int64(bodies.reduce(0) { $0 + $1.utf8.count })
             #expect(down.bytes == total)
             #expect(progress.value.withLock { $0.map { [$0.bytesTransferred, $0.totalBytes] } } == [total, total])
+
+            // A listing that fails throws (and does not leave the transfers waiting for keys).
+            let missing = Bucket(connection: conn, name: target.uniqueBucketName("nosuch"))
+            await #expect {
+                _ = try await transfers.downloadPrefix("p/", from: missing, to: files.file("none"))
+            } throws: { ($0 as? S3Error)?.code == .noSuchBucket }
+            #expect(!FileManager.default.fileExists(atPath: files.file("none")))
         }
     }
 

@@ -247,19 +247,24 @@ extension TransferManager {
         // Two queues, so that small files never wait behind big ones for a place.
         let (small, smallQueue) = AsyncStream.makeStream(of: FileTransfer.self)
         let (big, bigQueue) = AsyncStream.makeStream(of: FileTransfer.self)
-        defer {
-            smallQueue.finish()
-            bigQueue.finish()
-        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [configuration] in try await Self.forEach(small, limit: configuration.smallFileConcurrency, each) }
             group.addTask { [configuration] in try await Self.forEach(big, limit: configuration.concurrency, each) }
-            try await produce { item in
-                meter.grow(by: item.size ?? 0)
-                (oneRequest(item) ? smallQueue : bigQueue).yield(item)
+            // The queues end either way; after a failure the group cancels what is running.
+            func finish() {
+                smallQueue.finish()
+                bigQueue.finish()
             }
-            smallQueue.finish()
-            bigQueue.finish()
+            do {
+                try await produce { item in
+                    meter.grow(by: item.size ?? 0)
+                    (oneRequest(item) ? smallQueue : bigQueue).yield(item)
+                }
+            } catch {
+                finish()
+                throw error
+            }
+            finish()
             try await group.waitForAll()
         }
         return results.result
