@@ -32,6 +32,25 @@ import Testing
         }
     }
 
+    /// `x-amz-date` written digit by digit: the same text as the padded fields of
+    /// `rfc1123`/`iso8601` (formatted separately) for random instants across the years every
+    /// formatter writes, their first and last seconds, and dates beyond them (clamped).
+    @Test func basicTimestampsMatchTheOtherFormats() {
+        var instants: [Date] = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -62_135_596_800),
+            Date(timeIntervalSince1970: 253_402_300_799), .distantPast, .distantFuture,
+            Date(timeIntervalSince1970: -1e15), Date(timeIntervalSince1970: 1e15),
+        ]
+        for _ in 0..<5_000 { instants.append(Date(timeIntervalSince1970: .random(in: -62_135_596_800...253_402_300_799))) }
+        for instant in instants {
+            // 2007-03-27T19:36:42.000Z → 20070327T193642Z
+            let extended = HTTPDate.iso8601(instant)
+            let expected = extended.prefix(19).filter { $0 != "-" && $0 != ":" } + "Z"
+            #expect(HTTPDate.iso8601Basic(instant) == expected, "\(instant.timeIntervalSince1970)")
+            #expect(HTTPDate.yyyymmdd(instant) == String(expected.prefix(8)))
+        }
+    }
+
     @Test func dates() throws {
         let date = Date(timeIntervalSince1970: 1_175_024_202)  // Tue, 27 Mar 2007 19:36:42 GMT
         #expect(HTTPDate.rfc1123(date) == "Tue, 27 Mar 2007 19:36:42 GMT")

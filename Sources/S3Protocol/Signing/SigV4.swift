@@ -85,14 +85,22 @@ public struct SigV4Signer: Sendable {
     }
 
     public func scope(date: Date) -> String {
-        "\(HTTPDate.yyyymmdd(date))/\(region)/\(service)/aws4_request"
+        scope(stamp: HTTPDate.iso8601Basic(date))
+    }
+
+    /// The scope of the day of `stamp`, an `x-amz-date` value (``HTTPDate/iso8601Basic(_:)``).
+    func scope(stamp: String) -> String {
+        "\(stamp.prefix(8))/\(region)/\(service)/aws4_request"
     }
 
     public func stringToSign(canonicalRequest: String, date: Date) -> String {
-        [
-            Self.algorithm, HTTPDate.iso8601Basic(date), scope(date: date),
-            Self.sha256Hex(canonicalRequest),
-        ].joined(separator: "\n")
+        stringToSign(canonicalRequest: canonicalRequest, stamp: HTTPDate.iso8601Basic(date))
+    }
+
+    /// ``stringToSign(canonicalRequest:date:)`` at the time `stamp` (``HTTPDate/iso8601Basic(_:)``),
+    /// formatted once by a caller that needs it elsewhere too.
+    func stringToSign(canonicalRequest: String, stamp: String) -> String {
+        Self.algorithm + "\n" + stamp + "\n" + scope(stamp: stamp) + "\n" + Self.sha256Hex(canonicalRequest)
     }
 
     /// SHA-256 of a string's UTF-8, hashed where it lies rather than copied into `Data` first.
@@ -116,7 +124,8 @@ public struct SigV4Signer: Sendable {
     /// The signature of `stringToSign` with a signing key already derived (``signingKey(date:)``),
     /// for a verifier that keeps the day's key instead of deriving it with four HMACs each time.
     public static func signature(stringToSign: String, signingKey: SymmetricKey) -> String {
-        Digests.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey))
+        var text = stringToSign
+        return text.withUTF8 { Digests.hex(HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer($0), using: signingKey)) }
     }
 
     // MARK: Signing
@@ -126,12 +135,13 @@ public struct SigV4Signer: Sendable {
     /// Every header present is signed except the hop-by-hop ones a proxy may rewrite.
     /// `signingKeys` keeps the day's signing key between requests (four HMACs fewer each).
     public func sign(_ request: inout SignableRequest, payloadHash: String, date: Date, signingKeys: SigningKeyCache? = nil) {
-        request.headers.replace("x-amz-date", HTTPDate.iso8601Basic(date))
+        let stamp = HTTPDate.iso8601Basic(date)
+        request.headers.replace("x-amz-date", stamp)
         if service == "s3" { request.headers.replace("x-amz-content-sha256", payloadHash) }
         if let token = credentials.sessionToken { request.headers.replace("x-amz-security-token", token) }
         let signedHeaders = Self.headersToSign(request.headers)
         let authorization = authorizationValue(
-            request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date, signingKeys: signingKeys)
+            request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date, stamp: stamp, signingKeys: signingKeys)
         request.headers.replace("Authorization", authorization)
     }
 
@@ -139,10 +149,18 @@ public struct SigV4Signer: Sendable {
     public func authorizationValue(
         _ request: SignableRequest, signedHeaders: [String], payloadHash: String, date: Date, signingKeys: SigningKeyCache? = nil
     ) -> String {
+        authorizationValue(
+            request, signedHeaders: signedHeaders, payloadHash: payloadHash, date: date, stamp: HTTPDate.iso8601Basic(date),
+            signingKeys: signingKeys)
+    }
+
+    private func authorizationValue(
+        _ request: SignableRequest, signedHeaders: [String], payloadHash: String, date: Date, stamp: String, signingKeys: SigningKeyCache?
+    ) -> String {
         let canonical = canonicalRequest(request, signedHeaders: signedHeaders, payloadHash: payloadHash)
         let key = signingKeys?.key(for: self, date: date) ?? signingKey(date: date)
-        let signature = Self.signature(stringToSign: stringToSign(canonicalRequest: canonical, date: date), signingKey: key)
-        return "\(Self.algorithm) Credential=\(credentials.accessKey)/\(scope(date: date)), "
+        let signature = Self.signature(stringToSign: stringToSign(canonicalRequest: canonical, stamp: stamp), signingKey: key)
+        return "\(Self.algorithm) Credential=\(credentials.accessKey)/\(scope(stamp: stamp)), "
             + "SignedHeaders=\(signedHeaders.sorted().joined(separator: ";")), Signature=\(signature)"
     }
 

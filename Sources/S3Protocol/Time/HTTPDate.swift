@@ -17,9 +17,33 @@ public enum HTTPDate {
     }
 
     /// `20130524T000000Z`, SigV4's `x-amz-date`.
+    ///
+    /// Written digit by digit into the string's own storage: a signed request formats it at
+    /// least twice, and six padded interpolations each made strings of their own.
     public static func iso8601Basic(_ date: Date) -> String {
         let t = Components(date)
-        return "\(pad4(t.year))\(pad2(t.month))\(pad2(t.day))T\(pad2(t.hour))\(pad2(t.minute))\(pad2(t.second))Z"
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            var end = 0
+            func digits(_ value: Int, _ count: Int) {
+                var rest = value
+                for index in stride(from: end + count - 1, through: end, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                end += count
+            }
+            // Components keeps every field in range (years 1...9999), so each fits its width.
+            digits(t.year, 4)
+            digits(t.month, 2)
+            digits(t.day, 2)
+            buffer[end] = UInt8(ascii: "T")
+            end += 1
+            digits(t.hour, 2)
+            digits(t.minute, 2)
+            digits(t.second, 2)
+            buffer[end] = UInt8(ascii: "Z")
+            return end + 1
+        }
     }
 
     /// `20130524`, the date part of a SigV4 credential scope.
