@@ -65,9 +65,11 @@ struct Copier {
             let files = LocalTree.files(under: path)
             let prefix = Self.treePrefix(key)
             let bar = ProgressBar(label: path, output: output)
+            // The tree walked once: its files are both what is uploaded and the answer.
+            let uploads = files.map { FileTransfer(path: $0.path, key: prefix + $0.relative, size: $0.size) }
             let result = try await session.naming(.remote(bucket: bucket, key: prefix)) {
-                try await transfers.uploadDirectory(
-                    path, to: session.bucket(bucket), prefix: prefix, options: { [settings] in settings.putOptions(forFile: $0) }, progress: bar.handler)
+                try await transfers.upload(
+                    uploads, to: session.bucket(bucket), options: { [settings] in settings.putOptions(forFile: $0) }, progress: bar.handler)
             }
             bar.finish()
             for key in result.transferred {
