@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(CNIOLinux)
+// `struct stat` reaches this module through NIO's C shim on Linux, and its members are only
+// visible where that module is imported (MemberImportVisibility).
+import CNIOLinux
+#endif
+
 /// Reading a small file whole in one go, for uploads of many small files: open, size, read and
 /// close, without separate trips for the size and the bytes.
 enum SmallFileRead {
