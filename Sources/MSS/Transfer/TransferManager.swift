@@ -31,7 +31,7 @@ public struct TransferManager: Sendable {
         try await forEach(SequenceOfItems(items: indices), limit: limit, work)
     }
 
-    /// ``forEach(_:limit:_:)-(Sequence,_,_)`` of items that arrive over time: each starts as
+    /// The same, for items that arrive over time (a listing being fetched): each starts as
     /// soon as it arrives and a place is free.
     static func forEach<Items: AsyncSequence>(
         _ items: Items, limit: Int, _ work: @escaping @Sendable (Items.Element) async throws -> Void
