@@ -7,31 +7,26 @@ import Testing
 /// link, a folder, a named pipe (never waited on) and a missing path are typed errors.
 @Suite("Small file reads")
 struct SmallFileReadTests {
-    let folder: String
-
-    init() throws {
-        folder = NSTemporaryDirectory() + "small-read-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
+    let scratch = ScratchFolder("small-read")
 
     @Test func aRegularFileIsReadWholeUpToTheLimit() throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { scratch.remove() }
         let bytes = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        try bytes.write(to: URL(fileURLWithPath: folder + "/f"))
-        #expect(try SmallFileRead.contents(of: folder + "/f", limit: 10_000) == bytes)
-        #expect(try SmallFileRead.contents(of: folder + "/f", limit: 9_999) == nil)
-        try Data().write(to: URL(fileURLWithPath: folder + "/empty"))
-        #expect(try SmallFileRead.contents(of: folder + "/empty", limit: 10) == Data())
+        try bytes.write(to: URL(fileURLWithPath: scratch.file("f")))
+        #expect(try SmallFileRead.contents(of: scratch.file("f"), limit: 10_000) == bytes)
+        #expect(try SmallFileRead.contents(of: scratch.file("f"), limit: 9_999) == nil)
+        try Data().write(to: URL(fileURLWithPath: scratch.file("empty")))
+        #expect(try SmallFileRead.contents(of: scratch.file("empty"), limit: 10) == Data())
     }
 
     @Test func whatIsNotARegularFileIsATypedError() throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/target"))
-        try FileManager.default.createSymbolicLink(atPath: folder + "/link", withDestinationPath: folder + "/target")
-        try FileManager.default.createDirectory(atPath: folder + "/dir", withIntermediateDirectories: false)
-        #expect(mkfifo(folder + "/pipe", 0o600) == 0)
+        defer { scratch.remove() }
+        try Data("x".utf8).write(to: URL(fileURLWithPath: scratch.file("target")))
+        try FileManager.default.createSymbolicLink(atPath: scratch.file("link"), withDestinationPath: scratch.file("target"))
+        try FileManager.default.createDirectory(atPath: scratch.file("dir"), withIntermediateDirectories: false)
+        #expect(mkfifo(scratch.file("pipe"), 0o600) == 0)
         for name in ["link", "dir", "pipe", "missing"] {
-            #expect(throws: MSSClientError.self, "\(name)") { try SmallFileRead.contents(of: folder + "/" + name, limit: 100) }
+            #expect(throws: MSSClientError.self, "\(name)") { try SmallFileRead.contents(of: scratch.file("") + name, limit: 100) }
         }
     }
 }

@@ -9,71 +9,62 @@ import Testing
 /// with a typed error and leaves nothing at all.
 @Suite("Whole file writes")
 struct WholeFileWriteTests {
-    let folder: String
-
-    init() throws {
-        folder = NSTemporaryDirectory() + "whole-file-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    func entries() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-    }
+    let scratch = ScratchFolder("whole-file")
 
     @Test func aNewFileHoldsTheBytesAndNothingElseIsLeft() async throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { scratch.remove() }
         let bytes = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        try await WholeFileWrite.replace(folder + "/a b%.bin", with: ByteBuffer(bytes: bytes))
-        #expect(FileManager.default.contents(atPath: folder + "/a b%.bin") == Data(bytes))
-        #expect(try entries() == ["a b%.bin"])
-        let mode = try #require(try FileManager.default.attributesOfItem(atPath: folder + "/a b%.bin")[.posixPermissions] as? Int)
+        try await WholeFileWrite.replace(scratch.file("a b%.bin"), with: ByteBuffer(bytes: bytes))
+        #expect(FileManager.default.contents(atPath: scratch.file("a b%.bin")) == Data(bytes))
+        #expect(try scratch.entries() == ["a b%.bin"])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: scratch.file("a b%.bin"))[.posixPermissions] as? Int)
         let mask = umask(0)
         umask(mask)
         #expect(mode == 0o644 & ~Int(mask))
     }
 
     @Test func anExistingFileIsReplacedWhole() async throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = folder + "/kept"
+        defer { scratch.remove() }
+        let path = scratch.file("kept")
         try Data(repeating: 1, count: 10_000).write(to: URL(fileURLWithPath: path))
         try await WholeFileWrite.replace(path, with: ByteBuffer(bytes: [9, 8, 7]))
         #expect(FileManager.default.contents(atPath: path) == Data([9, 8, 7]))
         try await WholeFileWrite.replace(path, with: ByteBuffer())
         #expect(FileManager.default.contents(atPath: path) == Data())
-        #expect(try entries() == ["kept"])
+        #expect(try scratch.entries() == ["kept"])
     }
 
     @Test func aMissingFolderIsATypedErrorAndLeavesNothing() async throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { scratch.remove() }
         await #expect(throws: MSSClientError.self) {
-            try await WholeFileWrite.replace(folder + "/missing/a", with: ByteBuffer(bytes: [1]))
+            try await WholeFileWrite.replace(scratch.file("missing/a"), with: ByteBuffer(bytes: [1]))
         }
-        #expect(try entries() == [])
+        #expect(try scratch.entries() == [])
     }
 
     @Test func aFolderInTheWayIsATypedErrorAndIsLeftAlone() async throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try FileManager.default.createDirectory(atPath: folder + "/d/inner", withIntermediateDirectories: true)
+        defer { scratch.remove() }
+        try FileManager.default.createDirectory(atPath: scratch.file("d/inner"), withIntermediateDirectories: true)
         await #expect(throws: MSSClientError.self) {
-            try await WholeFileWrite.replace(folder + "/d", with: ByteBuffer(bytes: [1]))
+            try await WholeFileWrite.replace(scratch.file("d"), with: ByteBuffer(bytes: [1]))
         }
-        #expect(try entries() == ["d"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/d") == ["inner"])
+        #expect(try scratch.entries() == ["d"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.file("d")) == ["inner"])
     }
 
     @Test func manyWritersIntoOneFolderEachLeaveTheirOwnFile() async throws {
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { scratch.remove() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    try await WholeFileWrite.replace(self.folder + "/f\(index)", with: ByteBuffer(string: "body \(index)"))
+                    try await WholeFileWrite.replace(self.scratch.file("f\(index)"), with: ByteBuffer(string: "body \(index)"))
                 }
             }
             try await group.waitForAll()
         }
-        #expect(try entries().count == 200)
+        #expect(try scratch.entries().count == 200)
         for index in [0, 77, 199] {
-            #expect(FileManager.default.contents(atPath: folder + "/f\(index)") == Data("body \(index)".utf8))
+            #expect(FileManager.default.contents(atPath: scratch.file("f\(index)")) == Data("body \(index)".utf8))
         }
     }
 }
