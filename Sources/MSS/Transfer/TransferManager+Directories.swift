@@ -93,7 +93,7 @@ extension TransferManager {
         return result
     }
 
-    /// ``downloadPrefix(_:from:to:customerKey:progress:)`` of objects the caller has already
+    /// ``downloadPrefix(_:from:to:customerKey:progress:listed:)`` of objects the caller has already
     /// listed under `prefix`, so a tree is not listed twice.
     public func download(
         _ objects: [ObjectSummary], listedUnder prefix: String, from bucket: Bucket, to directory: String,
