@@ -79,7 +79,8 @@ extension TransferManager {
         let base = Self.folderPrefix(directory)
         var refused: [(item: String, error: any Error)] = []
         var result = try await download(from: bucket, customerKey: customerKey, progress: progress) { next in
-            for try await entry in bucket.keys(prefix: prefix) {
+            // The whole bucket is listed with no prefix parameter rather than an empty one.
+            for try await entry in bucket.keys(prefix: prefix.isEmpty ? nil : prefix) {
                 guard case .object(let object) = entry else { continue }
                 listed?(object)
                 if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
