@@ -76,22 +76,14 @@ extension TransferManager {
         _ prefix: String, from bucket: Bucket, to directory: String, customerKey: CustomerKey? = nil,
         progress: TransferProgressHandler? = nil, listed: (@Sendable (ObjectSummary) -> Void)? = nil
     ) async throws -> DirectoryTransferResult {
-        let base = Self.folderPrefix(directory)
-        var refused: [(item: String, error: any Error)] = []
-        var result = try await download(from: bucket, customerKey: customerKey, progress: progress) { next in
+        try await download(listedUnder: prefix, from: bucket, to: directory, customerKey: customerKey, progress: progress) { next in
             // The whole bucket is listed with no prefix parameter rather than an empty one.
             for try await entry in bucket.keys(prefix: prefix.isEmpty ? nil : prefix) {
                 guard case .object(let object) = entry else { continue }
                 listed?(object)
-                if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
-                    next(FileTransfer(path: path, key: object.key, size: object.size))
-                } else {
-                    refused.append((object.key, Self.refusal(object.key, directory)))
-                }
+                next(object)
             }
         }
-        result.failures += refused
-        return result
     }
 
     /// ``downloadPrefix(_:from:to:customerKey:progress:listed:)`` of objects the caller has already
@@ -100,23 +92,32 @@ extension TransferManager {
         _ objects: [ObjectSummary], listedUnder prefix: String, from bucket: Bucket, to directory: String,
         customerKey: CustomerKey? = nil, progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
-        var files: [FileTransfer] = []
-        var refused: [(item: String, error: any Error)] = []
-        let base = Self.folderPrefix(directory)
-        for object in objects {
-            if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
-                files.append(FileTransfer(path: path, key: object.key, size: object.size))
-            } else {
-                refused.append((object.key, Self.refusal(object.key, directory)))
-            }
+        try await download(listedUnder: prefix, from: bucket, to: directory, customerKey: customerKey, progress: progress) { next in
+            objects.forEach(next)
         }
-        var result = try await download(files, from: bucket, customerKey: customerKey, progress: progress)
-        result.failures += refused
-        return result
     }
 
-    private static func refusal(_ key: String, _ directory: String) -> MSSClientError {
-        .invalidArgument("'\(key)' does not map to a file below \(directory)")
+    /// Downloads the objects `produce` hands over, listed under `prefix`, each to its path below
+    /// `directory` as soon as it is handed over; keys that map to no file there are refused.
+    private func download(
+        listedUnder prefix: String, from bucket: Bucket, to directory: String, customerKey: CustomerKey?,
+        progress: TransferProgressHandler?, _ produce: (_ next: (ObjectSummary) -> Void) async throws -> Void
+    ) async throws -> DirectoryTransferResult {
+        let base = Self.folderPrefix(directory)
+        var refused: [(item: String, error: any Error)] = []
+        var result = try await download(from: bucket, customerKey: customerKey, progress: progress) { next in
+            try await withoutActuallyEscaping(next) { next in
+                try await produce { object in
+                    if let path = Self.localPath(forKey: object.key, prefix: prefix, below: base) {
+                        next(FileTransfer(path: path, key: object.key, size: object.size))
+                    } else {
+                        refused.append((object.key, MSSClientError.invalidArgument("'\(object.key)' does not map to a file below \(directory)")))
+                    }
+                }
+            }
+        }
+        result.failures += refused
+        return result
     }
 
     /// Downloads each key to its file (making the directories it needs), at most
