@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import S3Protocol
+import Synchronization
 import Testing
 
 @testable import MSS
@@ -125,6 +126,54 @@ import Testing
         #expect(throws: DocumentError.self) {
             _ = try ListBucketResult(bytes: Array("<ListBucketResult><Name>b</Name><KeyCount>99999999999999999999</KeyCount></ListBucketResult>".utf8))
         }
+    }
+
+    /// Keys, prefixes and markers of `encoding-type=url` listings, decoded in one pass: broken
+    /// escapes and bytes that are not UTF-8 are document errors, in either listing; a key that
+    /// decodes to a path out of the folder is refused by the download, never written.
+    @Test func hostileURLEncodedListingsAreErrors() throws {
+        func objects(key: String, marker: String = "m") -> [UInt8] {
+            Array("""
+                <ListBucketResult><Name>b</Name><EncodingType>url</EncodingType><Marker>\(marker)</Marker>\
+                <IsTruncated>false</IsTruncated><Contents><Key>\(key)</Key><Size>1</Size></Contents></ListBucketResult>
+                """.utf8)
+        }
+        func versions(key: String) -> [UInt8] {
+            Array("""
+                <ListVersionsResult><Name>b</Name><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>\
+                <Version><Key>\(key)</Key><VersionId>v</VersionId><Size>1</Size></Version></ListVersionsResult>
+                """.utf8)
+        }
+        let broken = ["%", "%4", "a%zz", "%FF", "%C3", "%E6%97", "%ED%A0%80", "%%41", "+%g0", String(repeating: "%", count: 10_000)]
+        for key in broken {
+            #expect(throws: DocumentError.self, "\(key)") { _ = try ListBucketResult(bytes: objects(key: key)).urlDecoded() }
+            #expect(throws: DocumentError.self, "\(key)") { _ = try ListBucketResult(bytes: objects(key: "k", marker: key)).urlDecoded() }
+            #expect(throws: DocumentError.self, "\(key)") { _ = try ListVersionsResult(bytes: versions(key: key)).urlDecoded() }
+        }
+        #expect(try ListBucketResult(bytes: objects(key: "a+b%2B%20c")).urlDecoded().contents.first?.key == "a b+ c")
+        #expect(try ListVersionsResult(bytes: versions(key: "%E6%97%A5+")).urlDecoded().entries.first?.key == "日 ")
+        let long = String(repeating: "%41", count: 100_000)
+        #expect(try ListBucketResult(bytes: objects(key: long)).urlDecoded().contents.first?.key == String(repeating: "A", count: 100_000))
+        for escape in ["%2E%2E/etc/passwd", "d/%2e%2E/%2E%2e/x", "%2E/x", "d%2F"] {
+            let key = try #require(try ListBucketResult(bytes: objects(key: escape)).urlDecoded().contents.first?.key)
+            #expect(TransferManager.localPath(forKey: key, prefix: "", in: "/tmp/out") == nil, "\(escape)")
+        }
+    }
+
+    /// A listing's sizes add up into the progress total and the result's bytes: saturated at
+    /// `Int64.max`, never a trap, however many huge objects a server lists.
+    @Test func progressSumsSaturate() {
+        let last = Mutex<TransferProgress?>(nil)
+        let meter = ProgressMeter(total: 0, handler: { report in last.withLock { $0 = report } })
+        for _ in 0..<3 { meter.grow(by: S3Limits.maximumObjectSize) }
+        meter.grow(by: .max)
+        meter.grow(by: .max)
+        meter.add(.max)
+        meter.add(.max)
+        #expect(last.withLock { $0.map { [$0.bytesTransferred, $0.totalBytes] } } == [.max, .max])
+        let meterOfOne = ProgressMeter(total: 10, handler: { report in last.withLock { $0 = report } })
+        meterOfOne.add(.max)
+        #expect(last.withLock { $0?.bytesTransferred } == 10)
     }
 
     @Test func hostilePartListingsAreErrors() {
