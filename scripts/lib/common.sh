@@ -147,3 +147,26 @@ require_swift() {
 
 # Prints the median of the numbers on standard input (separated by spaces or lines).
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Prints to standard error what tells why the throwaway Ceph cluster under DIR (scripts/start-rgw.sh)
+# stopped serving: the cluster's health as its monitor sees it, the machine's free disk and memory,
+# which daemons are still alive, and the last lines of their logs.
+rgw_report() {
+    local dir=$1 pidfile file
+    log "Ceph RGW diagnostics ($dir)"
+    {
+        df -h "$dir"
+        free -m
+        for pidfile in "$dir"/*.pid; do
+            [ -f "$pidfile" ] || continue
+            echo "$(basename "$pidfile" .pid): $(ps -o pid=,stat=,rss=,etime= -p "$(cat "$pidfile")" || echo 'not running')"
+        done
+        timeout 20 ceph -c "$dir/ceph.conf" --connect-timeout 10 health detail
+        dmesg 2>/dev/null | grep -iE 'killed process|out of memory' | tail -n 5
+        grep -h -iE 'shutdown|suicide|OSD_FULL|is full|failsafe|abort|fault|no space|critical' "$dir"/log/*.log | tail -n 40
+        for file in "$dir"/log/mon.a.log "$dir"/log/osd.0.log "$dir"/log/client.rgw.log; do
+            echo "--- last lines of $file"
+            tail -n 15 "$file"
+        done
+    } >&2 2>&1 || true
+}
