@@ -247,9 +247,13 @@ import Testing
                 try Data("file \(index)".utf8).write(to: URL(fileURLWithPath: "\(directory)/f\(index).txt"))
             }
             _ = try files.makeFile("tree/big.bin", size: 11 << 20, seed: 11)
+            // A link is neither followed nor sent; the result names it.
+            try FileManager.default.createSymbolicLink(atPath: "\(tree)/d0/link", withDestinationPath: "../big.bin")
             let up = try await transfers.uploadDirectory(tree, to: bucket, prefix: "up/")
             #expect(up.failures.isEmpty)
             #expect(up.transferred.count == 61)
+            #expect(up.skipped.map(\.relativePath) == ["d0/link"] && up.skipped.first?.reason == .symbolicLink)
+            #expect(!up.transferred.contains("up/d0/link"))
             try await bucket.newKey("up/../escape").setContents("hostile")
             let down = try await transfers.downloadPrefix("up/", from: bucket, to: files.file("down"))
             #expect(down.transferred.count == 61)

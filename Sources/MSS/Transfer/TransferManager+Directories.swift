@@ -9,6 +9,8 @@ public struct DirectoryTransferResult: Sendable {
     /// Each file or key that failed, with the error.
     public var failures: [(item: String, error: any Error)]
     public var bytes: Int64
+    /// What a directory upload found and did not send: links, pipes, unreadable folders.
+    public var skipped: [LocalFileTree.Skipped] = []
 }
 
 /// One file and the key it goes to or comes from, in a transfer of many.
@@ -29,23 +31,18 @@ extension TransferManager {
     /// Uploads every regular file below `directory` to `prefix` + its relative path, with at most
     /// `configuration.smallFileConcurrency` single-PUT files and `configuration.concurrency`
     /// multipart ones in flight across the whole tree. `options` gives each
-    /// file's put options (a content type by extension, say) from its path.
+    /// file's put options (a content type by extension, say) from its path. Symbolic links and
+    /// what else is not a regular file are not sent; the result's `skipped` lists them
+    /// (``LocalFileTree``).
     public func uploadDirectory(
         _ directory: String, to bucket: Bucket, prefix: String = "", options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
         progress: TransferProgressHandler? = nil
     ) async throws -> DirectoryTransferResult {
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
-        guard let walker = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey], options: [])
-        else { throw MSSClientError(.fileError, "cannot read the directory \(directory)") }
-        var files: [FileTransfer] = []
-        for case let url as URL in walker {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true else { continue }
-            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count)).drop { $0 == "/" }
-            files.append(FileTransfer(path: url.path, key: prefix + relative, size: Int64(values.fileSize ?? 0)))
-        }
-        return try await upload(files, to: bucket, options: options, progress: progress)
+        let tree = try LocalFileTree(walking: directory)
+        let files = tree.files.map { FileTransfer(path: $0.path, key: prefix + $0.relativePath, size: $0.size) }
+        var result = try await upload(files, to: bucket, options: options, progress: progress)
+        result.skipped = tree.skipped
+        return result
     }
 
     /// Uploads each file to its key, at most `configuration.smallFileConcurrency` single-PUT files

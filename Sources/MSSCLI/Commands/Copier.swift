@@ -52,6 +52,21 @@ struct Copier {
         key.isEmpty || key.hasSuffix("/") ? key + name : key
     }
 
+    /// Says what a walk of a tree left out, one result each: a link is not followed, and a pipe
+    /// or an unreadable folder is not sent, but nothing is left out silently.
+    static func report(skipped: [LocalFileTree.Skipped], output: Output) {
+        for item in skipped {
+            let reason =
+                switch item.reason {
+                case .symbolicLink: "symbolic-link"
+                case .notARegularFile: "not-a-regular-file"
+                case .unreadable: "unreadable"
+                case .nameNotUTF8: "name-not-utf8"
+                }
+            output.result("skipped \(item)", ["action": .string("skip"), "source": .string(item.path), "reason": .string(reason)])
+        }
+    }
+
     /// `key` as a prefix holding a tree.
     static func treePrefix(_ key: String) -> String {
         key.isEmpty || key.hasSuffix("/") ? key : key + "/"
@@ -62,11 +77,13 @@ struct Copier {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path) does not exist") }
         if isDirectory.boolValue {
             guard options.recursive else { throw CLIError.usage("\(path) is a directory; add --recursive to copy it") }
-            let files = LocalTree.files(under: path)
+            let tree = try LocalFileTree(walking: path)
+            let files = tree.files
             let prefix = Self.treePrefix(key)
+            Self.report(skipped: tree.skipped, output: output)
             let bar = ProgressBar(label: path, output: output)
             // The tree walked once: its files are both what is uploaded and the answer.
-            let uploads = files.map { FileTransfer(path: $0.path, key: prefix + $0.relative, size: $0.size) }
+            let uploads = files.map { FileTransfer(path: $0.path, key: prefix + $0.relativePath, size: $0.size) }
             let result = try await session.naming(.remote(bucket: bucket, key: prefix)) {
                 try await transfers.upload(
                     uploads, to: session.bucket(bucket), options: { [settings] in settings.putOptions(forFile: $0) }, progress: bar.handler)
@@ -187,31 +204,5 @@ struct Copier {
             ["action": .string("copy"), "source": .string("mss://\(bucket)/\(key)"), "destination": .string("mss://\(toBucket)/\(target)"),
              "versionId": .optional(versionID)])
         return [.remote(bucket: bucket, key: key)]
-    }
-}
-
-/// Regular files below a directory, with sizes, modification times and paths relative to it.
-enum LocalTree {
-    struct File: Sendable {
-        var path: String
-        var relative: String
-        var size: Int64
-        var modified: Date
-    }
-
-    static func files(under directory: String) -> [File] {
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
-        guard let walker = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey])
-        else { return [] }
-        var files: [File] = []
-        for case let url as URL in walker {
-            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]),
-                values.isRegularFile == true
-            else { continue }
-            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count)).drop { $0 == "/" }
-            files.append(File(path: url.path, relative: String(relative), size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate ?? .distantPast))
-        }
-        return files.sorted { $0.relative < $1.relative }
     }
 }

@@ -53,7 +53,7 @@ extension Copier {
     }
 
     private func uploadSelected(_ path: String, bucket: String, key: String) async throws -> [Location]? {
-        let files: [LocalTree.File]
+        let files: [LocalFileTree.File]
         if let glob = try LocalMatches.wildcard(path, raw: selection.raw) {
             files = LocalMatches.files(glob, selection: selection).files
             if files.isEmpty { throw CLIError("nothing matches \(path)") }
@@ -62,14 +62,16 @@ extension Copier {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
             guard isDirectory.boolValue, options.recursive else { return excludedSingle(path, .local(path)) }
-            files = LocalTree.files(under: path).filter { selection.includes($0.relative) }
+            let tree = try LocalFileTree(walking: path)
+            Copier.report(skipped: tree.skipped.filter { selection.includes($0.relativePath) }, output: session.output)
+            files = tree.files.filter { selection.includes($0.relativePath) }
             if files.isEmpty {
                 session.output.note("nothing under \(path) passes --include/--exclude")
                 return []
             }
         }
         let prefix = Copier.treePrefix(key)
-        let items = files.map { FileTransfer(path: $0.path, key: prefix + $0.relative, size: $0.size) }
+        let items = files.map { FileTransfer(path: $0.path, key: prefix + $0.relativePath, size: $0.size) }
         let paths = Dictionary(items.map { ($0.key, $0.path) }, uniquingKeysWith: { first, _ in first })
         let bar = ProgressBar(label: path, output: session.output)
         let result = try await session.naming(.remote(bucket: bucket, key: prefix)) {

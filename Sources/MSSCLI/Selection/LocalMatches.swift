@@ -1,4 +1,5 @@
 import Foundation
+import MSS
 
 /// Local files a quoted wildcard (`mss cp 'photos/*.jpg' mss://b/`) names, when the shell did not
 /// expand it: the walk starts at the literal directory before the first wildcard and goes no deeper
@@ -13,13 +14,13 @@ enum LocalMatches {
     }
 
     /// The regular files `glob` matches that `selection` takes, relative to the literal directory.
-    static func files(_ glob: GlobPattern, selection: Selection) -> (directory: String, files: [LocalTree.File]) {
+    static func files(_ glob: GlobPattern, selection: Selection) -> (directory: String, files: [LocalFileTree.File]) {
         let (directory, rest) = glob.splitAtDirectory()
         let root = URL(fileURLWithPath: directory.isEmpty ? "." : directory).standardizedFileURL
         let depthLimit = rest.maximumComponents
         let keys: [URLResourceKey] = [.isRegularFileKey, .isDirectoryKey, .fileSizeKey, .contentModificationDateKey]
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return (directory, []) }
-        var files: [LocalTree.File] = []
+        var files: [LocalFileTree.File] = []
         for case let url as URL in walker {
             guard let values = try? url.resourceValues(forKeys: Set(keys)) else { continue }
             let relative = Selection.relative(url.standardizedFileURL.path, under: root.path)
@@ -30,8 +31,8 @@ enum LocalMatches {
             }
             guard values.isRegularFile == true, rest.matches(relative), selection.includes(relative) else { continue }
             files.append(
-                LocalTree.File(path: url.path, relative: relative, size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate ?? .distantPast))
+                LocalFileTree.File(path: url.path, relativePath: relative, size: Int64(values.fileSize ?? 0), modified: values.contentModificationDate ?? .distantPast))
         }
-        return (directory, files.sorted { $0.relative < $1.relative })
+        return (directory, files.sorted { $0.relativePath < $1.relativePath })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MSS
 
 /// Tells when anything below a directory changes: Linux inotify on every directory of the tree
 /// (new subdirectories are watched as they appear), or where inotify is not available, a listing
@@ -98,7 +99,7 @@ final class DirectoryWatcher {
     /// Relative path → size and time, for polling.
     private static func listing(_ root: String) -> [String: String] {
         Dictionary(
-            LocalTree.files(under: root).map { ($0.relative, "\($0.size) \($0.modified.timeIntervalSince1970)") },
+            ((try? LocalFileTree(walking: root))?.files ?? []).map { ($0.relativePath, "\($0.size) \($0.modified.timeIntervalSince1970)") },
             uniquingKeysWith: { first, _ in first })
     }
 }

@@ -23,10 +23,10 @@ struct SyncSide: Sendable {
             let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
             if isSource && !(exists && isDirectory.boolValue) { throw CLIError("\(directory) is not a directory") }
             if exists && !isDirectory.boolValue { throw CLIError("\(directory) is not a directory") }
-            let tree = LocalTree.files(under: directory).filter { selection.includes($0.relative) }
+            let tree = exists ? try LocalFileTree(walking: directory).files.filter { selection.includes($0.relativePath) } : []
             return SyncSide(
-                place: place, items: tree.map { SyncPlan.Item(relative: $0.relative, size: $0.size, modified: $0.modified) },
-                paths: Dictionary(tree.map { ($0.relative, $0.path) }, uniquingKeysWith: { first, _ in first }))
+                place: place, items: tree.map { SyncPlan.Item(relative: $0.relativePath, size: $0.size, modified: $0.modified) },
+                paths: Dictionary(tree.map { ($0.relativePath, $0.path) }, uniquingKeysWith: { first, _ in first }))
         case .remote(let bucket, let prefix):
             let objects: [ObjectSummary]
             do {

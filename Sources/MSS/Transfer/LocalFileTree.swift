@@ -1,0 +1,132 @@
+public import Foundation
+
+#if canImport(CNIOLinux)
+// `struct stat` reaches this module through NIO's C shim on Linux, and its members are only
+// visible where that module is imported (MemberImportVisibility).
+import CNIOLinux
+#endif
+
+/// The regular files below a folder, found in one walk, and what the walk passed over.
+///
+/// Symbolic links are not followed: a link to a folder above would walk forever, and a link out
+/// of the tree would send what nobody named. They, anything else that is neither a regular file
+/// nor a folder (pipes, sockets, devices), folders that cannot be read and names that are not
+/// UTF-8 (no key can hold them) are listed in ``skipped``, so that a caller can say what was
+/// left out instead of leaving it out silently. The folder named itself may be a link.
+public struct LocalFileTree: Sendable {
+    /// A regular file of the tree.
+    public struct File: Sendable, Hashable {
+        /// The folder's path (made absolute and standardized), `/`, then ``relativePath``.
+        public var path: String
+        /// The path below the folder, components separated by `/`.
+        public var relativePath: String
+        public var size: Int64
+        public var modified: Date
+
+        public init(path: String, relativePath: String, size: Int64, modified: Date) {
+            self.path = path
+            self.relativePath = relativePath
+            self.size = size
+            self.modified = modified
+        }
+    }
+
+    /// Something below the folder that is not in ``files``.
+    public struct Skipped: Sendable, Hashable, CustomStringConvertible {
+        public enum Reason: Sendable, Hashable {
+            case symbolicLink
+            /// A pipe, socket or device.
+            case notARegularFile
+            /// A folder that could not be opened, or an entry whose status could not be read.
+            case unreadable(errno: Int32)
+            /// A name that is not UTF-8; the path shows it with replacement characters.
+            case nameNotUTF8
+        }
+
+        public var path: String
+        /// The path below the folder, components separated by `/`.
+        public var relativePath: String
+        public var reason: Reason
+
+        public var description: String {
+            switch reason {
+            case .symbolicLink: "\(path): a symbolic link (not followed)"
+            case .notARegularFile: "\(path): not a regular file"
+            case .unreadable(let code): "\(path): \(String(cString: strerror(code)))"
+            case .nameNotUTF8: "\(path): the name is not UTF-8"
+            }
+        }
+    }
+
+    /// The folder as walked: absolute and standardized.
+    public let root: String
+    /// Sorted by ``File/relativePath``.
+    public private(set) var files: [File] = []
+    public private(set) var skipped: [Skipped] = []
+
+    /// Walks `directory`. Throws when `directory` itself cannot be opened as a folder; what
+    /// cannot be read below it is listed in ``skipped``.
+    public init(walking directory: String) throws {
+        root = URL(fileURLWithPath: directory).standardizedFileURL.path
+        guard let stream = opendir(root) else {
+            throw MSSClientError(.fileError, "cannot read the directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        walk(stream, folder: root == "/" ? "" : root, relative: "")
+        files.sort { $0.relativePath < $1.relativePath }
+    }
+
+    /// Reads the open folder `stream` (at `folder`, `relative` below the root), closes it, then
+    /// walks its subfolders: one folder open at a time, however deep the tree.
+    private mutating func walk(_ stream: DirectoryStream, folder: String, relative: String) {
+        var subfolders: [(path: String, relative: String)] = []
+        while let entry = readdir(stream) {
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { bytes in Array(bytes.prefix { $0 != 0 }) }
+            if raw == [0x2E] || raw == [0x2E, 0x2E] { continue }
+            let name = String(decoding: raw, as: UTF8.self)
+            let path = folder + "/" + name
+            let below = relative.isEmpty ? name : relative + "/" + name
+            guard String(bytes: raw, encoding: .utf8) != nil else {
+                skipped.append(Skipped(path: path, relativePath: below, reason: .nameNotUTF8))
+                continue
+            }
+            var status = stat()
+            guard lstat(path, &status) == 0 else {
+                skipped.append(Skipped(path: path, relativePath: below, reason: .unreadable(errno: errno)))
+                continue
+            }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG:
+                files.append(File(path: path, relativePath: below, size: Int64(status.st_size), modified: Self.modified(status)))
+            case S_IFDIR:
+                subfolders.append((path, below))
+            case S_IFLNK:
+                skipped.append(Skipped(path: path, relativePath: below, reason: .symbolicLink))
+            default:
+                skipped.append(Skipped(path: path, relativePath: below, reason: .notARegularFile))
+            }
+        }
+        closedir(stream)
+        for subfolder in subfolders {
+            guard let stream = opendir(subfolder.path) else {
+                skipped.append(Skipped(path: subfolder.path, relativePath: subfolder.relative, reason: .unreadable(errno: errno)))
+                continue
+            }
+            walk(stream, folder: subfolder.path, relative: subfolder.relative)
+        }
+    }
+
+    private static func modified(_ status: stat) -> Date {
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        return Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000)
+    }
+}
+
+#if canImport(Darwin)
+private typealias DirectoryStream = UnsafeMutablePointer<DIR>
+#else
+private typealias DirectoryStream = OpaquePointer
+#endif
