@@ -4,6 +4,7 @@ import hashlib
 import http.client
 import io
 import os
+import stat
 import urllib.parse
 import urllib.request
 
@@ -100,6 +101,49 @@ def test_recursive_cp_mv_rm_and_du(mss, bucket, tmp_path):
     assert len(dry) == 4 and all(e["action"] == "would-remove" for e in dry)
     assert len(mss.json("rm", "-r", f"mss://{bucket}/moved/")) == 4
     assert mss.json("ls", "-r", f"mss://{bucket}") == []
+
+
+def test_trees_name_what_they_leave_out_and_mv_removes_only_what_it_sent(cli, cli_bucket, tmp_path):
+    """Links are not followed and pipes are not sent: each is named in the answer, in text and
+    in --json. mv -r then removes the files it sent and the folders that emptied, never a link,
+    a pipe, their folders, or a folder that held nothing to send (it used to remove the whole
+    tree once no regular file was left in it, links and what they sat beside included)."""
+    tree = tmp_path / "tree"
+    write(tree / "a.txt", b"a")
+    write(tree / "sub/b.txt", b"b")
+    write(tree / "links/c.txt", b"c")
+    write(tree / "gone/deeper/d.txt", b"d")
+    outside = write(tmp_path / "outside.txt", b"not in the tree")
+    os.symlink(outside, tree / "links/to-outside")
+    os.symlink("..", tree / "links/loop")
+    os.mkfifo(tree / "sub/pipe")
+    (tree / "untouched/inner").mkdir(parents=True)
+    b = f"mss://{cli_bucket}"
+
+    answer = cli.json("cp", "-r", str(tree), f"{b}/t")
+    skipped = sorted((e["source"].split("/tree/", 1)[1], e["reason"]) for e in answer if e["action"] == "skip")
+    assert skipped == [("links/loop", "symbolic-link"), ("links/to-outside", "symbolic-link"), ("sub/pipe", "not-a-regular-file")]
+    sent = sorted(e["key"] for e in cli.json("ls", "-r", f"{b}/t/"))
+    assert sent == ["t/a.txt", "t/gone/deeper/d.txt", "t/links/c.txt", "t/sub/b.txt"]
+    text = cli("cp", "-r", str(tree), f"{b}/t").stdout.decode()
+    assert "/tree/links/to-outside: a symbolic link (not followed)" in text and "/tree/sub/pipe: not a regular file" in text
+
+    cli("mv", "-r", str(tree), f"{b}/m")
+    assert sorted(e["key"] for e in cli.json("ls", "-r", f"{b}/m/")) == [k.replace("t/", "m/", 1) for k in sent]
+    for relative in ["a.txt", "sub/b.txt", "links/c.txt", "gone"]:
+        assert not os.path.lexists(tree / relative), relative
+    assert os.readlink(tree / "links/to-outside") == str(outside) and os.readlink(tree / "links/loop") == ".."
+    assert stat.S_ISFIFO(os.lstat(tree / "sub/pipe").st_mode)
+    assert (tree / "untouched/inner").is_dir()
+    assert outside.read_bytes() == b"not in the tree"
+
+    # A tree of nothing but files and the folders they sit in goes whole.
+    plain = tmp_path / "plain"
+    write(plain / "x/y/z.txt", b"z")
+    write(plain / "w.txt", b"w")
+    cli("mv", "-r", str(plain), f"{b}/p")
+    assert not plain.exists()
+    assert sorted(e["key"] for e in cli.json("ls", "-r", f"{b}/p/")) == ["p/w.txt", "p/x/y/z.txt"]
 
 
 def test_sync_both_ways_with_delete_and_dry_run(mss, bucket, tmp_path):

@@ -85,7 +85,12 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
                 var remote: [String: [String]] = [:]
                 for item in copied {
                     switch item {
-                    case .local(let path): try FileManager.default.removeItem(atPath: path)
+                    case .local(let path):
+                        // unlink(2), not a recursive removal: if a folder took the file's name
+                        // since it was sent, the folder stays.
+                        guard unlink(path) == 0 || errno == ENOENT else {
+                            throw CLIError("copied but not removed: \(path): \(String(cString: strerror(errno)))")
+                        }
                     case .remote(let bucket, let key): remote[bucket, default: []].append(key)
                     }
                 }
@@ -96,8 +101,9 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
                         throw DirectoryFailures(failures: failures.map { ("mss://\(bucket)/\($0.key)", CLIError("copied but not removed: \($0.code)")) })
                     }
                 }
-                if case .local(let path) = from, transfer.recursive, LocalTree.files(under: path).isEmpty {
-                    try? FileManager.default.removeItem(atPath: path)
+                // What the walk left out (links, pipes) stays, and with it its folders.
+                if case .local(let path) = from, transfer.recursive {
+                    EmptyFolders.remove(emptiedBy: copied.compactMap { if case .local(let file) = $0 { file } else { nil } }, below: path)
                 }
             }
         }
