@@ -104,8 +104,8 @@ def test_recursive_cp_mv_rm_and_du(mss, bucket, tmp_path):
 
 
 def test_trees_name_what_they_leave_out_and_mv_removes_only_what_it_sent(cli, cli_bucket, tmp_path):
-    """Links are not followed and pipes are not sent: each is named in the answer, in text and
-    in --json. mv -r then removes the files it sent and the folders that emptied, never a link,
+    """Links are not followed and pipes are not sent: each is named in the answer of cp -r and
+    sync, in text and in --json. mv -r then removes the files it sent and the folders that emptied, never a link,
     a pipe, their folders, or a folder that held nothing to send (it used to remove the whole
     tree once no regular file was left in it, links and what they sat beside included)."""
     tree = tmp_path / "tree"
@@ -127,6 +127,13 @@ def test_trees_name_what_they_leave_out_and_mv_removes_only_what_it_sent(cli, cl
     assert sent == ["t/a.txt", "t/gone/deeper/d.txt", "t/links/c.txt", "t/sub/b.txt"]
     text = cli("cp", "-r", str(tree), f"{b}/t").stdout.decode()
     assert "/tree/links/to-outside: a symbolic link (not followed)" in text and "/tree/sub/pipe: not a regular file" in text
+
+    # sync names them too, on its first pass, and only those its selection takes.
+    synced = cli.json("sync", str(tree), f"{b}/s")
+    assert sorted(e["source"].split("/tree/", 1)[1] for e in synced if e["action"] == "skip") == ["links/loop", "links/to-outside", "sub/pipe"]
+    assert sorted(e["key"] for e in cli.json("ls", "-r", f"{b}/s/")) == [k.replace("t/", "s/", 1) for k in sent]
+    filtered = cli.json("sync", str(tree), f"{b}/s", "--exclude", "links/*")
+    assert [e["source"].split("/tree/", 1)[1] for e in filtered if e["action"] == "skip"] == ["sub/pipe"]
 
     cli("mv", "-r", str(tree), f"{b}/m")
     assert sorted(e["key"] for e in cli.json("ls", "-r", f"{b}/m/")) == [k.replace("t/", "m/", 1) for k in sent]

@@ -73,7 +73,7 @@ struct SyncCommand: AsyncParsableCommand, SessionCommand {
                     remoteCopy: RemoteCopy(
                         connection: session.connection, source: sourceConnection, settings: settings,
                         configuration: TransferConfiguration(concurrency: max(1, concurrency / 2))))
-                try await session.naming(sideOf: from, to) { _ = try await runner.run() }
+                try await session.naming(sideOf: from, to) { _ = try await runner.run(reportingSkipped: true) }
                 if watch, case .local(let directory) = from {
                     try await SyncWatch(runner: runner, directory: directory, debounce: .milliseconds(debounce)).run()
                 }

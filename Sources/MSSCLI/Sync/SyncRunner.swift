@@ -20,9 +20,12 @@ struct SyncRunner: Sendable {
     private var configuration: TransferConfiguration { TransferConfiguration(concurrency: max(1, concurrency)) }
 
     /// Runs one pass; returns whether it changed (or with `--dry-run` would change) anything.
+    /// `reportingSkipped` names what a local source's walk left out (links, pipes): on the first
+    /// pass, not again on each pass of `--watch`.
     @discardableResult
-    func run() async throws -> Bool {
+    func run(reportingSkipped: Bool = false) async throws -> Bool {
         let from = try await SyncSide.list(source, selection: selection, isSource: true)
+        if reportingSkipped { Copier.report(skipped: from.skipped, output: output) }
         let to = try await SyncSide.list(destination, selection: selection, isSource: false)
         let plan = try await planner.plan(from, to)
         var failures: [(item: String, error: any Error)] = []

@@ -14,6 +14,8 @@ struct SyncSide: Sendable {
     var items: [SyncPlan.Item]
     /// Local files by relative path (local sides only).
     var paths: [String: String] = [:]
+    /// What the walk of a local side passed over and the selection takes (links, pipes).
+    var skipped: [LocalFileTree.Skipped] = []
 
     /// Lists `place`. A local source must be a directory; a local destination may not exist yet.
     static func list(_ place: Place, selection: Selection, isSource: Bool) async throws -> SyncSide {
@@ -23,10 +25,12 @@ struct SyncSide: Sendable {
             let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
             if isSource && !(exists && isDirectory.boolValue) { throw CLIError("\(directory) is not a directory") }
             if exists && !isDirectory.boolValue { throw CLIError("\(directory) is not a directory") }
-            let tree = exists ? try LocalFileTree(walking: directory).files.filter { selection.includes($0.relativePath) } : []
+            let walk = exists ? try LocalFileTree(walking: directory) : nil
+            let tree = (walk?.files ?? []).filter { selection.includes($0.relativePath) }
             return SyncSide(
                 place: place, items: tree.map { SyncPlan.Item(relative: $0.relativePath, size: $0.size, modified: $0.modified) },
-                paths: Dictionary(tree.map { ($0.relativePath, $0.path) }, uniquingKeysWith: { first, _ in first }))
+                paths: Dictionary(tree.map { ($0.relativePath, $0.path) }, uniquingKeysWith: { first, _ in first }),
+                skipped: (walk?.skipped ?? []).filter { selection.includes($0.relativePath) })
         case .remote(let bucket, let prefix):
             let objects: [ObjectSummary]
             do {
