@@ -96,11 +96,11 @@ ceph -c "$conf" osd stat | grep -q '1 up' || { echo "ceph osd did not come up" >
 
 radosgw -c "$conf" -n client.rgw --pid-file "$dir/rgw.pid"
 for _ in $(seq 240); do
-    curl -fs -o /dev/null "http://127.0.0.1:$rgw_port/" && break
+    curl -fs --max-time 2 -o /dev/null "http://127.0.0.1:$rgw_port/" && break
     # anonymous ListBuckets answers 200 with an empty list once the gateway is serving
     sleep 0.5
 done
-curl -s -o /dev/null "http://127.0.0.1:$rgw_port/" || { echo "radosgw did not start" >&2; tail -20 "$dir/log/client.rgw.log" >&2; exit 1; }
+curl -s --max-time 5 -o /dev/null "http://127.0.0.1:$rgw_port/" || { echo "radosgw did not start" >&2; tail -20 "$dir/log/client.rgw.log" >&2; exit 1; }
 
 radosgw-admin -c "$conf" user create --uid=mss-test --display-name="mss test" \
     --access-key="$access_key" --secret="$secret_key" >/dev/null

@@ -90,11 +90,28 @@ ensure_rgw() {
     "$venv/bin/python" "$root/scripts/lib/rgw_probe.py" "http://127.0.0.1:$rgw_port" "$access_key" "$secret_key" && return 0
     rgw_report "$state/rgw"
     log "Ceph RGW stopped serving before $1: starting it again on the same port with the same keys"
+    local pids pid
+    pids=$(cat "$state/rgw"/*.pid 2>/dev/null)
     stop_pids_in "$state/rgw"
-    "$root/scripts/start-rgw.sh" "$state/rgw" "$rgw_port" "$access_key" "$secret_key" >"$state/rgw-start.log" 2>&1 \
+    # A daemon stuck in the kernel outlives SIGKILL for a while and keeps the port: the new
+    # gateway could not bind, and the probe would ask the old one.
+    for pid in $pids; do
+        for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        if kill -0 "$pid" 2>/dev/null; then log "a Ceph daemon (pid $pid) does not stop: $1 is not run"; return 1; fi
+    done
+    # Bounded: whatever hung the first cluster may hang this one's start.
+    timeout --kill-after=10 300 "$root/scripts/start-rgw.sh" "$state/rgw" "$rgw_port" "$access_key" "$secret_key" >"$state/rgw-start.log" 2>&1 \
         && "$venv/bin/python" "$root/scripts/lib/rgw_probe.py" "http://127.0.0.1:$rgw_port" "$access_key" "$secret_key" \
         || { cat "$state/rgw-start.log" >&2; log "Ceph RGW could not be started again: $1 is not run"; return 1; }
     rgw_restarts=$((rgw_restarts + 1))
+}
+
+# Names a stage that ran out of time (timeout's 124, or 137 when it had to kill) and passes its
+# status on.
+deadline() {
+    local status=$?
+    if [ $status -eq 124 ] || [ $status -eq 137 ]; then log "$1 did not end within its deadline and was stopped"; fi
+    return $status
 }
 
 # Each stage has a deadline well inside CI's 90 minutes (they take 4, 4 and 3 minutes here), so a
@@ -102,6 +119,7 @@ ensure_rgw() {
 log "running the Swift tests"
 set +e
 timeout --kill-after=30 1200 swift test --skip-build
+deadline "swift test"
 status=$?
 # The fuzz package is a separate build (release, instrumented) of its own scratch directory. It
 # runs from here at the lowest priority, so it takes only the CPU the pytest suites leave idle.
@@ -125,10 +143,10 @@ run_pytest() {
     PATH="$venv/bin:$PATH" timeout --kill-after=30 1200 "$venv/bin/pytest" -q -p no:cacheprovider -n 2 --timeout 600 "$root/Tests/$1"
 }
 log "checking mss-server with independent clients (boto3, awscli, s3cmd, rclone)"
-ensure_rgw "the independent-client checks" && run_pytest peers
+ensure_rgw "the independent-client checks" && { run_pytest peers; deadline "the independent-client checks"; }
 peer_status=$?
 log "running the mss command-line tests"
-ensure_rgw "the command-line tests" && run_pytest cli
+ensure_rgw "the command-line tests" && { run_pytest cli; deadline "the command-line tests"; }
 cli_status=$?
 [ $peer_status -eq 0 ] && peer_status=$cli_status
 log "fuzzing the wire parsers (libFuzzer, 10 s a target; Fuzz/README.md)"

@@ -18,7 +18,7 @@ def main():
     s3 = boto3.client(
         "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
         region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1},
+        config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
                       connect_timeout=5, read_timeout=20))
     bucket = f"rgw-probe-{uuid.uuid4().hex[:16]}"
     body = uuid.uuid4().bytes

@@ -6,7 +6,8 @@ public import Foundation
 import CNIOLinux
 #endif
 
-/// The regular files below a folder, found in one walk, and what the walk passed over.
+/// The regular files below a folder, found in one walk, and what the walk passed over: what a
+/// directory upload sends, and what it must say it did not.
 ///
 /// Symbolic links are not followed: a link to a folder above would walk forever, and a link out
 /// of the tree would send what nobody named. They, anything else that is neither a regular file
@@ -20,9 +21,13 @@ public struct LocalFileTree: Sendable {
         public var path: String
         /// The path below the folder, components separated by `/`.
         public var relativePath: String
+        /// The size `lstat` told when the walk passed: a small file is then read whole without
+        /// asking again.
         public var size: Int64
+        /// The modification time `lstat` told, which `sync` compares with the object's.
         public var modified: Date
 
+        /// A file as a walk finds it; for callers that find files their own way (a wildcard).
         public init(path: String, relativePath: String, size: Int64, modified: Date) {
             self.path = path
             self.relativePath = relativePath
@@ -31,23 +36,36 @@ public struct LocalFileTree: Sendable {
         }
     }
 
-    /// Something below the folder that is not in ``files``.
+    /// Something below the folder that is not in ``files``, kept so that it can be named to
+    /// whoever expected it to be sent.
     public struct Skipped: Sendable, Hashable, CustomStringConvertible {
+        /// Why an entry was passed over.
         public enum Reason: Sendable, Hashable {
+            /// Not followed: it may lead above the folder (a loop) or out of the tree.
             case symbolicLink
             /// A pipe, socket or device.
             case notARegularFile
-            /// A folder that could not be opened, or an entry whose status could not be read.
+            /// A folder that could not be opened or read to its end, or an entry whose status
+            /// could not be read; what is below it is unknown.
             case unreadable(errno: Int32)
             /// A name that is not UTF-8; the path shows it with replacement characters.
             case nameNotUTF8
         }
 
+        /// The folder's path (as in ``File/path``), `/`, then ``relativePath``.
         public var path: String
         /// The path below the folder, components separated by `/`.
         public var relativePath: String
         public var reason: Reason
 
+        /// Whether a caller that sends only the paths `includes` takes should name this entry:
+        /// an unreadable folder always, since what it holds (and whether that was wanted) is unknown.
+        public func concerns(_ includes: (String) -> Bool) -> Bool {
+            if case .unreadable = reason { return true }
+            return includes(relativePath)
+        }
+
+        /// The path and the reason, as a person reads them.
         public var description: String {
             switch reason {
             case .symbolicLink: "\(path): a symbolic link (not followed)"
@@ -60,27 +78,44 @@ public struct LocalFileTree: Sendable {
 
     /// The folder as walked: absolute and standardized.
     public let root: String
-    /// Sorted by ``File/relativePath``.
+    /// Sorted by ``File/relativePath``, so uploads, answers and sync plans come out in the same
+    /// order on every run and filesystem (a folder's entries come in no particular order).
     public private(set) var files: [File] = []
+    /// Sorted by ``Skipped/relativePath``, for the same reason.
     public private(set) var skipped: [Skipped] = []
 
-    /// Walks `directory`. Throws when `directory` itself cannot be opened as a folder; what
-    /// cannot be read below it is listed in ``skipped``.
+    /// Walks `directory`. Throws when `directory` itself cannot be opened as a folder (missing,
+    /// or a file): a tree that is not there is an error, not an empty tree. What cannot be read
+    /// below it is listed in ``skipped``.
     public init(walking directory: String) throws {
         root = URL(fileURLWithPath: directory).standardizedFileURL.path
         guard let stream = opendir(root) else {
-            throw MSSClientError(.fileError, "cannot read the directory \(directory): \(String(cString: strerror(errno)))")
+            let code = errno
+            throw MSSClientError(.fileError, "cannot read the directory \(directory): \(String(cString: strerror(code)))")
         }
         walk(stream, folder: root == "/" ? "" : root, relative: "")
         files.sort { $0.relativePath < $1.relativePath }
+        skipped.sort { $0.relativePath < $1.relativePath }
     }
 
     /// Reads the open folder `stream` (at `folder`, `relative` below the root), closes it, then
     /// walks its subfolders: one folder open at a time, however deep the tree.
     private mutating func walk(_ stream: DirectoryStream, folder: String, relative: String) {
         var subfolders: [(path: String, relative: String)] = []
-        while let entry = readdir(stream) {
-            let raw = withUnsafeBytes(of: entry.pointee.d_name) { bytes in Array(bytes.prefix { $0 != 0 }) }
+        while true {
+            // readdir answers nil at the end and on an error alike; only errno tells them apart.
+            errno = 0
+            guard let entry = readdir(stream) else {
+                let code = errno
+                if code != 0 {
+                    skipped.append(Skipped(path: folder.isEmpty ? "/" : folder, relativePath: relative, reason: .unreadable(errno: code)))
+                }
+                break
+            }
+            // The name as long as it is: the entry's record may end before `d_name`'s declared size.
+            let raw = withUnsafePointer(to: &entry.pointee.d_name) { name in
+                name.withMemoryRebound(to: UInt8.self, capacity: 1) { Array(UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)))) }
+            }
             if raw == [0x2E] || raw == [0x2E, 0x2E] { continue }
             let name = String(decoding: raw, as: UTF8.self)
             let path = folder + "/" + name
@@ -91,7 +126,8 @@ public struct LocalFileTree: Sendable {
             }
             var status = stat()
             guard lstat(path, &status) == 0 else {
-                skipped.append(Skipped(path: path, relativePath: below, reason: .unreadable(errno: errno)))
+                let code = errno
+                skipped.append(Skipped(path: path, relativePath: below, reason: .unreadable(errno: code)))
                 continue
             }
             switch status.st_mode & S_IFMT {
@@ -108,7 +144,8 @@ public struct LocalFileTree: Sendable {
         closedir(stream)
         for subfolder in subfolders {
             guard let stream = opendir(subfolder.path) else {
-                skipped.append(Skipped(path: subfolder.path, relativePath: subfolder.relative, reason: .unreadable(errno: errno)))
+                let code = errno
+                skipped.append(Skipped(path: subfolder.path, relativePath: subfolder.relative, reason: .unreadable(errno: code)))
                 continue
             }
             walk(stream, folder: subfolder.path, relative: subfolder.relative)

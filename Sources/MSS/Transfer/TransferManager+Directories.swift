@@ -33,7 +33,8 @@ extension TransferManager {
     /// multipart ones in flight across the whole tree. `options` gives each
     /// file's put options (a content type by extension, say) from its path. Symbolic links and
     /// what else is not a regular file are not sent; the result's `skipped` lists them
-    /// (``LocalFileTree``).
+    /// (``LocalFileTree``). A `directory` that is missing or is a file throws
+    /// ``MSSClientError``, rather than uploading an empty tree.
     public func uploadDirectory(
         _ directory: String, to bucket: Bucket, prefix: String = "", options: @escaping @Sendable (String) -> PutOptions = { _ in PutOptions() },
         progress: TransferProgressHandler? = nil

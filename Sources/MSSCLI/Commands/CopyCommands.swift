@@ -88,8 +88,9 @@ struct MoveCommand: AsyncParsableCommand, SessionCommand {
                     case .local(let path):
                         // unlink(2), not a recursive removal: if a folder took the file's name
                         // since it was sent, the folder stays.
-                        guard unlink(path) == 0 || errno == ENOENT else {
-                            throw CLIError("copied but not removed: \(path): \(String(cString: strerror(errno)))")
+                        if unlink(path) != 0 {
+                            let code = errno
+                            guard code == ENOENT else { throw CLIError("copied but not removed: \(path): \(String(cString: strerror(code)))") }
                         }
                     case .remote(let bucket, let key): remote[bucket, default: []].append(key)
                     }

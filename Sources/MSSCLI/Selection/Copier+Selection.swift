@@ -63,7 +63,7 @@ extension Copier {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
             guard isDirectory.boolValue, options.recursive else { return excludedSingle(path, .local(path)) }
             let tree = try LocalFileTree(walking: path)
-            Copier.report(skipped: tree.skipped.filter { selection.includes($0.relativePath) }, output: session.output)
+            Copier.report(skipped: tree.skipped.filter { $0.concerns(selection.includes) }, output: session.output)
             files = tree.files.filter { selection.includes($0.relativePath) }
             if files.isEmpty {
                 session.output.note("nothing under \(path) passes --include/--exclude")

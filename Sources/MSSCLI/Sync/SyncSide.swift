@@ -14,7 +14,8 @@ struct SyncSide: Sendable {
     var items: [SyncPlan.Item]
     /// Local files by relative path (local sides only).
     var paths: [String: String] = [:]
-    /// What the walk of a local side passed over and the selection takes (links, pipes).
+    /// What the walk of a local side passed over and the selection takes (links, pipes), and
+    /// folders it could not read.
     var skipped: [LocalFileTree.Skipped] = []
 
     /// Lists `place`. A local source must be a directory; a local destination may not exist yet.
@@ -30,7 +31,7 @@ struct SyncSide: Sendable {
             return SyncSide(
                 place: place, items: tree.map { SyncPlan.Item(relative: $0.relativePath, size: $0.size, modified: $0.modified) },
                 paths: Dictionary(tree.map { ($0.relativePath, $0.path) }, uniquingKeysWith: { first, _ in first }),
-                skipped: (walk?.skipped ?? []).filter { selection.includes($0.relativePath) })
+                skipped: (walk?.skipped ?? []).filter { $0.concerns(selection.includes) })
         case .remote(let bucket, let prefix):
             let objects: [ObjectSummary]
             do {
