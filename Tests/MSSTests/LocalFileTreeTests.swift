@@ -78,6 +78,16 @@ struct LocalFileTreeTests {
         }
     }
 
+    /// 1,800 levels, near the 4,096-byte path limit, walked inside a task.
+    @Test func aVeryDeepTreeIsWalked() async throws {
+        defer { scratch.remove() }
+        let depth = 1_800
+        let relative = Array(repeating: "d", count: depth).joined(separator: "/") + "/f"
+        try write(relative, 1)
+        let files = try await Task { try LocalFileTree(walking: scratch.path).files }.value
+        #expect(files.map(\.relativePath) == [relative])
+    }
+
     @Test func aMissingFolderOrAFileIsATypedError() throws {
         defer { scratch.remove() }
         try write("file", 1)

@@ -56,6 +56,7 @@ public struct LocalFileTree: Sendable {
         public var path: String
         /// The path below the folder, components separated by `/`.
         public var relativePath: String
+        /// Why it was passed over.
         public var reason: Reason
 
         /// Whether a caller that sends only the paths `includes` takes should name this entry:
@@ -93,14 +94,24 @@ public struct LocalFileTree: Sendable {
             let code = errno
             throw MSSClientError(.fileError, "cannot read the directory \(directory): \(String(cString: strerror(code)))")
         }
-        walk(stream, folder: root == "/" ? "" : root, relative: "")
+        // Folders waiting to be read, rather than recursion: the stack a walk uses does not grow
+        // with the tree's depth (paths may be 4,096 bytes long, thousands of levels).
+        var waiting = walk(stream, folder: root == "/" ? "" : root, relative: "")
+        while let folder = waiting.popLast() {
+            guard let stream = opendir(folder.path) else {
+                let code = errno
+                skipped.append(Skipped(path: folder.path, relativePath: folder.relative, reason: .unreadable(errno: code)))
+                continue
+            }
+            waiting += walk(stream, folder: folder.path, relative: folder.relative)
+        }
         files.sort { $0.relativePath < $1.relativePath }
         skipped.sort { $0.relativePath < $1.relativePath }
     }
 
-    /// Reads the open folder `stream` (at `folder`, `relative` below the root), closes it, then
-    /// walks its subfolders: one folder open at a time, however deep the tree.
-    private mutating func walk(_ stream: DirectoryStream, folder: String, relative: String) {
+    /// Reads the open folder `stream` (at `folder`, `relative` below the root) and closes it, so
+    /// that one folder is open at a time however deep the tree; returns its subfolders.
+    private mutating func walk(_ stream: DirectoryStream, folder: String, relative: String) -> [(path: String, relative: String)] {
         var subfolders: [(path: String, relative: String)] = []
         while true {
             // readdir answers nil at the end and on an error alike; only errno tells them apart.
@@ -142,14 +153,7 @@ public struct LocalFileTree: Sendable {
             }
         }
         closedir(stream)
-        for subfolder in subfolders {
-            guard let stream = opendir(subfolder.path) else {
-                let code = errno
-                skipped.append(Skipped(path: subfolder.path, relativePath: subfolder.relative, reason: .unreadable(errno: code)))
-                continue
-            }
-            walk(stream, folder: subfolder.path, relative: subfolder.relative)
-        }
+        return subfolders
     }
 
     private static func modified(_ status: stat) -> Date {
