@@ -62,9 +62,9 @@ extension Copier {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
             guard isDirectory.boolValue, options.recursive else { return excludedSingle(path, .local(path)) }
-            let tree = try LocalFileTree(walking: path)
-            Copier.report(skipped: tree.skipped.filter { $0.concerns(selection.includes) }, output: session.output)
-            files = tree.files.filter { selection.includes($0.relativePath) }
+            let picked = selection.pick(try LocalFileTree(walking: path))
+            Copier.report(skipped: picked.skipped, output: session.output)
+            files = picked.files
             if files.isEmpty {
                 session.output.note("nothing under \(path) passes --include/--exclude")
                 return []

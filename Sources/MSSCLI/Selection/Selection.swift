@@ -1,3 +1,5 @@
+import MSS
+
 /// Which items `--include` and `--exclude` let through, as `aws s3` decides: everything by default,
 /// then each filter that matches an item's relative path says include or exclude, and the last
 /// matching one on the command line wins.
@@ -18,6 +20,12 @@ struct Selection: Sendable {
             return filter.include
         }
         return true
+    }
+
+    /// The files of a walked tree this selection takes, and what the walk left out that concerns
+    /// it (``LocalFileTree/Skipped/concerns(_:)``): what a command sends, and what it names.
+    func pick(_ tree: LocalFileTree) -> (files: [LocalFileTree.File], skipped: [LocalFileTree.Skipped]) {
+        (tree.files.filter { includes($0.relativePath) }, tree.skipped.filter { $0.concerns(includes) })
     }
 
     /// `key` below `root`, compared character by character as S3 compares keys (not as Swift

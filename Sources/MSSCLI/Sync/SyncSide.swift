@@ -26,12 +26,11 @@ struct SyncSide: Sendable {
             let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
             if isSource && !(exists && isDirectory.boolValue) { throw CLIError("\(directory) is not a directory") }
             if exists && !isDirectory.boolValue { throw CLIError("\(directory) is not a directory") }
-            let walk = exists ? try LocalFileTree(walking: directory) : nil
-            let tree = (walk?.files ?? []).filter { selection.includes($0.relativePath) }
+            let (tree, skipped) = exists ? selection.pick(try LocalFileTree(walking: directory)) : ([], [])
             return SyncSide(
                 place: place, items: tree.map { SyncPlan.Item(relative: $0.relativePath, size: $0.size, modified: $0.modified) },
                 paths: Dictionary(tree.map { ($0.relativePath, $0.path) }, uniquingKeysWith: { first, _ in first }),
-                skipped: (walk?.skipped ?? []).filter { $0.concerns(selection.includes) })
+                skipped: skipped)
         case .remote(let bucket, let prefix):
             let objects: [ObjectSummary]
             do {
