@@ -24,7 +24,7 @@ enum MasterKeyFile {
             guard data.count == 32 else { throw EncryptionFailure.damaged("\(path) does not hold 32 bytes") }
             return SymmetricKey(data: data)
         }
-        let temporary = path + ".new-" + UUID().uuidString
+        let temporary = path + ".new-" + UUID.random().uuidString
         try DurableFiles.createFile(temporary, contents: Data(EncryptionLayout.randomBytes(32)))
         defer { unlink(temporary) }
         if link(temporary, path) != 0 && errno != EEXIST {

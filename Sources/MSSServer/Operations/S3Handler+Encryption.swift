@@ -21,14 +21,15 @@ extension S3Handler {
 
     /// The metadata and data key for a new object or upload, or nil when the request asks for none.
     func newEncryption(_ requested: RequestedEncryption) async throws -> (encryption: StoredEncryption, key: SymmetricKey)? {
-        let dataKey = EncryptionLayout.newDataKey()
         switch requested {
         case .none:
             return nil
         case .s3:
+            let dataKey = EncryptionLayout.newDataKey()
             let wrapped = try EncryptionLayout.wrap(dataKey, with: try await masterKey(), kind: .s3)
             return (StoredEncryption(kind: .s3, wrappedKey: wrapped), dataKey)
         case .customer(let customer):
+            let dataKey = EncryptionLayout.newDataKey()
             let wrapped = try EncryptionLayout.wrap(dataKey, with: customer.key, kind: .customer)
             return (StoredEncryption(kind: .customer, wrappedKey: wrapped, customerKeyMD5: customer.md5), dataKey)
         }
@@ -154,7 +155,7 @@ extension S3Handler {
         }
         let key = try await dataKey(for: encryption, request: request)
         guard let key else { throw S3ServerError.internalError("no data key for an encrypted source") }
-        let copy = "/dev/shm/mss-image-\(UUID().uuidString)"
+        let copy = "/dev/shm/mss-image-\(UUID.random().uuidString)"
         _ = try await transcode(from: path, opening: (encryption, key), range: 0..<size, to: copy, sealingWith: nil)
         return copy
     }

@@ -161,7 +161,7 @@ final class ImageVariantCache: Sendable {
         let size = Int64(contents.readableBytes)
         guard capacity > 0, size <= capacity else { return }
         let name = key.name
-        let temporary = "\(directory)/tmp/\(UUID().uuidString)"
+        let temporary = "\(directory)/tmp/\(UUID.random().uuidString)"
         do {
             try await FileSystem.shared.createDirectory(
                 at: FilePath("\(directory)/\(name.prefix(2))"), withIntermediateDirectories: true, permissions: [.ownerReadWriteExecute])

@@ -37,7 +37,7 @@ extension ObjectStore {
     func createUpload(bucket: String, template: StoredObject) throws(S3ServerError) -> MultipartUploadRecord {
         _ = try self.bucket(bucket)
         // Random and URL-safe, so it can travel in a query string untouched.
-        let id = Digests.hex(SHA256.hash(data: Data(UUID().uuidString.utf8)))
+        let id = Digests.hex(SHA256.hash(data: Data(UUID.random().uuidString.utf8)))
         var record = MultipartUploadRecord(id: id, bucket: bucket, key: template.key, initiated: Self.now(), template: template)
         // An owned ACL in the template is what a server from before users would misread.
         record.formatVersion =
@@ -69,7 +69,7 @@ extension ObjectStore {
     @discardableResult
     func commitPart(_ part: PartRecord, upload id: String, temporaryPath: String) async throws(S3ServerError) -> PartRecord {
         var part = part
-        part.file = Self.paddedPartName(part.number) + "-" + UUID().uuidString.lowercased()
+        part.file = Self.paddedPartName(part.number) + "-" + UUID.random().uuidString.lowercased()
         part.formatVersion = part.noncePrefix == nil ? .initial : .governance
         // No bucket is named with a slash, so these turns never meet a key's.
         return try await withKeyLock(bucket: "/uploads", key: "\(id)/\(part.number)") { () async throws(S3ServerError) -> PartRecord in

@@ -8,7 +8,7 @@ extension StoredObject {
         let acl = owner.map { StoredACL(owner: $0, grants: [StoredGrant(.user($0), .fullControl)]) } ?? .private
         var marker = StoredObject(
             key: key, size: 0, etag: "", lastModified: lastModified, contentType: nil, contentHeaders: [:], metadata: [:],
-            acl: acl, checksums: [:], version: UUID().uuidString.lowercased())
+            acl: acl, checksums: [:], version: UUID.random().uuidString.lowercased())
         marker.isDeleteMarker = true
         return marker
     }

@@ -193,7 +193,7 @@ actor ObjectStore {
     /// A fresh path for a body being received. Joined as a string: `URL`'s appending without a
     /// directory hint stats the path, twice per PUT.
     nonisolated func temporaryPath() -> String {
-        rootPath + "/.mss/tmp/" + UUID().uuidString
+        rootPath + "/.mss/tmp/" + UUID.random().uuidString
     }
 
     nonisolated func uploadDirectory(_ id: String) -> URL {
@@ -364,7 +364,7 @@ actor ObjectStore {
                 throw error
             }
             var object = object
-            object.version = UUID().uuidString.lowercased()
+            object.version = UUID.random().uuidString.lowercased()
             object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
             object.isDeleteMarker = false
             object.lastModified = Self.now()

@@ -95,7 +95,7 @@ struct WriteLogReplay: Sendable {
     /// Writes `bytes` as the file at `path` through a fresh file renamed over it, so a reader
     /// never sees half of it.
     private static func replace(_ path: String, with bytes: [UInt8], temporaryDirectory: String) throws {
-        try bytes.withUnsafeBytes { try DurableFiles.replaceUnflushed(path, bytes: $0, stagedAt: temporaryDirectory + "/" + UUID().uuidString) }
+        try bytes.withUnsafeBytes { try DurableFiles.replaceUnflushed(path, bytes: $0, stagedAt: temporaryDirectory + "/" + UUID.random().uuidString) }
     }
 
     /// The records of one segment that count, with their sequence numbers.
