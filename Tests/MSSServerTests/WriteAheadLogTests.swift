@@ -62,13 +62,22 @@ import Testing
                 versionedBodies.append(Self.body("v", round))
                 _ = try await Self.put(store, bucket: "versioned", key: "v", bytes: versionedBodies[round])
             }
+            // Files are written in place after their record: a crash can cut one short.
+            let torn = try #require(try await store.object(bucket: "plain", key: "k/39"))
+            let tornFiles = [StoreFixture.metadataPath(store, bucket: "plain", key: "k/39"), store.dataPath(bucket: "plain", object: torn)]
+            let tornHalves = try tornFiles.map { path -> Data in
+                let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+                return whole.prefix(whole.count / 2)
+            }
             // A power cut: nothing written since the checkpoint reached the disk, except an older
-            // document of one key, which writeback happened to flush.
+            // document of one key, which writeback happened to flush, and the first part of
+            // another key's document and bytes.
             for file in Self.shardFiles(root) { try FileManager.default.removeItem(atPath: file) }
             if let staleDocument {
                 try staleDocument.bytes.write(to: URL(fileURLWithPath: staleDocument.path))
                 try staleDocument.data.write(to: URL(fileURLWithPath: staleDocument.dataPath))
             }
+            for (path, half) in zip(tornFiles, tornHalves) { try half.write(to: URL(fileURLWithPath: path)) }
         }
         let report = try StoreCheckReport(dataDirectory: root)
         // 40 keys, "over", and "v".

@@ -99,6 +99,26 @@ enum DurableFiles {
         }
     }
 
+    /// Writes `buffer` over whatever `path` holds, creating it 0600, without a flush and without
+    /// a staging file: only for a file that a durable write-ahead log record stands for, which the
+    /// next start writes again if this is cut short. A staging file and its rename would cost a
+    /// second directory entry and, between folders, the filesystem's one rename lock: half the
+    /// kernel time of a small PUT under 16 writers.
+    static func overwriteUnflushed(_ path: String, bytes buffer: UnsafeRawBufferPointer) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < buffer.count, let base = buffer.baseAddress {
+            let written = write(descriptor, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "write", path: path, code: errno)
+            }
+            offset += written
+        }
+    }
+
     /// Clears group and other permissions of `path` when it has any; true when it changed.
     /// For what this store did not create itself: an existing data directory, and request bodies
     /// written by code that leaves the default mode.

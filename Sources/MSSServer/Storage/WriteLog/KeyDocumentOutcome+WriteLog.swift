@@ -54,15 +54,16 @@ extension KeyDocumentOutcome {
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
         defer { log.applied(ticket) }
-        // Staged in `.mss/tmp` and renamed, as without the log: new files made in one folder
-        // get neighbouring inodes, which writeback and checkpoints write in few blocks (made in
-        // place in the shard folders, 4 KiB PUTs ran slower).
+        // Written in place, with neither a staging file nor a rename: the record stands for
+        // these files until a checkpoint has flushed them, so a write cut short by a crash is
+        // written again by the next start, and nothing reads the files before the change is
+        // visible (the data file's name is new; documents are read only at start).
         do {
-            if let data, case .memory(let bytes, let staging) = data.source {
-                try bytes.withUnsafeReadableBytes { try DurableFiles.replaceUnflushed(data.destination, bytes: $0, stagedAt: staging) }
+            if let data, case .memory(let bytes, _) = data.source {
+                try bytes.withUnsafeReadableBytes { try DurableFiles.overwriteUnflushed(data.destination, bytes: $0) }
             }
             if let document {
-                try document.withUnsafeBytes { try DurableFiles.replaceUnflushed(metadataPath, bytes: $0, stagedAt: temporary) }
+                try document.withUnsafeBytes { try DurableFiles.overwriteUnflushed(metadataPath, bytes: $0) }
             } else {
                 try FileManager.default.removeItem(atPath: metadataPath)
             }
@@ -70,7 +71,6 @@ extension KeyDocumentOutcome {
             // The record is durable all the same, and the next start writes what failed here.
             // Until then the store would answer from a state the log has left behind (and a
             // bucket could be deleted under the logged key), so the log takes no more changes.
-            // `replaceUnflushed` removed its staging file; a received body was renamed before.
             log.fail("a logged change could not be written to its files: \(error)")
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
