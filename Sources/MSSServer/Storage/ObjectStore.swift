@@ -60,7 +60,7 @@ actor ObjectStore {
     nonisolated let retired = RetiredFiles()
     /// Whose turn it is to change each key being changed.
     private var keyLocks = KeyLocks()
-    let encoder = documentEncoder()
+    nonisolated let encoder = documentEncoder()
 
     /// How documents are written: dates in milliseconds, keys sorted.
     static func documentEncoder() -> JSONEncoder {
@@ -354,11 +354,8 @@ actor ObjectStore {
     ) async throws(S3ServerError) -> StoredObject {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> StoredObject in
             let versioning: VersioningState?
-            let previous: StoredKey?
             do throws(S3ServerError) {
                 versioning = try self.bucket(bucket).versioning
-                previous = try await storedKey(bucket: bucket, key: object.key)
-                try precondition.check(previous?.current, key: object.key, whileWriting: true)
             } catch {
                 if case .file(let path) = source { try? FileManager.default.removeItem(atPath: path) }
                 throw error
@@ -368,12 +365,18 @@ actor ObjectStore {
             object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
             object.isDeleteMarker = false
             object.lastModified = Self.now()
+            let key = object.key
             do {
                 // Once the metadata is in place its data file is the object, acknowledged or not;
-                // before, a failure takes the new bytes away again (KeyDocumentOutcome).
+                // before, a failure (the precondition's included) takes the new bytes away again.
                 try await addVersion(
-                    object, to: previous, bucket: bucket, versioning: versioning,
-                    data: IncomingData(source: source, destination: dataPath(bucket: bucket, object: object)))
+                    object, bucket: bucket, versioning: versioning, prior: priorVersions(bucket: bucket, key: object.key),
+                    data: IncomingData(source: source, destination: dataPath(bucket: bucket, object: object))
+                ) { previous throws(S3ServerError) in
+                    try precondition.check(previous?.current, key: key, whileWriting: true)
+                }
+            } catch let error as S3ServerError {
+                throw error
             } catch {
                 throw .internalError("cannot store the object: \(error)")
             }
@@ -404,40 +407,83 @@ actor ObjectStore {
         dataVersion.replacingOccurrences(of: "-", with: "")
     }
 
-    /// Puts `object` in front of the key's versions (`stored`), dropping what it replaces under
+    /// The versions of a key as a change under its turn starts from: known (cached, or read by
+    /// the caller), or still to be read from the index, which the change then does on its trip
+    /// to ``StoreIO`` (a write of a new key would otherwise make two).
+    enum PriorVersions: Sendable {
+        case known(StoredKey?)
+        case unread
+    }
+
+    /// What the key's turn found, for a change of it: from the cache when it is there.
+    private func priorVersions(bucket: String, key: String) -> PriorVersions {
+        cache.lookup(KeyLocks.Name(bucket: bucket, key: key)).map { .known($0.stored) } ?? .unread
+    }
+
+    /// Puts `object` in front of the key's versions (`prior`), dropping what it replaces under
     /// the bucket's versioning, and writes the key's document (after moving the new version's
-    /// bytes, `data`, into place). The caller holds the key's turn.
+    /// bytes, `data`, into place), once `check` accepts the versions found. The caller holds the
+    /// key's turn.
     private func addVersion(
-        _ object: StoredObject, to stored: StoredKey?, bucket: String, versioning: VersioningState?, data: IncomingData? = nil
+        _ object: StoredObject, bucket: String, versioning: VersioningState?, prior: PriorVersions, data: IncomingData? = nil,
+        check: @escaping @Sendable (StoredKey?) throws(S3ServerError) -> Void = { _ in }
     ) async throws {
-        let previous = stored?.versions ?? []
-        let kept: [StoredObject]
-        switch versioning {
-        case nil: kept = []
-        case .enabled: kept = previous
-        case .suspended: kept = previous.filter { $0.versionID != nil }
-        }
-        let replaced = previous.filter { old in !kept.contains { $0.version == old.version } }
-        try await writeKey(StoredKey(object, noncurrent: kept), bucket: bucket, data: data) {
-            for old in replaced where !old.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: old)) }
+        try await writeKey(object.key, bucket: bucket, prior: prior, data: data) {
+            previous throws(S3ServerError) in
+            try check(previous)
+            let versions = previous?.versions ?? []
+            let kept: [StoredObject]
+            switch versioning {
+            case nil: kept = []
+            case .enabled: kept = versions
+            case .suspended: kept = versions.filter { $0.versionID != nil }
+            }
+            return StoredKey(object, noncurrent: kept)
         }
     }
 
-    /// Writes (or with nil, removes) the document of `key` and updates the index to match.
-    /// `replaced` runs as soon as the new document is what is on disk. The disk work runs on
-    /// ``StoreIO``; the caller holds the key's turn, so the key's entry in the index cannot
-    /// change while this waits for it.
+    /// Writes `stored` as the versions of `key` (nil: it has none), which were `prior`
+    /// (``writeKey(_:bucket:prior:data:change:)``).
+    private func writeKey(_ stored: StoredKey?, key: String, bucket: String, prior: StoredKey?) async throws {
+        try await writeKey(key, bucket: bucket, prior: .known(prior)) { _ in stored }
+    }
+
+    /// Writes (or with nil, removes) the document of `key` that `change` makes of its versions,
+    /// and updates the index to match; the bytes of versions the change dropped are removed
+    /// once the new document is what is on disk. The disk work, reading the versions when
+    /// `prior` is unread and running `change` included, is one job on ``StoreIO``; the caller
+    /// holds the key's turn, so the key's entry in the index cannot change meanwhile. What
+    /// `change` throws is thrown as it is, after the new bytes (`data`) are removed.
     private func writeKey(
-        _ stored: StoredKey?, key: String? = nil, bucket: String, data: IncomingData? = nil, replaced: () -> Void = {}
+        _ key: String, bucket: String, prior: PriorVersions, data: IncomingData? = nil,
+        change: @escaping @Sendable (StoredKey?) throws(S3ServerError) -> StoredKey?
     ) async throws {
-        let key = stored?.key ?? key ?? ""
         let hash = Self.keyHash(key)
         let shard = shardDirectory(bucket: bucket, hash: hash)
         let metadataPath = shard + "/" + hash + ".json"
-        let document = try stored.map { try encoder.encode($0) }
         let temporary = temporaryPath()
-        let (index, barrier, log, rootPath) = (index, barrier, log, rootPath)
-        let outcome = try await StoreIO.run {
+        let (index, barrier, log, rootPath, encoder) = (index, barrier, log, rootPath, encoder)
+        let written = try await StoreIO.run { () -> Result<WrittenKey, any Error> in
+            let previous: StoredKey?
+            let stored: StoredKey?
+            do {
+                switch prior {
+                case .known(let known): previous = known
+                case .unread: previous = try index.stored(bucket: bucket, key: key)
+                }
+                stored = try change(previous)
+            } catch {
+                if let data, case .file(let path) = data.source { unlink(path) }
+                return .failure(error)
+            }
+            // Encoded here, not on the actor, which every request of the store goes through.
+            let document: Data?
+            do {
+                document = try stored.map { try encoder.encode($0) }
+            } catch {
+                if let data, case .file(let path) = data.source { unlink(path) }
+                return .failure(StoreWriteFailure(description: "the key's document cannot be encoded: \(error)"))
+            }
             var outcome =
                 if let log {
                     KeyDocumentOutcome.publish(
@@ -447,33 +493,45 @@ actor ObjectStore {
                     KeyDocumentOutcome.publish(
                         document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
                 }
-            guard outcome.visible else { return outcome }
-            do {
-                try index.put(bucket: bucket, key: key, stored: stored, document: document)
-            } catch {
-                // The document is in place; the index, which no longer matches it, is rebuilt
-                // at the next start (KeyIndex.put marked it).
-                outcome.failure = outcome.failure ?? "the index could not record the change: \(error)"
+            if outcome.visible {
+                do {
+                    try index.put(bucket: bucket, key: key, stored: stored, document: document)
+                } catch {
+                    // The document is in place; the index, which no longer matches it, is
+                    // rebuilt at the next start (KeyIndex.put marked it).
+                    outcome.failure = outcome.failure ?? "the index could not record the change: \(error)"
+                }
             }
-            return outcome
-        }
-        if outcome.visible {
+            return .success(WrittenKey(outcome: outcome, previous: previous, stored: stored))
+        }.get()
+        if written.outcome.visible {
             answers.invalidate(bucket: bucket, key: key)
             changes[bucket, default: 0] &+= 1
-            cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: stored))
-            replaced()
+            cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: written.stored))
+            let kept = Set((written.stored?.versions ?? []).map(\.version))
+            for old in written.previous?.versions ?? [] where !old.isDeleteMarker && !kept.contains(old.version) {
+                removeLater(dataPath(bucket: bucket, object: old))
+            }
         }
-        if let failure = outcome.failure { throw StoreWriteFailure(description: failure) }
+        if let failure = written.outcome.failure { throw StoreWriteFailure(description: failure) }
+    }
+
+    /// What a job of ``writeKey(_:bucket:prior:data:change:)`` did.
+    private struct WrittenKey: Sendable {
+        var outcome: KeyDocumentOutcome
+        var previous: StoredKey?
+        var stored: StoredKey?
     }
 
     /// Replaces the metadata of an existing version without touching its bytes.
     func updateMetadata(bucket: String, object: StoredObject) async throws(S3ServerError) {
         try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) in
-            guard var stored = try await storedKey(bucket: bucket, key: object.key), stored.replace(object) else {
+            let previous = try await storedKey(bucket: bucket, key: object.key)
+            guard var stored = previous, stored.replace(object) else {
                 throw S3ServerError(.conflict, .operationAborted, "The object changed while its metadata was being updated.")
             }
             do {
-                try await writeKey(stored, bucket: bucket)
+                try await writeKey(stored, key: object.key, bucket: bucket, prior: previous)
             } catch {
                 throw .internalError("cannot write metadata: \(error)")
             }
@@ -506,21 +564,18 @@ actor ObjectStore {
                 if let versionID {
                     let id = versionID == "null" ? nil : versionID
                     guard let stored, let removed = stored.version(id) else { return DeleteOutcome() }
-                    try await writeKey(StoredKey(versions: stored.versions.filter { $0.version != removed.version }), key: key, bucket: bucket) {
-                        if !removed.isDeleteMarker { removeLater(dataPath(bucket: bucket, object: removed)) }
-                    }
+                    try await writeKey(
+                        StoredKey(versions: stored.versions.filter { $0.version != removed.version }), key: key, bucket: bucket, prior: stored)
                     return DeleteOutcome(deleteMarker: removed.isDeleteMarker, versionID: versionID)
                 }
                 guard let versioning else {
                     guard let stored else { return DeleteOutcome() }
-                    try await writeKey(nil, key: key, bucket: bucket) {
-                        for old in stored.versions { removeLater(dataPath(bucket: bucket, object: old)) }
-                    }
+                    try await writeKey(nil, key: key, bucket: bucket, prior: stored)
                     return DeleteOutcome()
                 }
                 var marker = StoredObject.deleteMarker(key: key, lastModified: Self.now(), owner: deleter)
                 marker.versionID = versioning == .enabled ? Self.newVersionID(marker.version) : nil
-                try await addVersion(marker, to: stored, bucket: bucket, versioning: versioning)
+                try await addVersion(marker, bucket: bucket, versioning: versioning, prior: .known(stored))
                 return DeleteOutcome(deleteMarker: true, versionID: marker.versionIDText)
             } catch {
                 throw .internalError("cannot delete the object: \(error)")
