@@ -6,12 +6,9 @@ struct IncomingData: Sendable {
     enum Source: Sendable {
         /// A file the body was received into, renamed into place.
         case file(String)
-        /// A small body held in memory, written to `staging` on the store's own thread and renamed
-        /// into place from there: no hop to a file-system thread per open, write and close.
-        /// Written in `.mss/tmp` rather than straight into its shard folder, as every new file
-        /// is: files made in one folder get neighbouring inodes, so a flush writes a few inode
-        /// table blocks for many writes. Made in 256 shard folders, they spread over the disk's
-        /// block groups, and 4 KiB PUTs ran 15% slower.
+        /// A small body held in memory, written on the store's own thread: no hop to a
+        /// file-system thread per open, write and close. Under the write-ahead log it is written
+        /// straight to its place; without one, to `staging` in `.mss/tmp`, flushed, and renamed.
         case memory(ByteBuffer, staging: String)
     }
 

@@ -19,10 +19,10 @@ import HTTPTypes
 ///
 /// A change of a key is durable once its record is in the write-ahead log: the key's new document
 /// and, for a body of up to 64 KiB, the body itself, covered by one `fdatasync` shared by every
-/// writer waiting at the same time. Only then are its files written (in `.mss/tmp`, renamed into
-/// place) and the change made visible, without flushes of their own: a checkpoint flushes them in
-/// bulk, and after a crash the next start writes them again from the log (``WriteLogReplay``), so
-/// a crash leaves either the old object or the new one. A larger body, received into a file, is
+/// writer waiting at the same time. Only then are its files written (in place: nothing reads
+/// them before the change is visible) and the change made visible, without flushes of their own:
+/// a checkpoint flushes them in bulk, and after a crash the next start writes them again from the
+/// log (``WriteLogReplay``), so a crash leaves either the old object or the new one. A larger body, received into a file, is
 /// made durable (``DurabilityBarrier``, a group commit too) before the record that names it. Where
 /// the filesystem cannot be flushed as a whole, there is no log, and each write is made durable
 /// file by file: its bytes and new document, then the rename that makes it visible. Changes
