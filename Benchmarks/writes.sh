@@ -5,7 +5,9 @@
 # reference; the goal is 2x it). The loop runs before and after wrk, since a VM's fsync rate
 # drifts, in a folder of its own: run in the server's `.mss/tmp`, its tens of thousands of files
 # left that folder's blocks grown (ext4 folders never shrink) and the server slower. Not a test:
-# it asserts nothing and is not run by CI.
+# it asserts nothing and is not run by CI. The same PUTs then go to a server with its data on tmpfs,
+# where flushes cost nothing: that rate is the server's CPU's ceiling on this machine, and the CPU
+# each PUT took (both servers' utime + stime over their run) shows what a change of code saved.
 #   BENCH_SECONDS (10) sets each run's length; BENCH_CONNECTIONS (32) wrk's connections; BENCH_BIN a
 #   folder with a release mss-server already built.
 set -euo pipefail
@@ -20,22 +22,46 @@ bin=$(release_bin mss-server)
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-32}
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-writes-bench.XXXXXX")
-trap 'stop_pids_in "$work"; rm -rf "$work"' EXIT
+# A second server keeps its data in memory (tmpfs), where a flush costs nothing: its rate is what
+# the server's CPU allows, beside what the disk allows.
+memory=$(mktemp -d /dev/shm/mss-writes-bench.XXXXXX)
+trap 'stop_pids_in "$work"; stop_pids_in "$memory"; rm -rf "$work" "$memory"' EXIT
 endpoint=$(start_mss_server "$bin/mss-server" "$work")
+memory_endpoint=$(start_mss_server "$bin/mss-server" "$memory")
 
 # Enough distinct keys that no key is written twice in the run.
-"$venv/bin/python" - "$endpoint" "$work/paths" <<'PY'
+"$venv/bin/python" - "$endpoint" "$work/paths" "$memory_endpoint" <<'PY'
 import sys
 from urllib.parse import urlsplit
 import boto3
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id="BENCHKEY", aws_secret_access_key="bench-secret-key",
                   region_name="us-east-1")
 s3.create_bucket(Bucket="writes")
+# The same keys and secret: the URLs presigned for one server are valid on the other.
+boto3.client("s3", endpoint_url=sys.argv[3], aws_access_key_id="BENCHKEY", aws_secret_access_key="bench-secret-key",
+             region_name="us-east-1").create_bucket(Bucket="writes")
 with open(sys.argv[2], "w") as out:
     for i in range(200000):
         url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": "writes", "Key": f"w/{i:07d}"}, ExpiresIn=7200))
         out.write(f"{url.path}?{url.query}\n")
 PY
+
+# Seconds of CPU the process PID has used (user and system).
+cpu_seconds() {
+    awk -v ticks="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / ticks}' "/proc/$1/stat"
+}
+
+# Runs wrk's PUTs against ENDPOINT, whose server's pid file is in DIR; prints its output and, last,
+# the server's CPU microseconds per request.
+put_run() {
+    local endpoint=$1 dir=$2 pid before after out
+    pid=$(cat "$dir/server.pid")
+    before=$(cpu_seconds "$pid")
+    out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
+    after=$(cpu_seconds "$pid")
+    echo "$out"
+    echo "$out" | awk -v a="$before" -v b="$after" '/requests in/ {printf "server-cpu-us-per-request %.0f\n", (b - a) * 1e6 / $1}'
+}
 
 fsync_loop() {
     mkdir -p "$work/$1"
@@ -57,14 +83,20 @@ PY
 }
 
 loop_before=$(fsync_loop loop-before)
-wrk_out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
+wrk_out=$(put_run "$endpoint" "$work")
 loop_after=$(fsync_loop loop-after)
-puts=$(echo "$wrk_out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+memory_out=$(put_run "$memory_endpoint" "$memory")
+rate() { awk '/Requests\/sec/ {printf "%.0f", $2}'; }
+cpu() { awk '/server-cpu-us-per-request/ {print $2}'; }
+puts=$(echo "$wrk_out" | rate)
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
-refused=$(echo "$wrk_out" | awk '/Non-2xx/ {print $NF}')
+refused=$(printf '%s\n%s\n' "$wrk_out" "$memory_out" | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
 echo "$(nproc) cores, $connections connections, ${seconds}s runs"
 printf '%-52s %8s /s\n' "4 KiB PUTs, distinct keys (wrk, presigned)" "$puts"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (before)" "$loop_before"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (after)" "$loop_after"
-printf '%-52s %8s\n' "non-2xx answers" "${refused:-0}"
+printf '%-52s %8s /s\n' "the same PUTs, data on tmpfs (no disk wait)" "$(echo "$memory_out" | rate)"
+printf '%-52s %8s us\n' "server CPU per PUT, on disk" "$(echo "$wrk_out" | cpu)"
+printf '%-52s %8s us\n' "server CPU per PUT, on tmpfs" "$(echo "$memory_out" | cpu)"
+printf '%-52s %8s\n' "non-2xx answers" "$refused"
 awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
