@@ -165,7 +165,9 @@ public struct MSSServer: Sendable {
         do {
             try await store.close()
         } catch {
-            logger.error("the index could not be closed; the next start rebuilds it from the files", metadata: ["error": "\(error)"])
+            logger.error(
+                "the store could not be closed cleanly; the next start replays its write-ahead log and rebuilds the index from the files",
+                metadata: ["error": "\(error)"])
         }
     }
 

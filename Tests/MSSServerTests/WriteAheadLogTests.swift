@@ -181,6 +181,43 @@ import Testing
         _ = try await Self.put(reopened, bucket: "box", key: "after", bytes: [4, 5, 6])
     }
 
+    @Test func aLogWhoseChangeDidNotReachItsFilesIsKeptForTheNextStart() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let body = Self.body("k", 0)
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            var object = try await Self.put(store, bucket: "box", key: "k", bytes: body)
+            let log = try #require(store.log)
+            // A change whose record is durable and whose document, written in place, was cut
+            // short by a failed write: the log takes no more changes.
+            var stored = try #require(try await store.storedKey(bucket: "box", key: "k"))
+            object.contentType = "text/changed"
+            let replaced = stored.replace(object)
+            #expect(replaced)
+            let document = try store.encoder.encode(stored)
+            let path = StoreFixture.metadataPath(store, bucket: "box", key: "k")
+            let ticket = try log.append(
+                WriteLogRecord(operations: [.document(path: String(path.dropFirst(store.rootPath.count + 1)), bytes: Array(document))]))
+            try document.prefix(document.count / 2).write(to: URL(fileURLWithPath: path))
+            log.fail("the document could not be written")
+            log.applied(ticket)
+            await #expect(throws: S3ServerError.self) { _ = try await Self.put(store, bucket: "box", key: "other", bytes: [1]) }
+            // Neither a bucket's delete nor a clean stop empties the log, which would leave the
+            // torn document as the key's and the key lost at the next rebuild.
+            await #expect(throws: S3ServerError.self) { try await store.deleteBucket("box") }
+            await #expect(throws: (any Error).self) { try await store.close() }
+            #expect(!WriteLogReplay(root: root).records.isEmpty)
+        }
+        let reopened = try await ObjectStore(path: root)
+        let object = try #require(try await reopened.object(bucket: "box", key: "k"))
+        #expect(object.contentType == "text/changed")
+        #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(body))
+        try await reopened.close()
+        #expect(KeyIndex.inspect(path: KeyIndex.path(root: root)) == .trusted)
+    }
+
     @Test func aCrashBetweenTheWipesOfACheckpointLeavesTheNewerRecords() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }

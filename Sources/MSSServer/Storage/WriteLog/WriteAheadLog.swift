@@ -230,12 +230,20 @@ final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Makes every logged change durable in its files and empties the log: before a bucket's
-    /// folder goes, and at a clean stop (``stop()``).
+    /// folder goes, and at a clean stop (``stop()``). A log that failed is never emptied, as a
+    /// change it holds may not be in its files, which may even be cut short (they are written in
+    /// place): it throws instead, and the next start replays it.
     func checkpoint() throws {
         condition.lock()
         while resetting { condition.wait() }
         resetting = true
         while segments.contains(where: { $0.pending > 0 }) { condition.wait() }
+        if let broken {
+            resetting = false
+            condition.broadcast()
+            condition.unlock()
+            throw Failure(description: "the write-ahead log is kept for the next start: \(broken)")
+        }
         condition.unlock()
         var failure: (any Error)?
         do {
