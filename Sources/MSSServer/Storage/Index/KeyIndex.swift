@@ -10,7 +10,7 @@ import Synchronization
 /// last server closed it cleanly (``markClosed()``): a start marks it in use, durably, before
 /// anything changes, so after a crash, a kill or a failed index write the next start reads every
 /// document again (``StoreScan``) and rebuilds it (``IndexBuilder``). Between the two, each
-/// change of a key is written here right after its document is renamed into place, without an
+/// change of a key is written here right after its document is in place, without an
 /// fsync of its own: only a clean close has to make the index durable, and that close fsyncs it.
 ///
 /// Every call blocks: callers run them on ``StoreIO``. One connection writes, behind a lock;
