@@ -64,8 +64,24 @@ struct EmbeddedServer {
         case .none:
             break
         }
+        let preferred = PortProbe.isFree(Self.preferredPort) && PortProbe.isFree(Self.preferredPort + 1) ? Self.preferredPort : 0
+        if let endpoint = try await start(port: preferred, credentials: credentials) { return endpoint }
+        // The server of another MSS_HOME can take the preferred ports between the check and the
+        // bind: then any free port will do.
+        if preferred != 0, let endpoint = try await start(port: 0, credentials: credentials) { return endpoint }
+        throw notStarted()
+    }
+
+    private func notStarted() -> CLIError {
+        let tail = (try? String(contentsOf: home.embeddedLog, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+        return CLIError("the local mss-server did not start; its log (\(home.embeddedLog.path)) ends with:\n\(tail)")
+    }
+
+    /// Starts the server on `port` (0: any free one) and waits until it records its ports; nil
+    /// when it ended first. One still running that has not recorded them within 20 s is an
+    /// error: no second server may open the same data.
+    private func start(port: Int, credentials: Credentials) async throws -> Endpoint? {
         try? FileManager.default.removeItem(at: home.embeddedState)
-        let port = PortProbe.isFree(Self.preferredPort) && PortProbe.isFree(Self.preferredPort + 1) ? Self.preferredPort : 0
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.ownExecutable())
         process.arguments = [
@@ -90,11 +106,10 @@ struct EmbeddedServer {
             if case .ours(let state) = await probe(credentials: credentials), state.pid == process.processIdentifier {
                 return Endpoint(port: state.port, imagePort: state.imagePort, credentials: credentials, started: true)
             }
-            if !process.isRunning { break }
+            if !process.isRunning { return nil }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let tail = (try? String(contentsOf: home.embeddedLog, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
-        throw CLIError("the local mss-server did not start; its log (\(home.embeddedLog.path)) ends with:\n\(tail)")
+        throw notStarted()
     }
 
     /// What the state file points at.
