@@ -7,14 +7,27 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
     let scan: StoreScan
     /// Keys the write-ahead log holds changes of, which a start applies before it reads the files.
     let loggedKeys: Int
+    /// Problems of files the log's changes write again (a document cut short, bytes not there
+    /// yet), left out of `scan`: no start sees them.
+    let problemsTheLogRepairs: Int
 
     /// Reads the data directory at `path`; throws when there is none.
     public init(dataDirectory path: String) throws {
         let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         guard StoreScan.isDirectory(root) else { throw NoDataDirectory(path: root.path) }
         dataDirectory = root.path
-        scan = StoreScan(root: root)
-        loggedKeys = WriteLogReplay(root: root.path).keyCount
+        var scan = StoreScan(root: root)
+        let replay = WriteLogReplay(root: root.path)
+        loggedKeys = replay.keyCount
+        // Files are written in place after their record, so a crash can leave one cut short;
+        // the start writes every file the log names before it reads any.
+        let logged = Set(replay.records.flatMap { $0.operations.map { root.path + "/" + $0.path } })
+        let problems = scan.problemCount
+        scan.damaged.removeAll { logged.contains($0.path) }
+        let dataFiles: [WritableKeyPath<StoreScan, [String]>] = [\.interruptedWrites, \.unreferencedData, \.missingData, \.superseded]
+        for files in dataFiles { scan[keyPath: files].removeAll(where: logged.contains) }
+        problemsTheLogRepairs = problems - scan.problemCount
+        self.scan = scan
     }
 
     public struct NoDataDirectory: Error, CustomStringConvertible {
@@ -43,7 +56,8 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         if loggedKeys > 0 {
             // Not a problem: a server stopped without its clean close leaves them, and a start
             // writes them into the files before anything below is repaired.
-            lines.append("  \(loggedKeys) key(s) changed in the write-ahead log, written into the files first by the next start")
+            let repaired = problemsTheLogRepairs > 0 ? " (so \(problemsTheLogRepairs) file(s) cut short or missing are not listed)" : ""
+            lines.append("  \(loggedKeys) key(s) changed in the write-ahead log, written into the files first by the next start" + repaired)
         }
         if !scan.setAside.isEmpty {
             lines.append("  \(scan.setAside.count) file(s) set aside earlier in .mss/damaged (not counted as problems)")
