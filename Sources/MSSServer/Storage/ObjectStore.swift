@@ -22,10 +22,11 @@ import HTTPTypes
 /// writer waiting at the same time. Only then are its files written (in place: nothing reads
 /// them before the change is visible) and the change made visible, without flushes of their own:
 /// a checkpoint flushes them in bulk, and after a crash the next start writes them again from the
-/// log (``WriteLogReplay``), so a crash leaves either the old object or the new one. A larger body, received into a file, is
-/// made durable (``DurabilityBarrier``, a group commit too) before the record that names it. Where
-/// the filesystem cannot be flushed as a whole, there is no log, and each write is made durable
-/// file by file: its bytes and new document, then the rename that makes it visible. Changes
+/// log (``WriteLogReplay``), so a crash leaves either the old object or the new one. A larger
+/// body, received into a file, is made durable (``DurabilityBarrier``, a group commit too) before
+/// the record that names it. Where the filesystem cannot be flushed as a whole, there is no
+/// log, and each write is made durable file by file: its bytes and new document, then the rename
+/// that makes it visible. Changes
 /// of one key take turns (``KeyLocks``), so the last complete write of a key wins; their disk work
 /// runs on ``StoreIO``'s threads while the actor serves everything else, so writes of different
 /// keys never wait on each other one by one. Folders are 0700 and files 0600.
