@@ -66,15 +66,10 @@ enum DurableFiles {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
         guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         var failure: Failure?
-        var offset = 0
-        while offset < buffer.count, let base = buffer.baseAddress {
-            let written = write(descriptor, base + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = Failure(operation: "write", path: path, code: errno)
-                break
-            }
-            offset += written
+        do {
+            try writeAll(buffer, to: descriptor, path: path)
+        } catch {
+            failure = error
         }
         if failure == nil && synchronize && fsync(descriptor) != 0 {
             failure = Failure(operation: "fsync", path: path, code: errno)
@@ -108,6 +103,12 @@ enum DurableFiles {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
         guard descriptor >= 0 else { throw Failure(operation: "create", path: path, code: errno) }
         defer { close(descriptor) }
+        try writeAll(buffer, to: descriptor, path: path)
+    }
+
+    /// Writes the whole of `buffer` to `descriptor` (the file at `path`), however many writes
+    /// that takes.
+    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws(Failure) {
         var offset = 0
         while offset < buffer.count, let base = buffer.baseAddress {
             let written = write(descriptor, base + offset, buffer.count - offset)

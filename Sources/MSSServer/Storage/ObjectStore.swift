@@ -467,23 +467,18 @@ actor ObjectStore {
         let written = try await StoreIO.run { () -> Result<WrittenKey, any Error> in
             let previous: StoredKey?
             let stored: StoredKey?
+            let document: Data?
             do {
                 switch prior {
                 case .known(let known): previous = known
                 case .unread: previous = try index.stored(bucket: bucket, key: key)
                 }
                 stored = try change(previous)
-            } catch {
-                if let data, case .file(let path) = data.source { unlink(path) }
-                return .failure(error)
-            }
-            // Encoded here, not on the actor, which every request of the store goes through.
-            let document: Data?
-            do {
+                // Encoded here, not on the actor, which every request of the store goes through.
                 document = try stored.map { try encoder.encode($0) }
             } catch {
                 if let data, case .file(let path) = data.source { unlink(path) }
-                return .failure(StoreWriteFailure(description: "the key's document cannot be encoded: \(error)"))
+                return .failure(error)
             }
             var outcome =
                 if let log {
