@@ -475,7 +475,7 @@ actor ObjectStore {
                 }
                 stored = try change(previous)
                 // Encoded here, not on the actor, which every request of the store goes through.
-                document = try stored.map { try encoder.encode($0) }
+                document = try stored.map { try KeyDocumentWriter.document($0, fallback: encoder) }
             } catch {
                 if let data, case .file(let path) = data.source { unlink(path) }
                 return .failure(error)

@@ -25,7 +25,7 @@ final class IndexBuilder: @unchecked Sendable {
         do {
             let connection = try connect()
             for stored in keys {
-                try KeyIndex.put(connection, bucket: bucket, stored: stored, document: encoder.encode(stored))
+                try KeyIndex.put(connection, bucket: bucket, stored: stored, document: KeyDocumentWriter.document(stored, fallback: encoder))
             }
         } catch {
             failure = error
