@@ -75,13 +75,16 @@ import Testing
         }
     }
 
-    @Test func documentsWithTagsOrEncryptionAreLeftToJSONEncoder() throws {
+    @Test func documentsWithTagsEncryptionOrEndlessDatesAreLeftToJSONEncoder() throws {
         var object = StoreFixture.object("k")
         object.tags = [StoredTag(key: "a", value: "b")]
         #expect(KeyDocumentWriter.encode(StoredKey(object)) == nil)
         var plain = StoreFixture.object("k")
         plain.versionID = "v2"
         #expect(KeyDocumentWriter.encode(StoredKey(plain, noncurrent: [object])) == nil)
+        plain.lastModified = Date(timeIntervalSince1970: .infinity)
+        #expect(KeyDocumentWriter.encode(StoredKey(plain)) == nil)
+        #expect(throws: (any Error).self) { try KeyDocumentWriter.document(StoredKey(plain), fallback: ObjectStore.documentEncoder()) }
     }
 }
 

@@ -17,9 +17,11 @@ struct KeyDocumentWriter {
         try encode(stored) ?? encoder.encode(stored)
     }
 
-    /// The document of `stored`, or nil when a version has tags or encryption.
+    /// The document of `stored`, or nil when a version has tags or encryption, or a date JSON
+    /// cannot hold (which `JSONEncoder` then refuses).
     static func encode(_ stored: StoredKey) -> Data? {
-        guard stored.versions.allSatisfy({ $0.tags == nil && $0.encryption == nil }) else { return nil }
+        guard stored.versions.allSatisfy({ $0.tags == nil && $0.encryption == nil && $0.lastModified.timeIntervalSince1970.isFinite })
+        else { return nil }
         var writer = KeyDocumentWriter()
         writer.bytes.reserveCapacity(480 * stored.versions.count)
         var newest = stored.newest
