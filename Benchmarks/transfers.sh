@@ -119,8 +119,9 @@ small_section() {
             [ "$got" -eq "$small_files" ] || log "$label: $tool run $run came back with $got files, not $small_files"
         done
         # The downloads stay until the end: ext4 without a journal skips the inodes of files
-        # deleted in the last 60 to 360 seconds when it makes new ones, scanning past each, so deleting 8,000 files
-        # here slowed whichever download came next (ours, first in every run) for minutes.
+        # deleted in the last 60 to 360 seconds when it makes new ones, scanning past each, so
+        # deleting 8,000 files here slowed whichever download came next (ours, first in every
+        # run) for minutes.
     done
     for direction in up down; do
         local cp sdk rc rcn

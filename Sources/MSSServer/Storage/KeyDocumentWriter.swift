@@ -106,18 +106,18 @@ struct KeyDocumentWriter {
 
     private mutating func dictionary(_ values: [String: String]) {
         append("{")
-        for (index, name) in values.keys.sorted(by: Self.sortedKeyOrder).enumerated() {
+        for (index, (name, value)) in values.sorted(by: { Self.sortedKeyOrder($0.key, $1.key) }).enumerated() {
             if index > 0 { append(",") }
             string(name)
             append(":")
-            string(values[name] ?? "")
+            string(value)
         }
         append("}")
     }
 
     /// `JSONEncoder`'s `.sortedKeys` order: by UTF-8 bytes (digits and capitals included, as the
     /// test found).
-    static func sortedKeyOrder(_ a: String, _ b: String) -> Bool {
+    private static func sortedKeyOrder(_ a: String, _ b: String) -> Bool {
         a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
