@@ -146,62 +146,102 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Appends `record` and returns once it is durable. The caller then writes its files and
     /// hands the ticket back (``applied(_:)``), whether that worked or not.
     func append(_ record: WriteLogRecord) throws -> Ticket {
-        let size = WriteLogRecord.headerSize + record.payloadSize
-        guard accepts(payloadSize: record.payloadSize) else { throw Failure(description: "a record of \(size) bytes does not fit the log") }
+        let tickets = try write([record][...])
+        try sync(tickets)
+        return tickets[0]
+    }
+
+    /// Writes `records`, in order, without waiting for them to be durable (``sync(_:)`` does),
+    /// and returns the tickets of those written: all of them, or the first few when the log
+    /// must wait before taking the next (for a checkpoint, which itself waits for the files of
+    /// the records written here). Throws only when it wrote none.
+    func write(_ records: ArraySlice<WriteLogRecord>) throws -> [Ticket] {
+        for record in records where !accepts(payloadSize: record.payloadSize) {
+            throw Failure(description: "a record of \(WriteLogRecord.headerSize + record.payloadSize) bytes does not fit the log")
+        }
         condition.lock()
         defer { condition.unlock() }
-        while true {
-            if let broken { throw Failure(description: broken) }
-            if stopped { throw Failure(description: "the log is closed") }
-            if resetting {
-                condition.wait()
-                continue
+        var tickets: [Ticket] = []
+        tickets.reserveCapacity(records.count)
+        records: for record in records {
+            let size = WriteLogRecord.headerSize + record.payloadSize
+            while true {
+                if let broken {
+                    if tickets.isEmpty { throw Failure(description: broken) }
+                    break records
+                }
+                if stopped {
+                    if tickets.isEmpty { throw Failure(description: "the log is closed") }
+                    break records
+                }
+                if resetting {
+                    // A checkpoint waits for the files of what this call wrote: they come first.
+                    if !tickets.isEmpty { break records }
+                    condition.wait()
+                    continue
+                }
+                if segments[active].end + size <= segments[active].capacity { break }
+                if segments[active].capacity < settings.segmentLimit {
+                    // Held while it grows: nothing can be appended beyond the end meanwhile.
+                    let target = min(settings.segmentLimit, max(segments[active].capacity * 2, segments[active].end + size))
+                    do {
+                        try Self.grow(&segments[active], to: target)
+                    } catch {
+                        if tickets.isEmpty { throw error }
+                        break records
+                    }
+                    continue
+                }
+                let next = 1 - active
+                guard segments[next].state == .free else {
+                    if !tickets.isEmpty { break records }
+                    condition.wait()
+                    continue
+                }
+                segments[active].state = .closing
+                segments[active].fillings &+= 1
+                let full = active
+                let filling = segments[active].fillings
+                segments[next].state = .active
+                segments[next].generation = UInt64.random(in: 1...UInt64.max)
+                segments[next].end = 0
+                active = next
+                // On a thread of its own: StoreIO's threads may all be appending and waiting for
+                // exactly this checkpoint.
+                let thread = Thread { self.checkpointWhenApplied(full, filling: filling) }
+                thread.name = "mss-wal-checkpoint"
+                thread.start()
             }
-            if segments[active].end + size <= segments[active].capacity { break }
-            if segments[active].capacity < settings.segmentLimit {
-                // Held while it grows: nothing can be appended beyond the end meanwhile.
-                let target = min(settings.segmentLimit, max(segments[active].capacity * 2, segments[active].end + size))
-                try Self.grow(&segments[active], to: target)
-                continue
+            sequence &+= 1
+            let bytes = record.encoded(generation: segments[active].generation, sequence: sequence)
+            // Written while the lock is held, so the log never has a gap that a later record,
+            // made durable first, would sit behind.
+            do {
+                try Self.write(bytes, to: segments[active], at: segments[active].end)
+            } catch {
+                // A torn record never reads as one (its checksum); but a disk that fails a write
+                // may fail others unseen.
+                broken = "a write to the write-ahead log failed: \(error)"
+                if tickets.isEmpty { throw Failure(description: "\(error)") }
+                break records
             }
-            let next = 1 - active
-            guard segments[next].state == .free else {
-                condition.wait()
-                continue
-            }
-            segments[active].state = .closing
-            segments[active].fillings &+= 1
-            let full = active
-            let filling = segments[active].fillings
-            segments[next].state = .active
-            segments[next].generation = UInt64.random(in: 1...UInt64.max)
-            segments[next].end = 0
-            active = next
-            // On a thread of its own: StoreIO's threads may all be appending and waiting for
-            // exactly this checkpoint.
-            let thread = Thread { self.checkpointWhenApplied(full, filling: filling) }
-            thread.name = "mss-wal-checkpoint"
-            thread.start()
+            segments[active].end += bytes.count
+            segments[active].pending += 1
+            segments[active].dirty = true
+            segments[active].lastSequence = sequence
+            tickets.append(Ticket(segment: active))
         }
-        sequence &+= 1
-        let bytes = record.encoded(generation: segments[active].generation, sequence: sequence)
-        // Written while the lock is held, so the log never has a gap that a later record, made
-        // durable first, would sit behind.
-        do {
-            try Self.write(bytes, to: segments[active], at: segments[active].end)
-        } catch {
-            // A torn record never reads as one (its checksum); but a disk that fails a write
-            // may fail others unseen.
-            broken = "a write to the write-ahead log failed: \(error)"
-            throw Failure(description: "\(error)")
-        }
-        segments[active].end += bytes.count
-        segments[active].pending += 1
-        segments[active].dirty = true
-        segments[active].lastSequence = sequence
-        let ticket = Ticket(segment: active)
+        return tickets
+    }
+
+    /// Returns once the records of `tickets` (from ``write(_:)``) are durable, with one sync
+    /// shared by every caller waiting at the same time. When it throws, the tickets are spent
+    /// and the log takes no more records.
+    func sync(_ tickets: [Ticket]) throws {
+        condition.lock()
+        defer { condition.unlock() }
         if let failure = waitForFlush() {
-            segments[ticket.segment].pending -= 1
+            for ticket in tickets { segments[ticket.segment].pending -= 1 }
             // After a failed fdatasync the kernel may drop the pages it could not write and
             // report the next sync clean: a later record could then be acknowledged behind a
             // hole that ends every replay. Nothing more is logged until a restart.
@@ -209,7 +249,6 @@ final class WriteAheadLog: @unchecked Sendable {
             condition.broadcast()
             throw Failure(description: failure, recordMayBeDurable: true)
         }
-        return ticket
     }
 
     /// Refuses every later append: a change the log holds did not reach its files, so the store
