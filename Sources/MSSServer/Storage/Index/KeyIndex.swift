@@ -119,23 +119,51 @@ final class KeyIndex: Sendable {
 
     // MARK: Writing
 
+    /// A key's new document (`document`, the bytes of its file, and `stored`, what it says),
+    /// or with nil, that the key has none.
+    struct Change: Sendable {
+        var bucket: String
+        var key: String
+        var stored: StoredKey?
+        var document: Data?
+    }
+
     /// Records the key's new document (`document`, the bytes of its file), or with nil, that it
     /// has none. A failure marks the index diverged.
     func put(bucket: String, key: String, stored: StoredKey?, document: Data?) throws {
         do {
             try writer.withLockedValue { connection in
-                if let stored, let document {
-                    try Self.put(connection, bucket: bucket, stored: stored, document: document)
-                } else {
-                    let delete = try connection.statement("DELETE FROM keys WHERE bucket = ?1 AND key = ?2")
-                    try delete.bind(1, bucket)
-                    try delete.bind(2, bytes: key.utf8)
-                    try delete.run()
+                try Self.record(Change(bucket: bucket, key: key, stored: stored, document: document), in: connection)
+            }
+        } catch {
+            diverged.withLock { $0 = true }
+            throw error
+        }
+    }
+
+    /// Records `changes` in one transaction: a batch of writes pays for one commit. A failure
+    /// records none of them and marks the index diverged.
+    func put(_ changes: [Change]) throws {
+        do {
+            try writer.withLockedValue { connection in
+                try connection.transaction {
+                    for change in changes { try Self.record(change, in: connection) }
                 }
             }
         } catch {
             diverged.withLock { $0 = true }
             throw error
+        }
+    }
+
+    private static func record(_ change: Change, in connection: SQLiteConnection) throws {
+        if let stored = change.stored, let document = change.document {
+            try put(connection, bucket: change.bucket, stored: stored, document: document)
+        } else {
+            let delete = try connection.statement("DELETE FROM keys WHERE bucket = ?1 AND key = ?2")
+            try delete.bind(1, change.bucket)
+            try delete.bind(2, bytes: change.key.utf8)
+            try delete.run()
         }
     }
 
