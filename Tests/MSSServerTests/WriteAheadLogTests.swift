@@ -184,6 +184,40 @@ import Testing
         _ = try await Self.put(reopened, bucket: "box", key: "after", bytes: [4, 5, 6])
     }
 
+    @Test func changesWaitingTogetherShareOneSyncAndAllFailWithIt() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let syncs = TestFlushes()
+        var settings = WriteAheadLog.Settings()
+        settings.sync = { descriptor in fdatasync(descriptor) == 0 ? syncs.run() : errno }
+        let keys = (0..<8).map { "batch/\($0)" }
+        do {
+            let store = try await ObjectStore(path: root, writeLog: settings)
+            try await store.createBucket("box", acl: .private)
+            let writer = try #require(store.logWriter)
+            let held = syncs.started + 1
+            syncs.state.withLock { $0.held = [held]; $0.failing = [held + 1] }
+            let first = Task { try await Self.put(store, bucket: "box", key: "first", bytes: Self.body("first", 0)) }
+            try await StoreFixture.waitUntil { syncs.started == held }
+            // While the first change's sync runs, eight more arrive: the next batch is all of them.
+            let batch = keys.map { key in Task { try await Self.put(store, bucket: "box", key: key, bytes: Self.body(key, 0)) } }
+            try await StoreFixture.waitUntil { writer.waiting == keys.count }
+            syncs.released.signal()
+            _ = try await first.value
+            for task in batch { await #expect(throws: S3ServerError.self) { _ = try await task.value } }
+            #expect(syncs.started == held + 1, "one sync for the eight changes")
+            for key in keys { #expect(try await store.object(bucket: "box", key: key) == nil) }
+            #expect(try await store.object(bucket: "box", key: "first") != nil)
+        }
+        // The failed sync did write the batch's records (only its answer failed): the restart
+        // installs every one of them, bytes and all.
+        let reopened = try await ObjectStore(path: root)
+        for key in keys {
+            let object = try #require(try await reopened.object(bucket: "box", key: key))
+            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(Self.body(key, 0)), "\(key)")
+        }
+    }
+
     @Test func aLogWhoseChangeDidNotReachItsFilesIsKeptForTheNextStart() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }

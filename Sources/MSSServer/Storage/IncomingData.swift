@@ -22,3 +22,11 @@ struct IncomingData: Sendable {
         }
     }
 }
+
+extension IncomingData {
+    /// The bytes are held in memory, not in a received file.
+    var isInMemory: Bool {
+        if case .memory = source { return true }
+        return false
+    }
+}

@@ -49,6 +49,8 @@ actor ObjectStore {
     nonisolated let barrier: DurabilityBarrier
     /// Where changes of keys are durable first (nil where the barrier cannot checkpoint it).
     nonisolated let log: WriteAheadLog?
+    /// Carries the changes whose bytes are in memory through `log`, in batches.
+    nonisolated let logWriter: LoggedKeyWriter?
     /// Recently used keys, decoded.
     private var cache = KeyCache(capacity: 16_384)
     /// Changes of keys so far, by bucket: a read of the index during which none happened in its
@@ -132,6 +134,8 @@ actor ObjectStore {
         }
         let index = try await StoreIO.run { Result { try KeyIndex(path: indexPath) } }.get()
         self.index = index
+        let (storeBarrier, storeRoot) = (self.barrier, rootPath)
+        logWriter = log.map { LoggedKeyWriter(log: $0, index: index, barrier: storeBarrier, root: storeRoot) }
         try repair(scan)
         if case .untrusted(let reason) = condition {
             logger.notice(
@@ -464,42 +468,45 @@ actor ObjectStore {
         let metadataPath = shard + "/" + hash + ".json"
         let temporary = temporaryPath()
         let (index, barrier, log, rootPath, encoder) = (index, barrier, log, rootPath, encoder)
-        let written = try await StoreIO.run { () -> Result<WrittenKey, any Error> in
-            let previous: StoredKey?
-            let stored: StoredKey?
-            let document: Data?
-            do {
+        // Encoded off the actor, which every request of the store goes through.
+        let prepare: @Sendable () throws -> PreparedKey = {
+            let previous: StoredKey? =
                 switch prior {
-                case .known(let known): previous = known
-                case .unread: previous = try index.stored(bucket: bucket, key: key)
+                case .known(let known): known
+                case .unread: try index.stored(bucket: bucket, key: key)
                 }
-                stored = try change(previous)
-                // Encoded here, not on the actor, which every request of the store goes through.
-                document = try stored.map { try KeyDocumentWriter.document($0, fallback: encoder) }
-            } catch {
-                if let data, case .file(let path) = data.source { unlink(path) }
-                return .failure(error)
-            }
-            var outcome =
-                if let log {
-                    KeyDocumentOutcome.publish(
-                        document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, root: rootPath, log: log,
-                        barrier: barrier)
-                } else {
-                    KeyDocumentOutcome.publish(
-                        document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
-                }
-            if outcome.visible {
+            let stored = try change(previous)
+            return PreparedKey(
+                previous: previous, stored: stored, document: try stored.map { try KeyDocumentWriter.document($0, fallback: encoder) })
+        }
+        let written: WrittenKey
+        if let logWriter, data?.isInMemory ?? true {
+            written = try await logWriter.write(
+                LoggedKeyWriter.Change(
+                    bucket: bucket, key: key, metadataPath: metadataPath, shard: shard, temporary: temporary, data: data, prepare: prepare)
+            ).get()
+        } else {
+            written = try await StoreIO.run { () -> Result<WrittenKey, any Error> in
+                let prepared: PreparedKey
                 do {
-                    try index.put(bucket: bucket, key: key, stored: stored, document: document)
+                    prepared = try prepare()
                 } catch {
-                    // The document is in place; the index, which no longer matches it, is
-                    // rebuilt at the next start (KeyIndex.put marked it).
-                    outcome.failure = outcome.failure ?? "the index could not record the change: \(error)"
+                    if let data, case .file(let path) = data.source { unlink(path) }
+                    return .failure(error)
                 }
-            }
-            return .success(WrittenKey(outcome: outcome, previous: previous, stored: stored))
-        }.get()
+                let document = prepared.document
+                let outcome =
+                    if let log {
+                        KeyDocumentOutcome.publish(
+                            document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, root: rootPath, log: log,
+                            barrier: barrier)
+                    } else {
+                        KeyDocumentOutcome.publish(
+                            document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
+                    }
+                return .success(WrittenKey.indexed(outcome, prepared, bucket: bucket, key: key, index: index))
+            }.get()
+        }
         if written.outcome.visible {
             answers.invalidate(bucket: bucket, key: key)
             changes[bucket, default: 0] &+= 1
@@ -510,13 +517,6 @@ actor ObjectStore {
             }
         }
         if let failure = written.outcome.failure { throw StoreWriteFailure(description: failure) }
-    }
-
-    /// What a job of ``writeKey(_:bucket:prior:data:change:)`` did.
-    private struct WrittenKey: Sendable {
-        var outcome: KeyDocumentOutcome
-        var previous: StoredKey?
-        var stored: StoredKey?
     }
 
     /// Replaces the metadata of an existing version without touching its bytes.

@@ -15,15 +15,7 @@ extension KeyDocumentOutcome {
         root: String, log: WriteAheadLog, barrier: DurabilityBarrier
     ) -> KeyDocumentOutcome {
         func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
-        var record = WriteLogRecord()
-        if let data, case .memory(let bytes, _) = data.source {
-            record.operations.append(.data(path: relative(data.destination), bytes: Array(bytes.readableBytesView)))
-        }
-        if let document {
-            record.operations.append(.document(path: relative(metadataPath), bytes: Array(document)))
-        } else {
-            record.operations.append(.removed(path: relative(metadataPath)))
-        }
+        let record = logRecord(document: document, at: metadataPath, data: data, root: root)
         guard log.accepts(payloadSize: record.payloadSize) else {
             var outcome = publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
             if outcome.visible {
@@ -54,10 +46,34 @@ extension KeyDocumentOutcome {
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
         defer { log.applied(ticket) }
-        // Written in place, with neither a staging file nor a rename: the record stands for
-        // these files until a checkpoint has flushed them, so a write cut short by a crash is
-        // written again by the next start, and nothing reads the files before the change is
-        // visible (the data file's name is new; documents are read only at start).
+        return writeLogged(document: document, at: metadataPath, data: data, log: log)
+    }
+
+    /// The record that stands for a change of a key's files until a checkpoint: the key's new
+    /// document (or its removal) and, for a body held in memory, its bytes; paths relative to
+    /// `root`.
+    static func logRecord(document: Data?, at metadataPath: String, data: IncomingData?, root: String) -> WriteLogRecord {
+        func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
+        var record = WriteLogRecord()
+        if let data, case .memory(let bytes, _) = data.source {
+            record.operations.append(.data(path: relative(data.destination), bytes: Array(bytes.readableBytesView)))
+        }
+        if let document {
+            record.operations.append(.document(path: relative(metadataPath), bytes: Array(document)))
+        } else {
+            record.operations.append(.removed(path: relative(metadataPath)))
+        }
+        return record
+    }
+
+    /// Writes the files of a change whose record (``logRecord(document:at:data:root:)``) is
+    /// durable in `log`.
+    ///
+    /// Written in place, with neither a staging file nor a rename: the record stands for these
+    /// files until a checkpoint has flushed them, so a write cut short by a crash is written
+    /// again by the next start, and nothing reads the files before the change is visible (the
+    /// data file's name is new; documents are read only at start).
+    static func writeLogged(document: Data?, at metadataPath: String, data: IncomingData?, log: WriteAheadLog) -> KeyDocumentOutcome {
         do {
             if let data, case .memory(let bytes, _) = data.source {
                 try bytes.withUnsafeReadableBytes { try DurableFiles.overwriteUnflushed(data.destination, bytes: $0) }

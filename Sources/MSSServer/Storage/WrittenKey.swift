@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a change of a key did: whether its new document is what is on disk, and its versions
+/// before and after.
+struct WrittenKey: Sendable {
+    var outcome: KeyDocumentOutcome
+    var previous: StoredKey?
+    var stored: StoredKey?
+}
+
+/// A key's versions as a change of it found them and left them, and the new document that
+/// says so (nil: the key has no versions left).
+struct PreparedKey: Sendable {
+    var previous: StoredKey?
+    var stored: StoredKey?
+    var document: Data?
+}
+
+extension WrittenKey {
+    /// What a change whose files `outcome` describes did, once the index is told of it (when it
+    /// is visible); a failure of the index becomes the outcome's.
+    static func indexed(_ outcome: KeyDocumentOutcome, _ prepared: PreparedKey, bucket: String, key: String, index: KeyIndex) -> WrittenKey {
+        var outcome = outcome
+        if outcome.visible {
+            do {
+                try index.put(bucket: bucket, key: key, stored: prepared.stored, document: prepared.document)
+            } catch {
+                outcome.failure = outcome.failure ?? indexFailure(error)
+            }
+        }
+        return WrittenKey(outcome: outcome, previous: prepared.previous, stored: prepared.stored)
+    }
+
+    /// Why a visible change failed when its files are in place but the index could not record
+    /// it: the index, which no longer matches them, is rebuilt at the next start (``KeyIndex``
+    /// marked it).
+    static func indexFailure(_ error: any Error) -> String {
+        "the index could not record the change: \(error)"
+    }
+}
