@@ -17,6 +17,11 @@ struct PreparedKey: Sendable {
 }
 
 extension WrittenKey {
+    /// What the change `prepared` did, with `outcome` for its files.
+    init(_ outcome: KeyDocumentOutcome, of prepared: PreparedKey) {
+        self.init(outcome: outcome, previous: prepared.previous, stored: prepared.stored)
+    }
+
     /// What a change whose files `outcome` describes did, once the index is told of it (when it
     /// is visible); a failure of the index becomes the outcome's.
     static func indexed(_ outcome: KeyDocumentOutcome, _ prepared: PreparedKey, bucket: String, key: String, index: KeyIndex) -> WrittenKey {
@@ -28,7 +33,7 @@ extension WrittenKey {
                 outcome.failure = outcome.failure ?? indexFailure(error)
             }
         }
-        return WrittenKey(outcome: outcome, previous: prepared.previous, stored: prepared.stored)
+        return WrittenKey(outcome, of: prepared)
     }
 
     /// Why a visible change failed when its files are in place but the index could not record

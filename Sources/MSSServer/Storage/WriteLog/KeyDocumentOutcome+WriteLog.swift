@@ -14,13 +14,12 @@ extension KeyDocumentOutcome {
         document: Data?, at metadataPath: String, shard: String, temporary: String, data: IncomingData?,
         root: String, log: WriteAheadLog, barrier: DurabilityBarrier
     ) -> KeyDocumentOutcome {
-        func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
         let record = logRecord(document: document, at: metadataPath, data: data, root: root)
         guard log.accepts(payloadSize: record.payloadSize) else {
             var outcome = publish(document: document, at: metadataPath, shard: shard, temporary: temporary, data: data, barrier: barrier)
             if outcome.visible {
                 do {
-                    log.applied(try log.append(WriteLogRecord(operations: [.settled(path: relative(metadataPath))])))
+                    log.applied(try log.append(WriteLogRecord(operations: [.settled(path: relative(metadataPath, to: root))])))
                 } catch {
                     outcome.failure = outcome.failure ?? "\(error)"
                 }
@@ -53,15 +52,14 @@ extension KeyDocumentOutcome {
     /// document (or its removal) and, for a body held in memory, its bytes; paths relative to
     /// `root`.
     static func logRecord(document: Data?, at metadataPath: String, data: IncomingData?, root: String) -> WriteLogRecord {
-        func relative(_ path: String) -> String { String(path.dropFirst(root.count + 1)) }
         var record = WriteLogRecord()
         if let data, case .memory(let bytes, _) = data.source {
-            record.operations.append(.data(path: relative(data.destination), bytes: Array(bytes.readableBytesView)))
+            record.operations.append(.data(path: relative(data.destination, to: root), bytes: Array(bytes.readableBytesView)))
         }
         if let document {
-            record.operations.append(.document(path: relative(metadataPath), bytes: Array(document)))
+            record.operations.append(.document(path: relative(metadataPath, to: root), bytes: Array(document)))
         } else {
-            record.operations.append(.removed(path: relative(metadataPath)))
+            record.operations.append(.removed(path: relative(metadataPath, to: root)))
         }
         return record
     }
@@ -91,5 +89,10 @@ extension KeyDocumentOutcome {
             return KeyDocumentOutcome(visible: false, failure: "\(error)")
         }
         return KeyDocumentOutcome(visible: true)
+    }
+
+    /// `path`, inside `root`, as the log names it.
+    private static func relative(_ path: String, to root: String) -> String {
+        String(path.dropFirst(root.count + 1))
     }
 }

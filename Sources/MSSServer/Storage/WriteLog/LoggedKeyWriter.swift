@@ -95,7 +95,7 @@ final class LoggedKeyWriter: Sendable {
                 do {
                     if change.data != nil || prepared.document != nil { try DurableFiles.ensureDirectory(change.shard) }
                 } catch {
-                    job.continuation.resume(returning: .success(Self.written(prepared, KeyDocumentOutcome(failure: "\(error)"))))
+                    job.continuation.resume(returning: .success(WrittenKey(KeyDocumentOutcome(failure: "\(error)"), of: prepared)))
                     continue
                 }
                 ready.append(Prepared(job: job, key: prepared, record: record))
@@ -151,11 +151,7 @@ final class LoggedKeyWriter: Sendable {
         }
 
         static func finish(_ entry: Prepared, _ outcome: KeyDocumentOutcome) {
-            entry.job.continuation.resume(returning: .success(written(entry.key, outcome)))
-        }
-
-        static func written(_ prepared: PreparedKey, _ outcome: KeyDocumentOutcome) -> WrittenKey {
-            WrittenKey(outcome: outcome, previous: prepared.previous, stored: prepared.stored)
+            entry.job.continuation.resume(returning: .success(WrittenKey(outcome, of: entry.key)))
         }
 
         /// A change whose record is too large for the log, alone: ``KeyDocumentOutcome`` writes it
