@@ -19,15 +19,41 @@ public struct SignableHeaders: Sendable, Hashable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lower }
+        fields.removeAll { Self.sameName($0.name, name) }
     }
 
     /// All values of `name`, joined with `,` in arrival order as S3 signs repeated headers.
     public subscript(name: String) -> String? {
-        let lower = name.lowercased()
-        let values = fields.filter { $0.name.lowercased() == lower }.map(\.value)
-        return values.isEmpty ? nil : values.joined(separator: ",")
+        // A request's handling looks up a score of names: one match, the usual case, is returned
+        // as it is, and no name is lower-cased into a new string to compare.
+        guard let first = fields.firstIndex(where: { Self.sameName($0.name, name) }) else { return nil }
+        let rest = fields[(first + 1)...]
+        guard rest.contains(where: { Self.sameName($0.name, name) }) else { return fields[first].value }
+        return ([fields[first].value] + rest.filter { Self.sameName($0.name, name) }.map(\.value)).joined(separator: ",")
+    }
+
+    /// Whether two field names are the same, ignoring the case of ASCII letters (field names are
+    /// ASCII tokens; other bytes must match exactly).
+    static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?): if a != b && asciiLower(a) != asciiLower(b) { return false }
+            default: return false
+            }
+        }
+    }
+
+    private static func asciiLower(_ byte: UInt8) -> UInt8 {
+        byte >= 65 && byte <= 90 ? byte + 32 : byte
+    }
+
+    /// `name` lower-cased; itself, without a copy, when it has no upper-case ASCII letter (a
+    /// server's names, which HTTP types hand over lower-cased).
+    static func lowercasedName(_ name: String) -> String {
+        name.utf8.allSatisfy({ $0 < 128 && !($0 >= 65 && $0 <= 90) }) ? name : name.lowercased()
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
@@ -57,7 +83,7 @@ public struct SignableHeaders: Sendable, Hashable, Sequence {
         var order: [String] = []
         var values: [String: [String]] = [:]
         for field in fields {
-            let name = field.name.lowercased()
+            let name = Self.lowercasedName(field.name)
             if let names, !names.contains(name) { continue }
             if values[name] == nil { order.append(name) }
             values[name, default: []].append(Self.normalizeValue(field.value))
