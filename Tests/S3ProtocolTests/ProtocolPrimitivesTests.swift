@@ -88,9 +88,32 @@ import Testing
         #expect(headers.canonicalized().first?.value == "one two,three")
         headers.replace("content-type", "x")
         #expect(headers["Content-Type"] == "x")
+        // Names compare by their ASCII letters' case only: a prefix, a longer name or a name
+        // that differs in a non-letter byte is another header.
+        #expect(headers["x-amz-meta-"] == nil)
+        #expect(headers["x-amz-meta-ab"] == nil)
+        #expect(headers["content_type"] == nil)
+        headers.add("X-Amz-Meta-É", "accented")
+        #expect(headers["x-amz-meta-É"] == "accented")
+        #expect(headers["x-amz-meta-é"] == nil)
+        headers.add("x-amz-meta-a", "four")
+        #expect(headers["x-amz-meta-a"] == "  one   two ,three,four")
+        headers.remove("X-AMZ-META-A")
+        #expect(headers["x-amz-meta-a"] == nil)
+        #expect(headers.canonicalized().map(\.name) == ["content-type", "x-amz-meta-é"])
         #expect(Digests.constantTimeEquals("abc", "abc"))
         #expect(!Digests.constantTimeEquals("abc", "abd"))
         #expect(!Digests.constantTimeEquals("abc", "abcd"))
+    }
+
+    @Test func hexOfAnyByteSequence() {
+        let bytes: [UInt8] = [0x00, 0x0f, 0x10, 0x9a, 0xff]
+        #expect(Digests.hex(bytes) == "000f109aff")
+        #expect(Digests.hex(bytes.lazy.map { $0 }) == "000f109aff")
+        #expect(Digests.hex([UInt8]()) == "")
+        #expect(Digests.hex(Data(bytes)) == "000f109aff")
+        #expect(Digests.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digests.md5Hex(Data()) == "d41d8cd98f00b204e9800998ecf8427e")
     }
 
     @Test func signingIsDeterministicAndKeyed() {

@@ -172,7 +172,8 @@ actor ObjectStore {
     // MARK: Paths
 
     static func keyHash(_ key: String) -> String {
-        Digests.hex(SHA256.hash(data: Data(key.utf8)))
+        var key = key
+        return key.withUTF8 { Digests.hex(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
     static func dataFileName(key: String, version: String) -> String {

@@ -19,13 +19,23 @@ public enum Digests {
     }
 
     public static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        // Written straight into the string's storage: every PUT hexes an MD5 and a key's hash.
+        if let contiguous = bytes as? any ContiguousBytes { return contiguous.withUnsafeBytes { hex(buffer: $0) } }
+        return Array(bytes).withUnsafeBytes { hex(buffer: $0) }
+    }
+
+    private static func hex(buffer: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 2 * buffer.count) { out in
+            for (index, byte) in buffer.enumerated() {
+                out[2 * index] = hexDigit(byte >> 4)
+                out[2 * index + 1] = hexDigit(byte & 0x0F)
+            }
+            return 2 * buffer.count
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? 48 + value : 87 + value
     }
 
     /// Whether `text` is a SHA-256 in lower-case hex, as `x-amz-content-sha256` carries it.

@@ -48,9 +48,11 @@ public struct SigV2Signer: Sendable {
     }
 
     public func signature(stringToSign: String) -> String {
-        let key = SymmetricKey(data: Data(credentials.secretKey.utf8))
-        return Data(HMAC<Insecure.SHA1>.authenticationCode(for: Data(stringToSign.utf8), using: key))
-            .base64EncodedString()
+        let key = SymmetricKey(data: Array(credentials.secretKey.utf8))
+        // Hashed where the string's bytes are, not copied into a `Data` first.
+        var text = stringToSign
+        let code = text.withUTF8 { HMAC<Insecure.SHA1>.authenticationCode(for: UnsafeRawBufferPointer($0), using: key) }
+        return Data(code).base64EncodedString()
     }
 
     /// Adds `Date` (or keeps an `x-amz-date` already present), the session token, and the
