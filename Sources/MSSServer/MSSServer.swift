@@ -184,7 +184,7 @@ public struct MSSServer: Sendable {
                 address: .hostname(configuration.address, port: port), serverName: "mss-server",
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
+            logger: logger.deferringMetadata)
     }
 }
 
