@@ -57,7 +57,7 @@ put_run() {
     local endpoint=$1 dir=$2 pid before after out
     pid=$(cat "$dir/server.pid")
     before=$(cpu_seconds "$pid")
-    out=$(PUT_PATHS="$work/paths" wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
+    out=$(PUT_PATHS="$work/paths" PUT_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
     after=$(cpu_seconds "$pid")
     echo "$out"
     echo "$out" | awk -v a="$before" -v b="$after" '/requests in/ {printf "server-cpu-us-per-request %.0f\n", (b - a) * 1e6 / $1}'
@@ -100,6 +100,8 @@ printf '%-52s %8s us\n' "server CPU per PUT, on disk" "$(echo "$wrk_out" | cpu)"
 printf '%-52s %8s us\n' "server CPU per PUT, on tmpfs" "$(echo "$memory_out" | cpu)"
 printf '%-52s %8s\n' "non-2xx answers" "$refused"
 awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
+# A wrk thread that ran out of keys of its own overwrote others' (presigned-put.lua says so).
+printf '%s\n%s\n' "$wrk_out" "$memory_out" | grep '^warning:' | sort -u || true
 # ext4 without a journal slows every new file for up to six minutes after files were deleted
 # (README, "Last write figures"), and a VM's fsync rate drifts: a ratio over a loop that moved
 # this much between its two runs says nothing.
