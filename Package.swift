@@ -50,7 +50,9 @@ let package = Package(
 
         // S3's rules: signing, canonicalisation, XML documents, errors, names, limits. No
         // networking, so it is testable with fixed dates; the client and the server both use it.
-        .target(name: "S3Protocol", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: languageFeatures),
+        .target(name: "S3Protocol", dependencies: ["CCRC32C", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: languageFeatures),
+        // CRC-32C with the processor's instruction, for S3Protocol's checksums.
+        .target(name: "CCRC32C"),
         // MD5 of local files and file regions, read without blocking a thread: what the SDK sends
         // as Content-MD5, what `mss sync` compares, what the server checks parts with. Kept out of
         // S3Protocol so that S3's rules (and the fuzz targets over them) need no SwiftNIO.

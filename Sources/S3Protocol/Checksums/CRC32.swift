@@ -1,3 +1,5 @@
+import CCRC32C
+
 /// CRC-32 (IEEE, as zlib) and CRC-32C (Castagnoli), the checksums S3 carries in
 /// `x-amz-checksum-crc32` and `x-amz-checksum-crc32c` as base64 of the big-endian value.
 public struct CRC32: Sendable {
@@ -19,13 +21,27 @@ public struct CRC32: Sendable {
     /// Eight tables of 256 entries back to back: table 0 is the byte-at-a-time one, table k
     /// advances a byte's contribution by k more bytes, so eight bytes take one step.
     private let tables: [UInt32]
+    /// CRC-32C by the processor's instruction (`CCRC32C`) rather than the tables.
+    private let inHardware: Bool
     private var state: UInt32 = 0xFFFF_FFFF
 
+    static let hardwareCastagnoli = mss_crc32c_hardware() == 1
+
     public init(_ polynomial: Polynomial = .ieee) {
+        self.init(polynomial, inHardware: polynomial == .castagnoli && Self.hardwareCastagnoli)
+    }
+
+    /// `inHardware` only where ``hardwareCastagnoli`` holds; tests compare the two ways.
+    init(_ polynomial: Polynomial, inHardware: Bool) {
         tables = polynomial == .ieee ? Self.ieeeTables : Self.castagnoliTables
+        self.inHardware = inHardware
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        if inHardware {
+            if let base = bytes.baseAddress { state = mss_crc32c_update(state, base, bytes.count) }
+            return
+        }
         var crc = state
         tables.withUnsafeBufferPointer { table in
             var index = 0
