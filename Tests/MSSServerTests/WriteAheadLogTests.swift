@@ -20,6 +20,19 @@ import Testing
         return (0..<size).map { seed[$0 % seed.count] &+ UInt8(truncatingIfNeeded: $0 / seed.count) }
     }
 
+    /// Expects every key of `expected` to be an object of `bucket` in `store` whose data file
+    /// holds exactly its bytes.
+    static func expectContents(
+        _ store: ObjectStore, bucket: String, _ expected: [String: [UInt8]], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        for (key, bytes) in expected {
+            let object = try #require(try await store.object(bucket: bucket, key: key), "\(key)", sourceLocation: sourceLocation)
+            #expect(
+                FileManager.default.contents(atPath: store.dataPath(bucket: bucket, object: object)) == Data(bytes), "\(key)",
+                sourceLocation: sourceLocation)
+        }
+    }
+
     /// The files of every shard folder under `root`: what a power cut takes when none of them
     /// was flushed.
     static func shardFiles(_ root: String) -> [String] {
@@ -90,10 +103,7 @@ import Testing
         #expect(log.all.contains { $0.contains("applied from the write-ahead log") && $0.contains("keys=42") })
         let listing = try await reopened.list(bucket: "plain", prefix: "", delimiter: nil, marker: nil, maxKeys: 1000)
         #expect(listing.objects.map(\.key).sorted() == expected.keys.sorted())
-        for (key, bytes) in expected {
-            let object = try #require(try await reopened.object(bucket: "plain", key: key))
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "plain", object: object)) == Data(bytes), "\(key)")
-        }
+        try await Self.expectContents(reopened, bucket: "plain", expected)
         // The older version's bytes are garbage once the log says what replaced them.
         #expect(staleDocument.map { !FileManager.default.fileExists(atPath: $0.dataPath) } == true)
         let versions = try #require(try await reopened.storedKey(bucket: "versioned", key: "v")).versions
@@ -138,10 +148,7 @@ import Testing
         let reopened = try await ObjectStore(path: root, writeLog: settings)
         let listing = try await reopened.list(bucket: "box", prefix: "", delimiter: nil, marker: nil, maxKeys: 1000)
         #expect(listing.objects.map(\.key).sorted() == expected.keys.sorted())
-        for (key, bytes) in expected {
-            let object = try #require(try await reopened.object(bucket: "box", key: key))
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(bytes), "\(key)")
-        }
+        try await Self.expectContents(reopened, bucket: "box", expected)
     }
 
     @Test func nothingIsAcknowledgedBeforeTheLogsSyncAndAFailedSyncStopsTheLog() async throws {
@@ -244,18 +251,12 @@ import Testing
                 expected["big/\(writer)"] = Self.body("big/\(writer)", 1, size: 20 << 10)
                 expected["small/\(writer)"] = Self.body("small/\(writer)", 1, size: 400)
             }
-            for (key, bytes) in expected {
-                let object = try #require(try await store.object(bucket: "box", key: key))
-                #expect(FileManager.default.contents(atPath: store.dataPath(bucket: "box", object: object)) == Data(bytes), "\(key)")
-            }
+            try await Self.expectContents(store, bucket: "box", expected)
         }
         // Killed (never closed): the replay of the logged 500-byte versions must not bring them
         // back over the large ones written after them.
         let reopened = try await ObjectStore(path: root, writeLog: settings)
-        for (key, bytes) in expected {
-            let object = try #require(try await reopened.object(bucket: "box", key: key))
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(bytes), "\(key)")
-        }
+        try await Self.expectContents(reopened, bucket: "box", expected)
     }
 
     @Test func aLogWhoseChangeDidNotReachItsFilesIsKeptForTheNextStart() async throws {
