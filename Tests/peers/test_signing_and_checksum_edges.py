@@ -3,11 +3,12 @@ CRCs, attacked over raw sockets: malformed percent-encoding, repeated and missin
 huge dates, wrong and truncated checksummed bodies. Every refusal is a 4xx with nothing stored,
 every good request stores what was sent, and the server stays up."""
 import base64
+import email.utils
 import hashlib
 import zlib
 
 from conftest import ACCESS_KEY, client
-from rawhttp import EMPTY_SHA256, REGION, error_code, request, v4_headers, v4_signature
+from rawhttp import EMPTY_SHA256, REGION, error_code, request, v2_authorization, v4_headers, v4_signature
 
 
 def alive():
@@ -99,4 +100,49 @@ def test_checksums_of_every_tail_length_match_and_wrong_ones_store_nothing(bucke
     assert cut is None or 400 <= cut.status < 500
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert "wrong" not in keys and "truncated" not in keys
+    assert alive()
+
+
+def v2_put(path, body, headers):
+    """A SigV2-signed PUT of `body` with `headers`, (name, value) pairs sent as given, names in any
+    case and repeated as wanted; signed as S3 signs them (names lower-cased, repeated values
+    joined with a comma)."""
+    date_value = email.utils.formatdate(usegmt=True)
+
+    def joined(name):
+        return ",".join(value for key, value in headers if key.lower() == name)
+
+    amz = {key.lower(): joined(key.lower()) for key, _ in headers if key.lower().startswith("x-amz-")}
+    authorization = v2_authorization("PUT", path, amz, date_value, joined("content-md5"), joined("content-type"))
+    return request("PUT", path, headers + [("Date", date_value), ("Authorization", authorization)], body)
+
+
+def test_header_names_match_in_any_case_and_repeats_or_near_names_do_not_pass_as_one(bucket):
+    """The server looks headers up by comparing names' ASCII letters without regard to case,
+    without lower-casing them first: every case of a name is that header, a repeated header is
+    all of its values, and a longer name is another header."""
+    body = b"mixed case"
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    response = v2_put(f"/{bucket}/cased", body, [
+        ("CONTENT-TYPE", "text/x-cased"), ("Content-Md5", md5), ("X-AMZ-META-Colour", "blue"),
+        ("x-AMZ-checksum-CRC32C", crc32c(body))])
+    assert response.status == 200, response.body
+    stored = client().head_object(Bucket=bucket, Key="cased", ChecksumMode="ENABLED")
+    assert stored["ContentType"] == "text/x-cased" and stored["Metadata"] == {"colour": "blue"}
+    assert stored["ChecksumCRC32C"] == crc32c(body)
+
+    # The right Content-MD5 and a wrong one: both are the header, which is then no digest at all.
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    for headers in ([("Content-MD5", md5), ("content-md5", wrong)], [("content-md5", wrong), ("CONTENT-MD5", md5)]):
+        response = v2_put(f"/{bucket}/twice-md5", body, headers)
+        assert response.status == 400 and error_code(response) == "InvalidDigest", (headers, response.status, response.body)
+    # Two checksums of one algorithm, the right one among them: refused, nothing stored.
+    response = v2_put(f"/{bucket}/twice-crc", body, [("x-amz-checksum-crc32c", crc32c(body)), ("X-Amz-Checksum-Crc32c", crc32c(b"x"))])
+    assert 400 <= response.status < 500, (response.status, response.body)
+    # A name that only begins like Content-MD5 is not it: a garbage value there refuses nothing.
+    response = v2_put(f"/{bucket}/near-name", body, [("Content-MD5x", "garbage"), ("Content-MD", "garbage")])
+    assert response.status == 200, response.body
+    for key in ("twice-md5", "twice-crc"):
+        assert "Contents" not in client().list_objects_v2(Bucket=bucket, Prefix=key)
+    assert client().get_object(Bucket=bucket, Key="near-name")["Body"].read() == body
     assert alive()
