@@ -199,7 +199,12 @@ actor ObjectStore {
     /// A fresh path for a body being received. Joined as a string: `URL`'s appending without a
     /// directory hint stats the path, twice per PUT.
     nonisolated func temporaryPath() -> String {
-        rootPath + "/.mss/tmp/" + UUID.random().uuidString
+        Self.temporaryPath(root: rootPath)
+    }
+
+    /// ``temporaryPath()`` in the store at `root`.
+    static func temporaryPath(root: String) -> String {
+        root + "/.mss/tmp/" + UUID.random().uuidString
     }
 
     nonisolated func uploadDirectory(_ id: String) -> URL {
@@ -467,7 +472,6 @@ actor ObjectStore {
         let hash = Self.keyHash(key)
         let shard = shardDirectory(bucket: bucket, hash: hash)
         let metadataPath = shard + "/" + hash + ".json"
-        let temporary = temporaryPath()
         let (index, barrier, log, rootPath, encoder) = (index, barrier, log, rootPath, encoder)
         // Encoded off the actor, which every request of the store goes through.
         let prepare: @Sendable () throws -> PreparedKey = {
@@ -483,10 +487,11 @@ actor ObjectStore {
         let written: WrittenKey
         if let logWriter, data?.isInMemory ?? true {
             written = try await logWriter.write(
-                LoggedKeyWriter.Change(
-                    bucket: bucket, key: key, metadataPath: metadataPath, shard: shard, temporary: temporary, data: data, prepare: prepare)
+                LoggedKeyWriter.Change(bucket: bucket, key: key, metadataPath: metadataPath, shard: shard, data: data, prepare: prepare)
             ).get()
         } else {
+            // A staging path for the barrier's way; the log's batches need none.
+            let temporary = temporaryPath()
             written = try await StoreIO.run { () -> Result<WrittenKey, any Error> in
                 let prepared: PreparedKey
                 do {

@@ -131,14 +131,7 @@ final class KeyIndex: Sendable {
     /// Records the key's new document (`document`, the bytes of its file), or with nil, that it
     /// has none. A failure marks the index diverged.
     func put(bucket: String, key: String, stored: StoredKey?, document: Data?) throws {
-        do {
-            try writer.withLockedValue { connection in
-                try Self.record(Change(bucket: bucket, key: key, stored: stored, document: document), in: connection)
-            }
-        } catch {
-            diverged.withLock { $0 = true }
-            throw error
-        }
+        try put([Change(bucket: bucket, key: key, stored: stored, document: document)])
     }
 
     /// Records `changes` in one transaction: a batch of writes pays for one commit. A failure

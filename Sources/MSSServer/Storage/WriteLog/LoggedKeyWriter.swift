@@ -21,10 +21,9 @@ final class LoggedKeyWriter: Sendable {
     struct Change: Sendable {
         var bucket: String
         var key: String
-        /// The key's document, its folder, and a free path there for the barrier's way.
+        /// The key's document and its folder.
         var metadataPath: String
         var shard: String
-        var temporary: String
         /// The new version's bytes, in memory; nil for a change of versions only.
         var data: IncomingData?
         /// Reads the versions the change starts from and makes the new ones; blocking.
@@ -158,7 +157,8 @@ final class LoggedKeyWriter: Sendable {
         /// through the barrier and logs that its files are settled.
         private func writeAlone(_ change: Change, _ prepared: PreparedKey) -> WrittenKey {
             let outcome = KeyDocumentOutcome.publish(
-                document: prepared.document, at: change.metadataPath, shard: change.shard, temporary: change.temporary, data: change.data,
+                document: prepared.document, at: change.metadataPath, shard: change.shard, temporary: ObjectStore.temporaryPath(root: root),
+                data: change.data,
                 root: root, log: log, barrier: barrier)
             return WrittenKey.indexed(outcome, prepared, bucket: change.bucket, key: change.key, index: index)
         }
