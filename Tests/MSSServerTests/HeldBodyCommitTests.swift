@@ -5,10 +5,10 @@ import Testing
 @testable import MSSServer
 
 /// A body held in memory (a PUT of up to 64 KiB) is committed like one received into a file:
-/// the same bytes in the same private place, nothing left in `.mss/tmp`, and nothing written at
-/// all when the commit is refused.
+/// the same bytes in a private file (its key's document when it is small), nothing left in
+/// `.mss/tmp`, and nothing written at all when the commit is refused.
 @Suite struct HeldBodyCommitTests {
-    @Test func heldBytesBecomeTheVersionsFileAndLeaveNoStagingFile() async throws {
+    @Test func heldBytesBecomeTheVersionsBytesAndLeaveNoStagingFile() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try await ObjectStore(path: root)
@@ -19,8 +19,10 @@ import Testing
             let stored = try await store.commit(
                 bucket: "held", object: StoreFixture.object("k\(index)", size: Int64(size)),
                 source: .memory(ByteBuffer(bytes: bytes), staging: staging))
-            let path = store.dataPath(bucket: "held", object: stored)
-            #expect(FileManager.default.contents(atPath: path) == Data(bytes))
+            // Small bodies are kept in their key's document, larger ones in a data file.
+            #expect(stored.isInline == (size <= IncomingData.Source.inlineLimit))
+            let path = stored.isInline ? StoreFixture.metadataPath(store, bucket: "held", key: "k\(index)") : store.dataPath(bucket: "held", object: stored)
+            #expect(try StoreFixture.storedBytes(store, bucket: "held", object: stored) == Data(bytes))
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode.map { $0 & 0o077 } == 0)
             #expect(!FileManager.default.fileExists(atPath: staging))

@@ -49,7 +49,8 @@ import Testing
         object.version = text(&generator)
         object.versionID = Bool.random(using: &generator) ? text(&generator) : nil
         object.deleteMarker = [nil, true, false].randomElement(using: &generator)!
-        object.formatVersion = FormatVersion(rawValue: Int.random(in: 1...3, using: &generator))
+        object.inline = [nil, true, false].randomElement(using: &generator)!
+        object.formatVersion = FormatVersion(rawValue: Int.random(in: 1...4, using: &generator))
         // Whole milliseconds, as the store makes them, and arbitrary instants, as documents of
         // other writers may hold.
         let seconds = Double.random(in: -1e10...1e10, using: &generator)
@@ -63,7 +64,11 @@ import Testing
         for _ in 0..<3000 {
             let key = Self.text(&generator, maximum: 20)
             let versions = (0...Int.random(in: 0...3, using: &generator)).map { _ in Self.version(key, &generator) }
-            let stored = try #require(StoredKey(versions: versions))
+            var stored = try #require(StoredKey(versions: versions))
+            // Bytes of any length and value, base64 with its slashes escaped, under any version name.
+            for version in versions where version.isInline && Bool.random(using: &generator) {
+                stored.inlineBytes[version.version] = Data((0..<Int.random(in: 0...700, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            }
             let written = try #require(KeyDocumentWriter.encode(stored))
             let expected = try encoder.encode(stored)
             let same = zip(written, expected).prefix { $0 == $1 }.count

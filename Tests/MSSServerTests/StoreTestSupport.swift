@@ -38,7 +38,7 @@ enum StoreFixture {
     /// The body of `key` as a GET would find it, nil when the key is not there.
     static func read(_ store: ObjectStore, bucket: String, key: String) async throws -> String? {
         guard let object = try await store.object(bucket: bucket, key: key) else { return nil }
-        return try String(contentsOfFile: store.dataPath(bucket: bucket, object: object), encoding: .utf8)
+        return try storedBytes(store, bucket: bucket, object: object).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A store at `root` holding one object, `bucket/k`, closed again; the path of its metadata.
@@ -59,6 +59,13 @@ enum StoreFixture {
 
     static func metadataPath(_ store: ObjectStore, bucket: String, key: String) -> String {
         store.shardDirectory(bucket: bucket, hash: ObjectStore.keyHash(key)) + "/" + ObjectStore.keyHash(key) + ".json"
+    }
+
+    /// The bytes `object` has on disk, read from its key's document when it is inline and from
+    /// its data file otherwise; nil when they are not there.
+    static func storedBytes(_ store: ObjectStore, bucket: String, object: StoredObject) throws -> Data? {
+        guard object.isInline else { return FileManager.default.contents(atPath: store.dataPath(bucket: bucket, object: object)) }
+        return try StoredKey.readDocument(at: metadataPath(store, bucket: bucket, key: object.key))?.inlineBytes[object.version]
     }
 
     /// Every file and folder under `root` with its contents (folders as nil), to prove nothing

@@ -20,16 +20,15 @@ import Testing
         return (0..<size).map { seed[$0 % seed.count] &+ UInt8(truncatingIfNeeded: $0 / seed.count) }
     }
 
-    /// Expects every key of `expected` to be an object of `bucket` in `store` whose data file
-    /// holds exactly its bytes.
+    /// Expects every key of `expected` to be an object of `bucket` in `store` whose data file, or
+    /// document for an inline one, holds exactly its bytes.
     static func expectContents(
         _ store: ObjectStore, bucket: String, _ expected: [String: [UInt8]], sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         for (key, bytes) in expected {
             let object = try #require(try await store.object(bucket: bucket, key: key), "\(key)", sourceLocation: sourceLocation)
             #expect(
-                FileManager.default.contents(atPath: store.dataPath(bucket: bucket, object: object)) == Data(bytes), "\(key)",
-                sourceLocation: sourceLocation)
+                try StoreFixture.storedBytes(store, bucket: bucket, object: object) == Data(bytes), "\(key)", sourceLocation: sourceLocation)
         }
     }
 
@@ -46,11 +45,13 @@ import Testing
         }
     }
 
-    @Test func acknowledgedChangesSurviveLosingEveryFileWrittenSinceTheCheckpoint() async throws {
+    /// With bodies kept inline in their documents, and bodies in data files of their own.
+    @Test(arguments: [1500, IncomingData.Source.inlineLimit + 1500])
+    func acknowledgedChangesSurviveLosingEveryFileWrittenSinceTheCheckpoint(size: Int) async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var expected: [String: [UInt8]] = [:]
-        var staleDocument: (path: String, bytes: Data, dataPath: String, data: Data)?
+        var staleDocument: (path: String, bytes: Data, dataPath: String, data: Data?)?
         var versionedBodies: [[UInt8]] = []
         do {
             let store = try await ObjectStore(path: root)
@@ -60,24 +61,28 @@ import Testing
             try StoreFixture.checkpoint(store)
             for index in 0..<40 {
                 let key = "k/\(index)"
-                expected[key] = Self.body(key, 0)
+                expected[key] = Self.body(key, 0, size: size)
                 _ = try await Self.put(store, bucket: "plain", key: key, bytes: expected[key]!)
             }
-            let first = try await Self.put(store, bucket: "plain", key: "over", bytes: Self.body("over", 0))
+            let first = try await Self.put(store, bucket: "plain", key: "over", bytes: Self.body("over", 0, size: size))
             let metadata = StoreFixture.metadataPath(store, bucket: "plain", key: "over")
             let firstData = store.dataPath(bucket: "plain", object: first)
-            staleDocument = (metadata, try Data(contentsOf: URL(fileURLWithPath: metadata)), firstData, try Data(contentsOf: URL(fileURLWithPath: firstData)))
-            expected["over"] = Self.body("over", 1)
+            #expect(first.isInline == (size <= IncomingData.Source.inlineLimit))
+            staleDocument = (
+                metadata, try Data(contentsOf: URL(fileURLWithPath: metadata)), firstData,
+                first.isInline ? nil : try Data(contentsOf: URL(fileURLWithPath: firstData))
+            )
+            expected["over"] = Self.body("over", 1, size: size)
             _ = try await Self.put(store, bucket: "plain", key: "over", bytes: expected["over"]!)
             for index in 0..<5 { try await store.deleteObject(bucket: "plain", key: "k/\(index)") }
             for index in 0..<5 { expected["k/\(index)"] = nil }
             for round in 0..<3 {
-                versionedBodies.append(Self.body("v", round))
+                versionedBodies.append(Self.body("v", round, size: size))
                 _ = try await Self.put(store, bucket: "versioned", key: "v", bytes: versionedBodies[round])
             }
             // Files are written in place after their record: a crash can cut one short.
             let torn = try #require(try await store.object(bucket: "plain", key: "k/39"))
-            let tornFiles = [StoreFixture.metadataPath(store, bucket: "plain", key: "k/39"), store.dataPath(bucket: "plain", object: torn)]
+            let tornFiles = [StoreFixture.metadataPath(store, bucket: "plain", key: "k/39")] + (torn.isInline ? [] : [store.dataPath(bucket: "plain", object: torn)])
             let tornHalves = try tornFiles.map { path -> Data in
                 let whole = try Data(contentsOf: URL(fileURLWithPath: path))
                 return whole.prefix(whole.count / 2)
@@ -88,7 +93,7 @@ import Testing
             for file in Self.shardFiles(root) { try FileManager.default.removeItem(atPath: file) }
             if let staleDocument {
                 try staleDocument.bytes.write(to: URL(fileURLWithPath: staleDocument.path))
-                try staleDocument.data.write(to: URL(fileURLWithPath: staleDocument.dataPath))
+                try staleDocument.data?.write(to: URL(fileURLWithPath: staleDocument.dataPath))
             }
             for (path, half) in zip(tornFiles, tornHalves) { try half.write(to: URL(fileURLWithPath: path)) }
         }
@@ -109,7 +114,7 @@ import Testing
         let versions = try #require(try await reopened.storedKey(bucket: "versioned", key: "v")).versions
         #expect(versions.count == 3)
         for (object, bytes) in zip(versions, versionedBodies.reversed()) {
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "versioned", object: object)) == Data(bytes))
+            #expect(try StoreFixture.storedBytes(reopened, bucket: "versioned", object: object) == Data(bytes))
         }
         // Applied once: the log is empty again, and a clean stop leaves a trusted index.
         #expect(WriteLogReplay(root: root).records.isEmpty)
@@ -221,7 +226,7 @@ import Testing
         let reopened = try await ObjectStore(path: root)
         for key in keys {
             let object = try #require(try await reopened.object(bucket: "box", key: key))
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(Self.body(key, 0)), "\(key)")
+            #expect(try StoreFixture.storedBytes(reopened, bucket: "box", object: object) == Data(Self.body(key, 0)), "\(key)")
         }
     }
 
@@ -270,12 +275,13 @@ import Testing
             let log = try #require(store.log)
             // A change whose record is durable and whose document, written in place, was cut
             // short by a failed write: the log takes no more changes.
-            var stored = try #require(try await store.storedKey(bucket: "box", key: "k"))
+            let path = StoreFixture.metadataPath(store, bucket: "box", key: "k")
+            // As the store writes it: with the bytes of an inline version.
+            var stored = try #require(try StoredKey.readDocument(at: path))
             object.contentType = "text/changed"
             let replaced = stored.replace(object)
             #expect(replaced)
             let document = try store.encoder.encode(stored)
-            let path = StoreFixture.metadataPath(store, bucket: "box", key: "k")
             let ticket = try log.append(
                 WriteLogRecord(operations: [.document(path: String(path.dropFirst(store.rootPath.count + 1)), bytes: Array(document))]))
             try document.prefix(document.count / 2).write(to: URL(fileURLWithPath: path))
@@ -291,7 +297,7 @@ import Testing
         let reopened = try await ObjectStore(path: root)
         let object = try #require(try await reopened.object(bucket: "box", key: "k"))
         #expect(object.contentType == "text/changed")
-        #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(body))
+        #expect(try StoreFixture.storedBytes(reopened, bucket: "box", object: object) == Data(body))
         try await reopened.close()
         #expect(KeyIndex.inspect(path: KeyIndex.path(root: root)) == .trusted)
     }
@@ -320,7 +326,7 @@ import Testing
             }
             let reopened = try await ObjectStore(path: root, writeLog: settings)
             let object = try #require(try await reopened.object(bucket: "box", key: "k"))
-            #expect(FileManager.default.contents(atPath: reopened.dataPath(bucket: "box", object: object)) == Data(last), "\(rounds) rounds")
+            #expect(try StoreFixture.storedBytes(reopened, bucket: "box", object: object) == Data(last), "\(rounds) rounds")
             try await reopened.close()
         }
     }

@@ -15,6 +15,7 @@ the documented success), and that the server is still up afterwards on both port
 """
 import base64
 import hashlib
+import json
 import os
 import uuid
 import zlib
@@ -582,12 +583,17 @@ def shard_files(bucket, key):
     return sorted(name for name in os.listdir(shard) if name.startswith(digest)) if os.path.isdir(shard) else []
 
 
-@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537])
+# Bodies up to this size are kept in their key's document (IncomingData.Source.inlineLimit).
+INLINE_LIMIT = 8192
+
+
+@pytest.mark.parametrize("size", [0, 1, INLINE_LIMIT, INLINE_LIMIT + 1, 65535, 65536, 65537])
 @pytest.mark.parametrize("how", ["plain", "unsigned-chunks", "signed-chunks"])
 def test_held_bodies_are_stored_whole_and_private(target, size, how):
     """Bodies on both sides of the 64 KiB line (held in memory below it, streamed to a file above
     it) are stored byte for byte, with the ETag of their bytes, in private files, and leave
-    nothing in .mss/tmp."""
+    nothing in .mss/tmp. Bodies of up to 8 KiB are kept inline: their key's document, the one file,
+    holds them (base64 under inlineBytes)."""
     key = f"held-{how}-{size}"
     data = os.urandom(size)
     if how == "plain":
@@ -602,14 +608,22 @@ def test_held_bodies_are_stored_whole_and_private(target, size, how):
     assert stored["Body"].read() == data
     if DATA_DIR:
         files = shard_files(target, key)
-        assert len(files) == 2, files
+        inline = size <= INLINE_LIMIT
+        assert len(files) == (1 if inline else 2), files
         digest = hashlib.sha256(key.encode()).hexdigest()
         shard = os.path.join(DATA_DIR, "buckets", target, "objects", digest[:2])
         for name in files:
             assert os.stat(os.path.join(shard, name)).st_mode & 0o077 == 0, name
-        data_file = next(name for name in files if not name.endswith(".json"))
-        with open(os.path.join(shard, data_file), "rb") as file:
-            assert file.read() == data
+        with open(os.path.join(shard, digest + ".json")) as file:
+            document = json.load(file)
+        if inline:
+            assert document.get("inline") is True
+            assert base64.b64decode(document["inlineBytes"][document["version"]], validate=True) == data
+        else:
+            assert "inline" not in document and "inlineBytes" not in document
+            data_file = next(name for name in files if not name.endswith(".json"))
+            with open(os.path.join(shard, data_file), "rb") as file:
+                assert file.read() == data
 
 
 @pytest.mark.parametrize("declared", ["100", "4095", "4097", "65536"])

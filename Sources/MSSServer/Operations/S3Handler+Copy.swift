@@ -115,18 +115,29 @@ extension S3Handler {
         // The copy is encrypted as the request asks, whatever the source was.
         object.encryption = nil
         let target = try await newEncryption(requestedEncryption)
-        let sourcePath = store.dataPath(bucket: sourceBucket, object: source)
-        if let sourceEncryption = source.encryption, let sourceKey {
-            let copiedBytes = try await transcode(
-                from: sourcePath, opening: (sourceEncryption, sourceKey), range: 0..<source.size, to: temporary, sealingWith: target?.key)
-            Self.describeCopy(copiedBytes, encryption: target?.encryption, of: &object)
-        } else if let target {
-            let copiedBytes = try await transcode(from: sourcePath, opening: nil, range: 0..<source.size, to: temporary, sealingWith: target.key)
-            Self.describeCopy(copiedBytes, encryption: target.encryption, of: &object)
+        let stored: StoredObject
+        if source.isInline && target == nil {
+            // Small and in clear: the copy is kept inline too, with no file on the way.
+            let bytes = try await store.inlineBytes(bucket: sourceBucket, object: source)
+            stored = try await store.commit(
+                bucket: bucket, object: object, source: .memory(ByteBuffer(bytes: bytes), staging: temporary), precondition: precondition)
         } else {
-            try await copyBytes(from: sourcePath, range: 0..<source.size, to: temporary)
+            try await store.withStoredBytesFile(bucket: sourceBucket, object: source) { sourcePath in
+                if let sourceEncryption = source.encryption, let sourceKey {
+                    let copiedBytes = try await transcode(
+                        from: sourcePath, opening: (sourceEncryption, sourceKey), range: 0..<source.size, to: temporary,
+                        sealingWith: target?.key)
+                    Self.describeCopy(copiedBytes, encryption: target?.encryption, of: &object)
+                } else if let target {
+                    let copiedBytes = try await transcode(
+                        from: sourcePath, opening: nil, range: 0..<source.size, to: temporary, sealingWith: target.key)
+                    Self.describeCopy(copiedBytes, encryption: target.encryption, of: &object)
+                } else {
+                    try await copyBytes(from: sourcePath, range: 0..<source.size, to: temporary)
+                }
+            }
+            stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary, precondition: precondition)
         }
-        let stored = try await store.commit(bucket: bucket, object: object, temporaryPath: temporary, precondition: precondition)
         var response = ServerResponse.xml(CopyObjectResult(result: CopyResult(etag: "\"\(stored.etag)\"", lastModified: stored.lastModified)))
         if copied.versioned { response.headers[.amzCopySourceVersionID] = source.versionIDText }
         if versioned { response.headers[.amzVersionID] = stored.versionIDText }

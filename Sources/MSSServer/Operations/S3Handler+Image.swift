@@ -49,6 +49,7 @@ extension S3Handler {
 
         var watermarkFiles: [String: String] = [:]
         var watermarkVersions: [String] = []
+        var inlineWatermarks: [StoredObject] = []
         for object in ImageRenderer.watermarkObjects(in: process) {
             // A watermark is read too: an anonymous caller cannot pull a private object into a public image.
             sourceRequest.key = object.key
@@ -57,7 +58,10 @@ extension S3Handler {
             if stored?.encryption != nil {
                 throw S3ServerError(.badRequest, .invalidRequest, "The watermark \(object.key) is encrypted; the image service renders watermarks stored in clear only.")
             }
-            if let stored { watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored) }
+            if let stored {
+                watermarkFiles[object.key] = stored.isInline ? nil : store.dataPath(bucket: bucket, object: stored)
+                if stored.isInline { inlineWatermarks.append(stored) }
+            }
             watermarkVersions.append("\(object.key)=\(stored?.version ?? "")")
         }
         // Everything that decides the pixels, asked only after every read was authorised.
@@ -68,12 +72,24 @@ extension S3Handler {
         if let imageCache, let cached = await imageCache.variant(for: variantKey) {
             return try Self.imageResponse(cached, request: request, source: source, cache: "hit")
         }
-        var plaintextCopy: String?
+        // Copies made for libvips, which reads files: a decrypted source, inline sources and watermarks.
+        var copies: [String] = []
+        defer { for copy in copies { unlink(copy) } }
+        let sourcePath: String
         if let encryption = source.encryption {
-            plaintextCopy = try await decryptedImageSource(store.dataPath(bucket: bucket, object: source), encryption: encryption, request: request)
+            sourcePath = try await decryptedImageSource(store.dataPath(bucket: bucket, object: source), encryption: encryption, request: request)
+            copies.append(sourcePath)
+        } else if source.isInline {
+            sourcePath = try await store.copyOfInlineBytes(bucket: bucket, object: source)
+            copies.append(sourcePath)
+        } else {
+            sourcePath = store.dataPath(bucket: bucket, object: source)
         }
-        let sourcePath = plaintextCopy ?? store.dataPath(bucket: bucket, object: source)
-        defer { if let plaintextCopy { unlink(plaintextCopy) } }
+        for watermark in inlineWatermarks {
+            let copy = try await store.copyOfInlineBytes(bucket: bucket, object: watermark)
+            copies.append(copy)
+            watermarkFiles[watermark.key] = copy
+        }
         let files = watermarkFiles
         let rendered: RenderedImage
         do {

@@ -65,21 +65,22 @@ extension S3Handler {
             }
             // A part is at most 5 GiB, whichever way it arrives.
             guard range.upperBound - range.lowerBound <= S3Limits.maximumPutSize else { throw S3ServerError.copySourceTooLarge() }
-            let sourcePath = store.dataPath(bucket: sourceBucket, object: source)
-            let md5: String
+            var md5 = ""
             var noncePrefix: String?
-            if source.encryption != nil || partKey != nil {
-                let opening = source.encryption.flatMap { encryption in sourceKey.map { (encryption, $0) } }
-                let copiedBytes = try await transcode(from: sourcePath, opening: opening, range: range, to: temporary, sealingWith: partKey)
-                md5 = uploadEncryption?.kind == .customer ? copiedBytes.sealedMD5Hex ?? copiedBytes.plainMD5Hex : copiedBytes.plainMD5Hex
-                noncePrefix = copiedBytes.segment?.noncePrefix
-            } else {
-                try await copyBytes(from: sourcePath, range: range, to: temporary)
-                do {
-                    md5 = try await Self.md5Hex(ofFile: temporary)
-                } catch {
-                    try? FileManager.default.removeItem(atPath: temporary)
-                    throw S3ServerError.internalError("cannot read the copied part: \(error)")
+            try await store.withStoredBytesFile(bucket: sourceBucket, object: source) { sourcePath in
+                if source.encryption != nil || partKey != nil {
+                    let opening = source.encryption.flatMap { encryption in sourceKey.map { (encryption, $0) } }
+                    let copiedBytes = try await transcode(from: sourcePath, opening: opening, range: range, to: temporary, sealingWith: partKey)
+                    md5 = uploadEncryption?.kind == .customer ? copiedBytes.sealedMD5Hex ?? copiedBytes.plainMD5Hex : copiedBytes.plainMD5Hex
+                    noncePrefix = copiedBytes.segment?.noncePrefix
+                } else {
+                    try await copyBytes(from: sourcePath, range: range, to: temporary)
+                    do {
+                        md5 = try await Self.md5Hex(ofFile: temporary)
+                    } catch {
+                        try? FileManager.default.removeItem(atPath: temporary)
+                        throw S3ServerError.internalError("cannot read the copied part: \(error)")
+                    }
                 }
             }
             part = PartRecord(number: number, size: range.upperBound - range.lowerBound, etag: md5, lastModified: Date())

@@ -175,6 +175,15 @@ extension S3Handler {
             keep(isHead ? nil : ByteBuffer())
             return Response(status: status, headers: headers)
         }
+        if object.isInline {
+            let whole = try await store.inlineBytes(bucket: bucket, object: object)
+            guard Int64(whole.count) == object.size else {
+                throw S3ServerError.internalError("the object's document holds \(whole.count) bytes for an object of \(object.size)")
+            }
+            let bytes = ByteBuffer(bytes: whole[whole.startIndex + Int(range.lowerBound)..<whole.startIndex + Int(range.upperBound)])
+            keep(bytes.readableBytes <= ReadAnswerCache.bodyLimit ? bytes : nil)
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: bytes))
+        }
         // A newer write of the key leaves this version's bytes in place for a while (see
         // ObjectStore.commit), so the file is still there when the body starts streaming.
         let path = store.dataPath(bucket: bucket, object: object)

@@ -7,7 +7,7 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     var rawValue: Int
 
     /// The newest this server understands.
-    static let current = governance
+    static let current = inline
     static let initial = FormatVersion(rawValue: 1)
     /// Documents with what a server from before versions and users would misread: version ids,
     /// delete markers, noncurrent versions (it would take their bytes for garbage), a bucket's
@@ -19,6 +19,9 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     /// the object), objects and uploads with tags, buckets with tags, CORS or lifecycle rules
     /// (it would drop them the next time it rewrote the document). It must refuse the directory.
     static let governance = FormatVersion(rawValue: 3)
+    /// Documents that hold a small object's bytes themselves (``StoredObject/isInline``): a
+    /// server from before would find no data file and take the object for damaged.
+    static let inline = FormatVersion(rawValue: 4)
 
     init(rawValue: Int) {
         self.rawValue = rawValue

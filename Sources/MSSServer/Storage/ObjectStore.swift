@@ -376,13 +376,19 @@ actor ObjectStore {
             object.versionID = versioning == .enabled ? Self.newVersionID(object.version) : nil
             object.isDeleteMarker = false
             object.lastModified = Self.now()
+            // Not in a bucket keeping every version: each change of the key rewrites its document,
+            // which would carry the bytes of all its versions. Elsewhere a document holds at most
+            // the one inline version a bucket had before its versioning was enabled.
+            let inline = versioning == .enabled ? nil : source.inlineBytes(for: object)
+            object.isInline = inline != nil
             let key = object.key
             do {
                 // Once the metadata is in place its data file is the object, acknowledged or not;
                 // before, a failure (the precondition's included) takes the new bytes away again.
                 try await addVersion(
                     object, bucket: bucket, versioning: versioning, prior: priorVersions(bucket: bucket, key: object.key),
-                    data: IncomingData(source: source, destination: dataPath(bucket: bucket, object: object))
+                    data: inline == nil ? IncomingData(source: source, destination: dataPath(bucket: bucket, object: object)) : nil,
+                    inlineBytes: inline
                 ) { previous throws(S3ServerError) in
                     try precondition.check(previous?.current, key: key, whileWriting: true)
                 }
@@ -437,7 +443,7 @@ actor ObjectStore {
     /// key's turn.
     private func addVersion(
         _ object: StoredObject, bucket: String, versioning: VersioningState?, prior: PriorVersions, data: IncomingData? = nil,
-        check: @escaping @Sendable (StoredKey?) throws(S3ServerError) -> Void = { _ in }
+        inlineBytes: Data? = nil, check: @escaping @Sendable (StoredKey?) throws(S3ServerError) -> Void = { _ in }
     ) async throws {
         try await writeKey(object.key, bucket: bucket, prior: prior, data: data) {
             previous throws(S3ServerError) in
@@ -449,7 +455,9 @@ actor ObjectStore {
             case .enabled: kept = versions
             case .suspended: kept = versions.filter { $0.versionID != nil }
             }
-            return StoredKey(object, noncurrent: kept)
+            var stored = StoredKey(object, noncurrent: kept)
+            if let inlineBytes { stored.inlineBytes[object.version] = inlineBytes }
+            return stored
         }
     }
 
@@ -480,9 +488,9 @@ actor ObjectStore {
                 case .known(let known): known
                 case .unread: try index.stored(bucket: bucket, key: key)
                 }
-            let stored = try change(previous)
-            return PreparedKey(
-                previous: previous, stored: stored, document: try stored.map { try KeyDocumentWriter.document($0, fallback: encoder) })
+            var stored = try change(previous)
+            try stored?.takeInlineBytes(fromDocumentAt: metadataPath)
+            return try PreparedKey(previous: previous, stored: stored, encoder: encoder)
         }
         let written: WrittenKey
         if let logWriter, data?.isInMemory ?? true {
@@ -518,7 +526,7 @@ actor ObjectStore {
             changes[bucket, default: 0] &+= 1
             cache.insert(KeyLocks.Name(bucket: bucket, key: key), KeyCache.Entry(stored: written.stored))
             let kept = Set((written.stored?.versions ?? []).map(\.version))
-            for old in written.previous?.versions ?? [] where !old.isDeleteMarker && !kept.contains(old.version) {
+            for old in written.previous?.versions ?? [] where !old.isDeleteMarker && !old.isInline && !kept.contains(old.version) {
                 removeLater(dataPath(bucket: bucket, object: old))
             }
         }

@@ -178,7 +178,9 @@ struct StoreScan: Sendable {
         var objects: [String: StoredKey] = [:]
         for file in files where file.lastPathComponent.hasSuffix(".json") {
             let hash = String(file.lastPathComponent.dropLast(".json".count))
-            guard let stored = usable(StoredKey.self, at: file, problem: { Self.keyProblem($0, hash: hash) }) else { continue }
+            // Inline bytes stay in the file: the scan keeps what the index keeps.
+            guard let stored = usable(StoredKey.self, at: file, problem: { Self.keyProblem($0, hash: hash) })?.withoutInlineBytes
+            else { continue }
             byHash[hash] = stored
             objects[stored.key] = stored
         }
@@ -189,7 +191,7 @@ struct StoreScan: Sendable {
             present.insert(name)
             if let dot = name.firstIndex(of: "."), let owner = byHash[String(name[..<dot])] {
                 let version = name[name.index(after: dot)...]
-                if !owner.versions.contains(where: { $0.version == version && !$0.isDeleteMarker }) {
+                if !owner.versions.contains(where: { $0.version == version && !$0.isDeleteMarker && !$0.isInline }) {
                     superseded.append(file.path)
                 }
                 continue
@@ -204,7 +206,7 @@ struct StoreScan: Sendable {
             kept += 1
         }
         for (hash, stored) in byHash {
-            for object in stored.versions where !object.isDeleteMarker && !present.contains("\(hash).\(object.version)") {
+            for object in stored.versions where !object.isDeleteMarker && !object.isInline && !present.contains("\(hash).\(object.version)") {
                 missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
             }
         }
@@ -256,6 +258,15 @@ struct StoreScan: Sendable {
             if !(0...S3Limits.maximumObjectSize).contains(object.size) { return "its size \(object.size) is out of range" }
             guard dataVersions.insert(object.version).inserted, versionIDs.insert(object.versionIDText).inserted else {
                 return "it lists version \(object.versionIDText.debugDescription) twice"
+            }
+            if object.isInline && !object.isDeleteMarker {
+                guard object.encryption == nil else { return "its version \(object.versionIDText.debugDescription) is encrypted and inline" }
+                guard let bytes = stored.inlineBytes[object.version] else {
+                    return "its version \(object.versionIDText.debugDescription) is inline but the document has no bytes for it"
+                }
+                guard Int64(bytes.count) == object.size else {
+                    return "its version \(object.versionIDText.debugDescription) holds \(bytes.count) bytes inline for a size of \(object.size)"
+                }
             }
         }
         return nil

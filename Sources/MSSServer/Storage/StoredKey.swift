@@ -9,6 +9,11 @@ import Foundation
 struct StoredKey: Codable, Sendable, Hashable {
     /// Never empty: a key whose last version goes is removed with its file.
     private(set) var versions: [StoredObject]
+    /// The bytes of the versions kept inline (``StoredObject/isInline``), by data version name
+    /// (``StoredObject/version``). Only the key's document file holds them: the index, the
+    /// caches and whatever reads a key to list or describe it keep ``withoutInlineBytes``, and
+    /// the bytes are read from the file when wanted.
+    var inlineBytes: [String: Data] = [:]
 
     init(_ newest: StoredObject, noncurrent: [StoredObject] = []) {
         versions = [newest] + noncurrent
@@ -44,13 +49,35 @@ struct StoredKey: Codable, Sendable, Hashable {
     /// read it right (one `null` version with a canned, ownerless ACL), so such a server refuses
     /// to start on anything newer instead of misreading it.
     var requiredFormat: FormatVersion {
+        if versions.contains(where: \.isInline) { return .inline }
         if versions.contains(where: { $0.encryption != nil || $0.tags != nil }) { return .governance }
         return versions.count == 1 && newest.versionID == nil && !newest.isDeleteMarker && newest.acl.owner == nil
             ? .initial : .versions
     }
 
+    /// The key without the bytes of its inline versions: what the index and caches keep.
+    var withoutInlineBytes: StoredKey {
+        var lean = self
+        lean.inlineBytes = [:]
+        return lean
+    }
+
+    /// The versions kept inline whose bytes are not in ``inlineBytes``: a change of the key
+    /// that keeps them takes their bytes from its document file first.
+    var inlineVersionsWithoutBytes: [String] {
+        versions.filter { $0.isInline && !$0.isDeleteMarker && inlineBytes[$0.version] == nil }.map(\.version)
+    }
+
+    /// Drops the bytes of versions the key no longer has.
+    mutating func dropInlineBytesOfRemovedVersions() {
+        guard !inlineBytes.isEmpty else { return }
+        let kept = Set(versions.lazy.filter(\.isInline).map(\.version))
+        inlineBytes = inlineBytes.filter { kept.contains($0.key) }
+    }
+
     private enum CodingKeys: String, CodingKey {
         case noncurrent
+        case inlineBytes
     }
 
     init(from decoder: any Decoder) throws {
@@ -58,15 +85,17 @@ struct StoredKey: Codable, Sendable, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let noncurrent = try container.decodeIfPresent([StoredObject].self, forKey: .noncurrent) ?? []
         versions = [newest] + noncurrent
+        inlineBytes = try container.decodeIfPresent([String: Data].self, forKey: .inlineBytes) ?? [:]
     }
 
     func encode(to encoder: any Encoder) throws {
         var newest = versions[0]
         newest.formatVersion = requiredFormat
         try newest.encode(to: encoder)
-        if versions.count > 1 {
+        if versions.count > 1 || !inlineBytes.isEmpty {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(Array(versions.dropFirst()), forKey: .noncurrent)
+            if versions.count > 1 { try container.encode(Array(versions.dropFirst()), forKey: .noncurrent) }
+            if !inlineBytes.isEmpty { try container.encode(inlineBytes, forKey: .inlineBytes) }
         }
     }
 }

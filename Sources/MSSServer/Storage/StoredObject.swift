@@ -31,12 +31,21 @@ struct StoredObject: Codable, Sendable, Hashable {
     var tags: [StoredTag]? = nil
     /// How the bytes are encrypted at rest (SSE-S3, SSE-C); nil for objects stored in clear.
     var encryption: StoredEncryption? = nil
+    /// Present and true when the bytes are kept in the key's document (``StoredKey/inlineBytes``)
+    /// rather than in a data file: small objects, so that writing one creates one file, not two.
+    var inline: Bool? = nil
     var formatVersion: FormatVersion = .initial
 
     /// A delete marker: a version without bytes that makes the key look deleted.
     var isDeleteMarker: Bool {
         get { deleteMarker ?? false }
         set { deleteMarker = newValue ? true : nil }
+    }
+
+    /// The bytes are in the key's document, not in a data file of their own.
+    var isInline: Bool {
+        get { inline ?? false }
+        set { inline = newValue ? true : nil }
     }
 
     /// The version id as S3 shows it.

@@ -12,8 +12,31 @@ struct WrittenKey: Sendable {
 /// says so (nil: the key has no versions left).
 struct PreparedKey: Sendable {
     var previous: StoredKey?
+    /// Without inline bytes (``StoredKey/withoutInlineBytes``), as the index and caches keep it.
     var stored: StoredKey?
+    /// The key's document file, inline bytes included.
     var document: Data?
+    /// The document the index keeps: ``document`` without the inline bytes.
+    var indexDocument: Data?
+}
+
+extension PreparedKey {
+    /// The change from `previous` to `stored`, whose inline versions all have their bytes, with
+    /// its documents encoded.
+    init(previous: StoredKey?, stored: StoredKey?, encoder: JSONEncoder) throws {
+        self.previous = previous
+        guard var stored else { return }
+        stored.dropInlineBytesOfRemovedVersions()
+        document = try KeyDocumentWriter.document(stored, fallback: encoder)
+        if stored.inlineBytes.isEmpty {
+            self.stored = stored
+            indexDocument = document
+        } else {
+            let lean = stored.withoutInlineBytes
+            self.stored = lean
+            indexDocument = try KeyDocumentWriter.document(lean, fallback: encoder)
+        }
+    }
 }
 
 extension WrittenKey {
@@ -28,7 +51,7 @@ extension WrittenKey {
         var outcome = outcome
         if outcome.visible {
             do {
-                try index.put(bucket: bucket, key: key, stored: prepared.stored, document: prepared.document)
+                try index.put(bucket: bucket, key: key, stored: prepared.stored, document: prepared.indexDocument)
             } catch {
                 outcome.failure = outcome.failure ?? indexFailure(error)
             }

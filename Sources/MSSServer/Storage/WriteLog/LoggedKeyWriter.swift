@@ -133,7 +133,7 @@ final class LoggedKeyWriter: Sendable {
                 log.applied(ticket)
             }
             let visible = zip(batch, outcomes).filter { $0.1.visible }.map { entry, _ in
-                KeyIndex.Change(bucket: entry.job.change.bucket, key: entry.job.change.key, stored: entry.key.stored, document: entry.key.document)
+                KeyIndex.Change(bucket: entry.job.change.bucket, key: entry.job.change.key, stored: entry.key.stored, document: entry.key.indexDocument)
             }
             var indexFailure: String?
             if !visible.isEmpty {

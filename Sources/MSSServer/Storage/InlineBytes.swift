@@ -1,0 +1,70 @@
+import Foundation
+import NIOCore
+
+/// Reading the bytes of inline versions (``StoredObject/isInline``) from a key's document file,
+/// the only place that keeps them.
+///
+/// Why in the document: a small PUT then creates one file, not a data file and a document, and
+/// the filesystem's inode allocation was the largest single cost of 4 KiB PUTs. Why not in the
+/// index as well: rows of a few KiB cost SQLite overflow pages and a write of each twice (log
+/// and checkpoint), three times what the file does.
+///
+/// Blocking: run on ``StoreIO``, with the key's turn held (``ObjectStore/withKeyLock(bucket:key:_:)``),
+/// as a document is written in place under the write-ahead log.
+extension StoredKey {
+    /// The key as its document file at `path` says, inline bytes included; nil when there is no file.
+    static func readDocument(at path: String) throws -> StoredKey? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 && errno == ENOENT { return nil }
+        guard descriptor >= 0 else { throw DurableFiles.Failure(operation: "open", path: path, code: errno) }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw DurableFiles.Failure(operation: "read", path: path, code: errno)
+            }
+            if count == 0 { break }
+            contents.append(contentsOf: chunk[..<count])
+        }
+        return try KeyIndex.decode(contents)
+    }
+
+    /// Fills in the bytes of the inline versions this change keeps from the key's document at
+    /// `path`, as it was before the change: the index and caches it was read from hold none.
+    mutating func takeInlineBytes(fromDocumentAt path: String) throws {
+        let wanted = inlineVersionsWithoutBytes
+        guard !wanted.isEmpty else { return }
+        let current = try Self.readDocument(at: path)
+        for version in wanted {
+            guard let bytes = current?.inlineBytes[version] else {
+                throw InlineBytesMissing(path: path, version: version)
+            }
+            inlineBytes[version] = bytes
+        }
+    }
+}
+
+/// A document says a version's bytes are in it, and they are not.
+struct InlineBytesMissing: Error, CustomStringConvertible {
+    var path: String
+    var version: String
+
+    var description: String { "\(path) has no bytes for its inline version \(version)" }
+}
+
+extension IncomingData.Source {
+    /// Objects up to this size, in clear, keep their bytes in their key's document.
+    static let inlineLimit = 8 * 1024
+
+    /// The bytes `object` keeps in its key's document: when they are held in memory, in clear
+    /// and at most ``inlineLimit``; nil when it gets a data file.
+    func inlineBytes(for object: StoredObject) -> Data? {
+        guard case .memory(let buffer, _) = self, object.encryption == nil, buffer.readableBytes <= Self.inlineLimit,
+            Int64(buffer.readableBytes) == object.size
+        else { return nil }
+        return Data(buffer.readableBytesView)
+    }
+}
