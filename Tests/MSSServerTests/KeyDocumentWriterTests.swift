@@ -77,6 +77,10 @@ import Testing
                 "after \(String(decoding: written.prefix(same).suffix(80), as: UTF8.self).debugDescription), written \(String(decoding: written.dropFirst(same).prefix(60), as: UTF8.self).debugDescription) against JSONEncoder's \(String(decoding: expected.dropFirst(same).prefix(60), as: UTF8.self).debugDescription)")
             if written != expected { return }
             #expect(try KeyIndex.decode([UInt8](written)) == KeyIndex.decode([UInt8](expected)))
+            // The index's copy, cut out of the same bytes, is what the key without its bytes encodes to.
+            let pair = try #require(KeyDocumentWriter.encodeWithoutInlineBytes(stored))
+            #expect(pair.document == written)
+            #expect(pair.withoutInlineBytes == (try encoder.encode(stored.withoutInlineBytes)))
         }
     }
 

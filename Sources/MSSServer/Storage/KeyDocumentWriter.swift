@@ -20,15 +20,29 @@ struct KeyDocumentWriter {
     /// The document of `stored`, or nil when a version has tags or encryption, or a date JSON
     /// cannot hold (which `JSONEncoder` then refuses).
     static func encode(_ stored: StoredKey) -> Data? {
+        encodeWithoutInlineBytes(stored)?.document
+    }
+
+    /// The document of `stored` and the one of ``StoredKey/withoutInlineBytes`` (the same bytes but
+    /// for the `inlineBytes` field, cut out rather than written twice); nil as for ``encode(_:)``.
+    static func encodeWithoutInlineBytes(_ stored: StoredKey) -> (document: Data, withoutInlineBytes: Data)? {
         guard stored.versions.allSatisfy({ $0.tags == nil && $0.encryption == nil && $0.lastModified.timeIntervalSince1970.isFinite })
         else { return nil }
         var writer = KeyDocumentWriter()
-        writer.bytes.reserveCapacity(480 * stored.versions.count)
+        writer.bytes.reserveCapacity(480 * stored.versions.count + stored.inlineBytes.values.reduce(0) { $0 + ($1.count + 2) / 3 * 4 + 100 })
         var newest = stored.newest
         newest.formatVersion = stored.requiredFormat
         writer.object(newest, noncurrent: stored.versions.dropFirst(), inlineBytes: stored.inlineBytes)
-        return Data(writer.bytes)
+        let document = Data(writer.bytes)
+        guard let inline = writer.inlineBytesField else { return (document, document) }
+        var lean = Data(capacity: writer.bytes.count - inline.count)
+        lean.append(contentsOf: writer.bytes[..<inline.lowerBound])
+        lean.append(contentsOf: writer.bytes[inline.upperBound...])
+        return (document, lean)
     }
+
+    /// Where the `inlineBytes` field, its leading comma included, was written.
+    private var inlineBytesField: Range<Int>?
 
     /// One version's fields in `JSONEncoder`'s sorted order; `inlineBytes` and `noncurrent` (the
     /// newest version's only) fall between `inline` and `key`, and `metadata` and `size`.
@@ -54,6 +68,8 @@ struct KeyDocumentWriter {
             append(inline ? ",\"inline\":true" : ",\"inline\":false")
         }
         if !inlineBytes.isEmpty {
+            let start = bytes.count
+            defer { inlineBytesField = start..<bytes.count }
             append(",\"inlineBytes\":{")
             for (index, (version, bytes)) in inlineBytes.sorted(by: { Self.sortedKeyOrder($0.key, $1.key) }).enumerated() {
                 if index > 0 { append(",") }

@@ -27,14 +27,13 @@ extension PreparedKey {
         self.previous = previous
         guard var stored else { return }
         stored.dropInlineBytesOfRemovedVersions()
-        document = try KeyDocumentWriter.document(stored, fallback: encoder)
-        if stored.inlineBytes.isEmpty {
-            self.stored = stored
-            indexDocument = document
+        let lean = stored.withoutInlineBytes
+        self.stored = lean
+        if let written = KeyDocumentWriter.encodeWithoutInlineBytes(stored) {
+            (document, indexDocument) = written
         } else {
-            let lean = stored.withoutInlineBytes
-            self.stored = lean
-            indexDocument = try KeyDocumentWriter.document(lean, fallback: encoder)
+            document = try encoder.encode(stored)
+            indexDocument = stored.inlineBytes.isEmpty ? document : try encoder.encode(lean)
         }
     }
 }
