@@ -58,7 +58,7 @@ enum StoreFixture {
     }
 
     static func metadataPath(_ store: ObjectStore, bucket: String, key: String) -> String {
-        store.shardDirectory(bucket: bucket, hash: ObjectStore.keyHash(key)) + "/" + ObjectStore.keyHash(key) + ".json"
+        ObjectStore.metadataPath(shard: store.shardDirectory(bucket: bucket, hash: ObjectStore.keyHash(key)), hash: ObjectStore.keyHash(key))
     }
 
     /// The bytes `object` has on disk, read from its key's document when it is inline and from

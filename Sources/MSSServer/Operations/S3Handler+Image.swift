@@ -58,9 +58,10 @@ extension S3Handler {
             if stored?.encryption != nil {
                 throw S3ServerError(.badRequest, .invalidRequest, "The watermark \(object.key) is encrypted; the image service renders watermarks stored in clear only.")
             }
-            if let stored {
-                watermarkFiles[object.key] = stored.isInline ? nil : store.dataPath(bucket: bucket, object: stored)
-                if stored.isInline { inlineWatermarks.append(stored) }
+            if let stored, stored.isInline {
+                inlineWatermarks.append(stored)
+            } else if let stored {
+                watermarkFiles[object.key] = store.dataPath(bucket: bucket, object: stored)
             }
             watermarkVersions.append("\(object.key)=\(stored?.version ?? "")")
         }

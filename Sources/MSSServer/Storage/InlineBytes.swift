@@ -14,22 +14,11 @@ import NIOCore
 extension StoredKey {
     /// The key as its document file at `path` says, inline bytes included; nil when there is no file.
     static func readDocument(at path: String) throws -> StoredKey? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 && errno == ENOENT { return nil }
-        guard descriptor >= 0 else { throw DurableFiles.Failure(operation: "open", path: path, code: errno) }
-        defer { close(descriptor) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw DurableFiles.Failure(operation: "read", path: path, code: errno)
-            }
-            if count == 0 { break }
-            contents.append(contentsOf: chunk[..<count])
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            throw DurableFiles.Failure(operation: "read", path: path, code: EIO)
         }
-        return try KeyIndex.decode(contents)
+        return try KeyIndex.decode(Array(contents))
     }
 
     /// Fills in the bytes of the inline versions this change keeps from the key's document at

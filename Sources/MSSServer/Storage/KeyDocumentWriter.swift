@@ -70,14 +70,8 @@ struct KeyDocumentWriter {
         if !inlineBytes.isEmpty {
             let start = bytes.count
             defer { inlineBytesField = start..<bytes.count }
-            append(",\"inlineBytes\":{")
-            for (index, (version, bytes)) in inlineBytes.sorted(by: { Self.sortedKeyOrder($0.key, $1.key) }).enumerated() {
-                if index > 0 { append(",") }
-                string(version)
-                append(":")
-                base64String(bytes)
-            }
-            append("}")
+            append(",\"inlineBytes\":")
+            dictionary(inlineBytes) { $0.base64String($1) }
         }
         append(",\"key\":")
         string(object.key)
@@ -134,12 +128,17 @@ struct KeyDocumentWriter {
     }
 
     private mutating func dictionary(_ values: [String: String]) {
+        dictionary(values) { $0.string($1) }
+    }
+
+    /// A JSON object of `values` by name in `JSONEncoder`'s sorted order, each value written by `write`.
+    private mutating func dictionary<Value>(_ values: [String: Value], _ write: (inout KeyDocumentWriter, Value) -> Void) {
         append("{")
         for (index, (name, value)) in values.sorted(by: { Self.sortedKeyOrder($0.key, $1.key) }).enumerated() {
             if index > 0 { append(",") }
             string(name)
             append(":")
-            string(value)
+            write(&self, value)
         }
         append("}")
     }

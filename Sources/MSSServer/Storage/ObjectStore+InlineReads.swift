@@ -13,7 +13,7 @@ extension ObjectStore {
     /// SlowDown, which S3 clients retry, rather than with bytes of another version.
     func inlineBytes(bucket: String, object: StoredObject) async throws(S3ServerError) -> Data {
         let hash = Self.keyHash(object.key)
-        let path = shardDirectory(bucket: bucket, hash: hash) + "/" + hash + ".json"
+        let path = Self.metadataPath(shard: shardDirectory(bucket: bucket, hash: hash), hash: hash)
         let read = try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> Result<Data?, any Error> in
             do {
                 return try await StoreIO.run { Result { try StoredKey.readDocument(at: path)?.inlineBytes[object.version] } }

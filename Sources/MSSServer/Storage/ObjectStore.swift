@@ -190,6 +190,11 @@ actor ObjectStore {
         rootPath + "/buckets/" + bucket + "/objects/" + String(hash.prefix(2))
     }
 
+    /// The document of the key whose hash is `hash`, in its shard folder.
+    static func metadataPath(shard: String, hash: String) -> String {
+        shard + "/" + hash + ".json"
+    }
+
     /// Where the bytes of `object` are.
     nonisolated func dataPath(bucket: String, object: StoredObject) -> String {
         let hash = Self.keyHash(object.key)
@@ -479,7 +484,7 @@ actor ObjectStore {
     ) async throws {
         let hash = Self.keyHash(key)
         let shard = shardDirectory(bucket: bucket, hash: hash)
-        let metadataPath = shard + "/" + hash + ".json"
+        let metadataPath = Self.metadataPath(shard: shard, hash: hash)
         let (index, barrier, log, rootPath, encoder) = (index, barrier, log, rootPath, encoder)
         // Encoded off the actor, which every request of the store goes through.
         let prepare: @Sendable () throws -> PreparedKey = {
