@@ -199,12 +199,12 @@ final class KeyIndex: Sendable {
     /// query of it sees the same state.
     func read<Value>(_ body: (SQLiteConnection) throws -> Value) throws -> Value {
         let connection = try readers.withLock { $0.popLast() } ?? SQLiteConnection(path: path, create: false)
-        try connection.execute("BEGIN")
+        try connection.run("BEGIN")
         let result = Result { try body(connection) }
         connection.finishStatements()
         // A connection whose transaction did not end would keep reading an old state: it is
         // closed instead of going back to the pool.
-        if (try? connection.execute("COMMIT")) != nil {
+        if (try? connection.run("COMMIT")) != nil {
             readers.withLock { $0.append(connection) }
         }
         return try result.get()

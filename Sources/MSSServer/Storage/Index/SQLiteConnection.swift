@@ -44,6 +44,15 @@ final class SQLiteConnection: @unchecked Sendable {
         guard code == SQLITE_OK else { throw error(code) }
     }
 
+    /// Runs one statement without results through its prepared statement: for those a
+    /// connection runs again and again (`BEGIN`, `COMMIT`), which ``execute(_:)`` would parse
+    /// each time (a read of one key paid for two parses beside its query).
+    func run(_ sql: String) throws(SQLiteError) {
+        let prepared = try statement(sql)
+        defer { prepared.reset() }
+        try prepared.run()
+    }
+
     /// The prepared statement for `sql`, prepared once per connection and reset for reuse.
     func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         if let prepared = statements[sql] {
@@ -66,13 +75,13 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<Result>(_ body: () throws -> Result) throws -> Result {
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? run("ROLLBACK")
             throw error
         }
     }
