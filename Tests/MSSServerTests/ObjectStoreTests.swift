@@ -115,6 +115,41 @@ import S3Protocol
         #expect(gone?.code == .noSuchBucket)
     }
 
+    /// A new bucket has every shard folder its keys go to, so no write makes (and flushes) one;
+    /// two creations of one name at once make one bucket, and the other is refused.
+    @Test func aNewBucketHasItsShardFoldersAndIsCreatedOnce() async throws {
+        let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("sharded", acl: .private)
+        let objects = root + "/buckets/sharded/objects"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: objects).sorted() == ObjectStore.shardNames)
+        for key in ["a", "b/c", "日本", String(repeating: "z", count: 900)] {
+            var isDirectory: ObjCBool = false
+            let shard = store.shardDirectory(bucket: "sharded", hash: ObjectStore.keyHash(key))
+            #expect(FileManager.default.fileExists(atPath: shard, isDirectory: &isDirectory) && isDirectory.boolValue, "\(key)")
+        }
+        let outcomes = await withTaskGroup(of: S3ServerError?.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    do throws(S3ServerError) {
+                        try await store.createBucket("raced", acl: .private)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1)
+        let refusals: [S3ErrorCode] = outcomes.compactMap { $0?.code }
+        #expect(refusals.count == 3)
+        #expect(refusals.allSatisfy { code in code == .operationAborted || code == .bucketAlreadyOwnedByYou })
+        try await put(store, bucket: "raced", key: "k")
+        #expect(try await store.object(bucket: "raced", key: "k") != nil)
+    }
+
     @Test func successorAndMultipartETag() throws {
         #expect(KeyOrder.successor(of: Array("a/".utf8)) == Array("a0".utf8))
         #expect(ObjectStore.multipartETag([

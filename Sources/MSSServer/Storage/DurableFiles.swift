@@ -34,6 +34,24 @@ enum DurableFiles {
         }
     }
 
+    /// ``ensureDirectory(_:)`` of `parent` and of each of `names` in it, with one flush of
+    /// `parent` for all those made.
+    static func ensureDirectories(_ names: [String], in parent: String) throws {
+        try ensureDirectory(parent)
+        var made = false
+        for name in names {
+            let path = parent + "/" + name
+            if mkdir(path, directoryMode) == 0 {
+                made = true
+            } else if errno == EEXIST {
+                try ensureDirectory(path)
+            } else {
+                throw Failure(operation: "mkdir", path: path, code: errno)
+            }
+        }
+        if made { try fsyncDirectory(parent) }
+    }
+
     static func fsyncDirectory(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY)
         guard descriptor >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
