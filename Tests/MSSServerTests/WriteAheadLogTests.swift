@@ -125,8 +125,8 @@ import Testing
     @Test func historyReplayedAcrossManyCheckpointsNeverBringsBackAnOlderState() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // Segments of 16 KiB that grow from 4 KiB: many growths, rotations and checkpoints.
-        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10, initialSegmentSize: 4 << 10)
+        // Segments of 16 KiB: many rotations and checkpoints.
+        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10)
         var expected: [String: [UInt8]] = [:]
         do {
             let store = try await ObjectStore(path: root, writeLog: settings)
@@ -235,7 +235,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         // 20 KiB bodies cannot fit 16 KiB segments: they take the barrier's way, in the middle of
         // batches of small changes, and each follows a logged change of the same key.
-        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10, initialSegmentSize: 4 << 10)
+        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10)
         var expected: [String: [UInt8]] = [:]
         do {
             let store = try await ObjectStore(path: root, writeLog: settings)
@@ -305,7 +305,7 @@ import Testing
     @Test func aCrashBetweenTheWipesOfACheckpointLeavesTheNewerRecords() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10, initialSegmentSize: 16 << 10)
+        let settings = WriteAheadLog.Settings(segmentLimit: 16 << 10)
         // Written over many rotations: each segment holds some of the key's states, and the
         // segment written first since the last rotation may be either one.
         for rounds in [57, 58, 60, 63] {
@@ -394,6 +394,36 @@ import Testing
         _ = try await ObjectStore(path: root)
         #expect(!FileManager.default.fileExists(atPath: outside))
         #expect(!FileManager.default.fileExists(atPath: root + "/" + good))
+    }
+
+    /// A new segment's file grows with the records appended to it and no further (no zeros
+    /// written ahead, which a new store paid for in its first seconds), up to its limit; the
+    /// other one then takes the records, and everything appended is replayed.
+    @Test func segmentsGrowWithTheirRecordsUpToTheirLimit() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
+        let limit = 64 << 10
+        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: limit))
+        func size(_ index: Int) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, index))[.size] as? Int) ?? -1
+        }
+        #expect(try size(0) == 0 && size(1) == 0)
+        let hash = ObjectStore.keyHash("k")
+        let records = (0..<24).map { index in
+            WriteLogRecord(operations: [
+                .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array(repeating: UInt8(index), count: 4000))
+            ])
+        }
+        let recordSize = records[0].encoded(generation: 1, sequence: 1).count
+        let perSegment = limit / recordSize
+        for (index, record) in records.enumerated() {
+            log.applied(try log.append(record))
+            let appended = index + 1
+            #expect(try size(0) == min(appended, perSegment) * recordSize, "after \(appended)")
+            #expect(try size(1) == max(0, appended - perSegment) * recordSize, "after \(appended)")
+        }
+        #expect(WriteLogReplay(root: root).records == records)
     }
 
     @Test func everyTornOrFlippedRecordIsRefused() throws {

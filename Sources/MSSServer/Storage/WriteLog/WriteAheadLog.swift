@@ -10,8 +10,8 @@ import Foundation
 /// appending to a file whose blocks already exist writes only those blocks. `Benchmarks/durability.sh`
 /// measures both.
 ///
-/// The log is two preallocated segments, `.mss/wal.0` and `.mss/wal.1`. Records are appended to
-/// the active one; when it is full the other becomes active, and the full one is checkpointed
+/// The log is two segments, `.mss/wal.0` and `.mss/wal.1`. Records are appended to the active
+/// one; when it is full the other becomes active, and the full one is checkpointed
 /// (``DurabilityBarrier``'s `syncfs`, once every change it logged has reached its files) before it
 /// may be reused. Each segment starts a fresh random generation when it becomes active, and a
 /// record counts only in the unbroken run of records of its segment's generation from offset 0,
@@ -19,13 +19,17 @@ import Foundation
 /// their first record; after a crash, ``WriteLogReplay`` applies the records before anything
 /// else reads the store.
 ///
+/// A segment's file grows as records are appended to it, until it is full; from then on it is
+/// overwritten in place. While it grows, each sync also writes its new size (15% more time a
+/// sync on this store's disk, 64 KiB appended). Growing it ahead with zeros, as this log did,
+/// held every append while up to 32 MiB of zeros were written and fsynced, at each doubling: 126
+/// MiB in a new store's first seconds of writes.
+///
 /// Every call blocks: use it on ``StoreIO``'s threads.
 final class WriteAheadLog: @unchecked Sendable {
     struct Settings: Sendable {
         /// How large a segment may grow; a record larger than this is not logged.
         var segmentLimit = 64 << 20
-        /// How large a new segment file starts; it doubles, filled with zeros, as it is needed.
-        var initialSegmentSize = 1 << 20
         /// Makes a segment's appended bytes durable: `fdatasync` unless a test holds or fails it.
         /// Returns 0 or an errno.
         var sync: @Sendable (Int32) -> Int32 = { fdatasync($0) == 0 ? 0 : errno }
@@ -54,7 +58,8 @@ final class WriteAheadLog: @unchecked Sendable {
     private struct Segment {
         let descriptor: Int32
         let path: String
-        var capacity: Int
+        /// How long its file is: as far as records have reached, in this filling or an earlier one.
+        var fileSize: Int
         var generation: UInt64 = 0
         var end = 0
         /// Records appended whose files have not been written yet.
@@ -104,13 +109,10 @@ final class WriteAheadLog: @unchecked Sendable {
                     close(descriptor)
                     throw DurableFiles.Failure(operation: "fstat", path: path, code: code)
                 }
-                segments.append(Segment(descriptor: descriptor, path: path, capacity: Int(status.st_size)))
+                segments.append(Segment(descriptor: descriptor, path: path, fileSize: Int(status.st_size)))
             }
             for index in segments.indices {
                 try Self.wipe(segments[index], sync: settings.sync)
-                if segments[index].capacity < settings.initialSegmentSize {
-                    try Self.grow(&segments[index], to: min(settings.initialSegmentSize, settings.segmentLimit))
-                }
             }
             try DurableFiles.fsyncDirectory(root + "/.mss")
         } catch {
@@ -180,18 +182,7 @@ final class WriteAheadLog: @unchecked Sendable {
                     condition.wait()
                     continue
                 }
-                if segments[active].end + size <= segments[active].capacity { break }
-                if segments[active].capacity < settings.segmentLimit {
-                    // Held while it grows: nothing can be appended beyond the end meanwhile.
-                    let target = min(settings.segmentLimit, max(segments[active].capacity * 2, segments[active].end + size))
-                    do {
-                        try Self.grow(&segments[active], to: target)
-                    } catch {
-                        if tickets.isEmpty { throw error }
-                        break records
-                    }
-                    continue
-                }
+                if segments[active].end + size <= settings.segmentLimit { break }
                 let next = 1 - active
                 guard segments[next].state == .free else {
                     if !tickets.isEmpty { break records }
@@ -226,6 +217,7 @@ final class WriteAheadLog: @unchecked Sendable {
                 break records
             }
             segments[active].end += bytes.count
+            segments[active].fileSize = max(segments[active].fileSize, segments[active].end)
             segments[active].pending += 1
             segments[active].dirty = true
             segments[active].lastSequence = sequence
@@ -373,30 +365,16 @@ final class WriteAheadLog: @unchecked Sendable {
             let descriptor = open(path, O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
             defer { close(descriptor) }
-            try wipe(Segment(descriptor: descriptor, path: path, capacity: WriteLogRecord.headerSize)) { fdatasync($0) == 0 ? 0 : errno }
+            try wipe(Segment(descriptor: descriptor, path: path, fileSize: WriteLogRecord.headerSize)) { fdatasync($0) == 0 ? 0 : errno }
         }
     }
 
     /// Overwrites the first record of `segment` with zeros, durably: nothing in it counts any more.
     private static func wipe(_ segment: Segment, sync: (Int32) -> Int32) throws {
-        guard segment.capacity > 0 else { return }
+        guard segment.fileSize > 0 else { return }
         try write([UInt8](repeating: 0, count: WriteLogRecord.headerSize), to: segment, at: 0)
         let code = sync(segment.descriptor)
         guard code == 0 else { throw DurableFiles.Failure(operation: "fdatasync", path: segment.path, code: code) }
-    }
-
-    /// Fills `segment` with zeros up to `size` bytes, durably: appending to blocks that exist
-    /// then flushes only them, not the file's size and extents as well.
-    private static func grow(_ segment: inout Segment, to size: Int) throws {
-        let zeros = [UInt8](repeating: 0, count: 1 << 20)
-        var offset = segment.capacity
-        while offset < size {
-            let count = min(zeros.count, size - offset)
-            try zeros.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: segment, at: offset) }
-            offset += count
-        }
-        guard fsync(segment.descriptor) == 0 else { throw DurableFiles.Failure(operation: "fsync", path: segment.path, code: errno) }
-        segment.capacity = size
     }
 
     private static func write(_ bytes: [UInt8], to segment: Segment, at offset: Int) throws {
