@@ -103,6 +103,39 @@ import Testing
 
     /// A bucket whose bucket.json is gone cannot be told from its index alone: the start reads
     /// the documents and restores the bucket with its objects.
+    /// SQLite's own log is copied into the database beside the writer, whose thread is the
+    /// write-ahead log's batch thread: under a stream of commits it stays within the writer's
+    /// threshold, the database grows, and every key reads back.
+    @Test func theIndexLogIsCheckpointedBesideItsWriterAndStaysBounded() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
+        let path = KeyIndex.path(root: root)
+        let index = try KeyIndex(path: path)
+        let encoder = ObjectStore.documentEncoder()
+        func size(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        var largestLog = 0
+        for batch in 0..<3000 {
+            let changes = try (0..<10).map { item -> KeyIndex.Change in
+                let key = "k/\(batch)/\(item)"
+                var object = StoredObject(
+                    key: key, size: 100, etag: "e", lastModified: Date(), contentType: nil, contentHeaders: ["content-type": "text/plain"],
+                    metadata: ["m": String(repeating: "v", count: 200)], acl: .private, checksums: [:], version: "v\(batch)-\(item)")
+                object.isDeleteMarker = false
+                let stored = StoredKey(object)
+                return KeyIndex.Change(bucket: "b", key: key, stored: stored, document: try KeyDocumentWriter.document(stored, fallback: encoder))
+            }
+            try index.put(changes)
+            largestLog = max(largestLog, size(path + "-wal"))
+        }
+        // A commit adds a few pages past the threshold at most; 4 KiB pages and their headers.
+        #expect(largestLog <= Int(KeyIndex.writerCheckpointPages + 200) * (4096 + 24) + 32)
+        #expect(size(path) > 4 << 20, "the checkpoints copied the log into the database")
+        for batch in stride(from: 0, to: 3000, by: 37) {
+            #expect(try index.stored(bucket: "b", key: "k/\(batch)/\(batch % 10)")?.current?.version == "v\(batch)-\(batch % 10)")
+        }
+    }
+
     @Test func aLostBucketRecordIsRestoredFromItsObjects() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }

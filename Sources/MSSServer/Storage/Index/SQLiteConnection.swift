@@ -14,6 +14,8 @@ struct SQLiteError: Error, CustomStringConvertible {
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// What ``afterEachCommit(_:)`` installed, kept alive as long as the connection.
+    private var commitHook: CommitHook?
 
     /// Opens (creating with `create`) the database at `path`, private to its owner.
     init(path: String, create: Bool) throws(SQLiteError) {
@@ -51,6 +53,35 @@ final class SQLiteConnection: @unchecked Sendable {
         let prepared = try statement(sql)
         defer { prepared.reset() }
         try prepared.run()
+    }
+
+    /// Calls `hook` after each commit of this connection with the number of pages its database's
+    /// write-ahead log holds, instead of SQLite's own checkpoint there (`wal_autocheckpoint`,
+    /// which copies the log into the database, and flushes both, on the committing thread).
+    func afterEachCommit(_ hook: @escaping (Int32) -> Void) {
+        let box = CommitHook(hook)
+        commitHook = box
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, pages in
+                if let context { Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().hook(pages) }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// Copies what it can of the write-ahead log into the database, without waiting for
+    /// readers or the writer (`SQLITE_CHECKPOINT_PASSIVE`).
+    func checkpointPassively() throws(SQLiteError) {
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard code == SQLITE_OK || code == SQLITE_BUSY else { throw error(code) }
+    }
+
+    private final class CommitHook {
+        let hook: (Int32) -> Void
+
+        init(_ hook: @escaping (Int32) -> Void) {
+            self.hook = hook
+        }
     }
 
     /// The prepared statement for `sql`, prepared once per connection and reset for reuse.
