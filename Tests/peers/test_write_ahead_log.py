@@ -82,7 +82,8 @@ def test_acknowledged_writes_survive_losing_every_unflushed_file(tmp_path):
         assert server.process.returncode == 0, server.log_tail()
         for name in (".mss/wal.0", ".mss/wal.1"):
             with open(data / name, "rb") as segment:
-                assert segment.read(32) == bytes(32), name
+                # Wiped, or never written to (a segment's file grows with its records).
+                assert segment.read(32) in (bytes(32), b""), name
         server.start()
         assert len(applied(server)) == 1, server.log_tail()
         s3 = server.client()
