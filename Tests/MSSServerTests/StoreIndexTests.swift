@@ -101,8 +101,6 @@ import Testing
         #expect(KeyIndex.inspect(path: path) == .trusted)
     }
 
-    /// A bucket whose bucket.json is gone cannot be told from its index alone: the start reads
-    /// the documents and restores the bucket with its objects.
     /// SQLite's own log is copied into the database beside the writer, whose thread is the
     /// write-ahead log's batch thread: under a stream of commits it stays within the writer's
     /// threshold, the database grows, and every key reads back.
@@ -118,10 +116,9 @@ import Testing
         for batch in 0..<3000 {
             let changes = try (0..<10).map { item -> KeyIndex.Change in
                 let key = "k/\(batch)/\(item)"
-                var object = StoredObject(
+                let object = StoredObject(
                     key: key, size: 100, etag: "e", lastModified: Date(), contentType: nil, contentHeaders: ["content-type": "text/plain"],
                     metadata: ["m": String(repeating: "v", count: 200)], acl: .private, checksums: [:], version: "v\(batch)-\(item)")
-                object.isDeleteMarker = false
                 let stored = StoredKey(object)
                 return KeyIndex.Change(bucket: "b", key: key, stored: stored, document: try KeyDocumentWriter.document(stored, fallback: encoder))
             }
@@ -136,6 +133,8 @@ import Testing
         }
     }
 
+    /// A bucket whose bucket.json is gone cannot be told from its index alone: the start reads
+    /// the documents and restores the bucket with its objects.
     @Test func aLostBucketRecordIsRestoredFromItsObjects() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
