@@ -98,6 +98,8 @@ let package = Package(
         .target(name: "CVips", dependencies: ["CGObject"]),
         // The store's index of keys (Storage/Index): the SQLite C library, in WAL mode.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // gperftools' TCMalloc, mss-server's allocator (see `Allocator.swift` there).
+        .systemLibrary(name: "CTCMalloc", pkgConfig: "libtcmalloc_minimal", providers: [.apt(["libgoogle-perftools-dev"])]),
         // syncfs(2) for the store's group commit: Swift's Glibc module does not declare it.
         .target(name: "CSyncFS"),
         // Renders process strings over image files with libvips: the image service's work.
@@ -145,7 +147,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mss-server",
-            dependencies: ["MSSServerLauncher", "S3Protocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MSSServerLauncher", "S3Protocol", "CTCMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: languageFeatures
         ),
 

@@ -16,7 +16,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 python3-venv pkg-config libvips-dev libsqlite3-dev libvips-tools imagemagick fonts-wqy-zenhei wrk nginx-light
+apt_install ca-certificates curl python3 python3-venv pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev libvips-tools imagemagick fonts-wqy-zenhei wrk nginx-light
 ensure_bench_venv
 # BENCH_SCRATCH: a build directory of its own, so a benchmark does not rebuild the debug tree.
 scratch=(${BENCH_SCRATCH:+--scratch-path "$BENCH_SCRATCH"})

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev wrk nginx-light
+apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk nginx-light
 ensure_venv
 swift build -c release --product mss-server >/dev/null
 bin=$(swift build -c release --show-bin-path)

@@ -13,7 +13,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 gcc libc6-dev wrk nginx-light
+apt_install ca-certificates curl python3 gcc libc6-dev pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk nginx-light
 ensure_venv
 bin=$(release_bin mss-server)
 

@@ -22,7 +22,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev rclone time
+apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev rclone time
 ensure_venv
 bin=$(release_bin mss-server mss-transfer mss)
 

@@ -15,7 +15,7 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev wrk
+apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk
 ensure_venv
 bin=$(release_bin mss-server)
 

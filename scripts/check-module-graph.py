@@ -27,7 +27,7 @@ def closure(name):
 
 
 rules = [
-    ("MSS", {"MSSServer", "MSSServerLauncher", "MSSImageRendering", "CVips", "CGObject", "CSQLite", "CSyncFS", "Hummingbird", "HummingbirdCore", "MSSCLI"}),
+    ("MSS", {"MSSServer", "MSSServerLauncher", "MSSImageRendering", "CVips", "CGObject", "CSQLite", "CSyncFS", "CTCMalloc", "Hummingbird", "HummingbirdCore", "MSSCLI"}),
     # The fuzz package builds S3Protocol with the fuzzer's instrumentation: SwiftNIO there would be
     # minutes of CI for one helper that reads files.
     ("S3Protocol", {"MSS", "MSSServer", "MSSImageRendering", "CVips", "CGObject", "CSQLite", "CSyncFS", "Hummingbird", "MSSImageProcess", "AsyncHTTPClient",
@@ -35,8 +35,11 @@ rules = [
     ("FileChecksums", {"S3Protocol", "MSS", "MSSServer", "AsyncHTTPClient", "Hummingbird"}),
     ("MSSImageProcess", {"S3Protocol", "MSS", "MSSServer", "CVips", "CGObject"}),
     ("mss-server", {"MSS", "MSSCLI", "AsyncHTTPClient"}),
-    ("MSSServerLauncher", {"MSS", "MSSCLI", "AsyncHTTPClient"}),
-    ("MSSServer", {"MSS", "MSSCLI", "AsyncHTTPClient"}),
+    # The allocator is the mss-server executable's choice: tests, the command line and apps that
+    # embed the server keep their own.
+    ("MSSServerLauncher", {"MSS", "MSSCLI", "AsyncHTTPClient", "CTCMalloc"}),
+    ("MSSServer", {"MSS", "MSSCLI", "AsyncHTTPClient", "CTCMalloc"}),
+    ("mss", {"CTCMalloc"}),
 ]
 problems = []
 for target, forbidden in rules:

@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$root"
 
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev fonts-wqy-zenhei fonts-wqy-microhei imagemagick \
+apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev fonts-wqy-zenhei fonts-wqy-microhei imagemagick \
     radosgw ceph-mon ceph-osd ceph-common rclone chromium chromium-driver
 ensure_venv
 

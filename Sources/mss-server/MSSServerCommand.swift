@@ -12,7 +12,7 @@ struct MSSServerCommand: AsyncParsableCommand {
             MSS_SERVER_IMAGE_PORT, MSS_ACCESS_KEY and MSS_SECRET_KEY. Without keys the server uses the development keys
             mssadmin / mssadmin-secret and says so.
             """,
-        version: PackageVersion.current)
+        version: "\(PackageVersion.current) (allocator: TCMalloc, \(Allocator.description))")
 
     @OptionGroup var options: ServerOptions
 
