@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "MSSServerTests",
             dependencies: [
-                "MSSServer", "S3Protocol",
+                "MSSServer", "S3Protocol", "CSyncFS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,3 +1,4 @@
+import CSyncFS
 import Foundation
 import NIOCore
 import Synchronization
@@ -417,11 +418,13 @@ import Testing
         }
         let recordSize = records[0].encoded(generation: 1, sequence: 1).count
         let perSegment = limit / recordSize
+        // Appends write whole blocks (for O_DIRECT), the last one ending in zeros.
+        func blocks(_ bytes: Int) -> Int { (bytes + WriteAheadLog.blockSize - 1) / WriteAheadLog.blockSize * WriteAheadLog.blockSize }
         for (index, record) in records.enumerated() {
             log.applied(try log.append(record))
             let appended = index + 1
-            #expect(try size(0) == min(appended, perSegment) * recordSize, "after \(appended)")
-            #expect(try size(1) == max(0, appended - perSegment) * recordSize, "after \(appended)")
+            #expect(try size(0) == blocks(min(appended, perSegment) * recordSize), "after \(appended)")
+            #expect(try size(1) == blocks(max(0, appended - perSegment) * recordSize), "after \(appended)")
         }
         #expect(WriteLogReplay(root: root).records == records)
     }
@@ -486,6 +489,75 @@ extension WriteAheadLogTests {
             #expect(read == Array(records.prefix(read.count)))
         }
     }
+}
+
+extension WriteAheadLogTests {
+    /// Appends write whole blocks from the one holding the log's end, so a record shares its
+    /// first block with the records before it and writes their bytes again: records of every size,
+    /// a few bytes to several blocks, appended one by one and in groups, across a change of
+    /// segment, all read back in order after every append.
+    @Test func recordsOfEverySizeSharingBlocksAreAllReadBackInOrder() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
+        let limit = 96 << 10
+        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: limit))
+        let hash = ObjectStore.keyHash("k")
+        var generator = SystemRandomNumberGenerator()
+        var appended: [WriteLogRecord] = []
+        var bytes = 0
+        // Short of filling both segments, after which the older one's records are overwritten.
+        while bytes < limit * 3 / 2 {
+            let group = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+                let size = [Int.random(in: 0...40, using: &generator), Int.random(in: 0...5000, using: &generator), Int.random(in: 0...9000, using: &generator)]
+                    .randomElement(using: &generator)!
+                return WriteLogRecord(operations: [
+                    .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                ])
+            }
+            let tickets = try log.write(group[...])
+            try #require(tickets.count == group.count)
+            try log.sync(tickets)
+            for ticket in tickets { log.applied(ticket) }
+            appended += group
+            bytes += group.reduce(0) { $0 + WriteLogRecord.headerSize + $1.payloadSize }
+            // Compared whole but reported by count: the records run to tens of kilobytes.
+            let read = WriteLogReplay(root: root).records
+            #expect(read == appended, "\(read.count) records read back of \(appended.count) appended")
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, 1))[.size] as? Int ?? 0 > 0)
+    }
+
+    #if os(Linux)
+    /// The log's appends bypass the page cache wherever the filesystem opens files with
+    /// `O_DIRECT` (the reason for writing whole blocks), and records still read back.
+    @Test func appendsBypassThePageCacheWhereTheFilesystemAllows() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
+        let direct = mss_direct_io_flag()
+        try #require(direct != 0)
+        let probe = open(root + "/probe", O_RDWR | O_CREAT | O_CLOEXEC | direct, 0o600)
+        let allowed = probe >= 0
+        if allowed { close(probe) }
+        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root))
+        let segment = WriteAheadLog.segmentPath(root: root, 0)
+        // The open flags of this process's descriptors on the first segment.
+        let flags = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { fd -> Int32? in
+            guard (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd)) == segment,
+                let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + fd, encoding: .utf8),
+                let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") })
+            else { return nil }
+            return Int32(line.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        }
+        #expect(flags.count == (allowed ? 2 : 1), "\(flags)")
+        #expect(flags.contains { $0 & direct != 0 } == allowed, "\(flags)")
+        let hash = ObjectStore.keyHash("k")
+        let record = WriteLogRecord(operations: [.removed(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json")])
+        log.applied(try log.append(record))
+        #expect(WriteLogReplay(root: root).records == [record])
+    }
+    #endif
 }
 
 extension StoredObject {
