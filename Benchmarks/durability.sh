@@ -3,16 +3,20 @@
 # mss-server's former durability protocol (two shared flushes per write) and its write-ahead log, each
 # from 32 threads in C (`durability/protocols.c` says what each does). `writes.sh` measures the
 # server; this says how high its protocol could go on the same disk. Not a test, not run by CI.
-#   BENCH_SECONDS (5) sets each run's length, BENCH_RUNS (3) the runs of each, BENCH_DIR where.
+#   BENCH_SECONDS (5) sets each run's length, BENCH_RUNS (3) the runs of each, BENCH_DIR where;
+#   BENCH_NO_WAIT=1 skips the wait after another write benchmark's cleanup (lib/fresh-inodes.sh).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
+source "$(dirname "$0")/lib/fresh-inodes.sh"
 cd "$root"
 
 command -v cc >/dev/null || apt_install gcc libc6-dev
 seconds=${BENCH_SECONDS:-5}
 runs=${BENCH_RUNS:-3}
-work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-durability-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+parent=${BENCH_DIR:-/tmp}
+inodes_warning=$(wait_for_fresh_inodes "$parent")
+work=$(mktemp -d "$parent/mss-durability-bench.XXXXXX")
+trap 'remove_and_note "$parent" "$work"' EXIT
 cc -O2 -Wall -pthread -o "$work/protocols" Benchmarks/durability/protocols.c
 
 # Every run in a folder of its own, all kept until the end: ext4 scans past the inodes of files
@@ -28,7 +32,8 @@ for run in $(seq "$runs"); do
         flushes[$mode]+=" $f"
     done
 done
-echo "$(nproc) cores; $(df --output=fstype "$work" | tail -1) on $(df --output=source "$work" | tail -1); ${seconds}s runs, median of $runs"
+echo "$(nproc) cores; $(filesystem_kind "$work") on $(findmnt -no SOURCE -T "$work" | head -1); ${seconds}s runs, median of $runs"
+[ -z "$inodes_warning" ] || echo "$inodes_warning"
 loop=$(echo "${rate[loop]}" | median)
 printf '%-62s %8s /s\n' "write+fsync+rename loop, 1 thread (the issue's reference)" "$loop"
 for mode in store log append; do

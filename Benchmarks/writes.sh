@@ -8,10 +8,14 @@
 # it asserts nothing and is not run by CI. The same PUTs then go to a server with its data on tmpfs,
 # where flushes cost nothing: that rate is the server's CPU's ceiling on this machine, and the CPU
 # each PUT took (both servers' utime + stime over their run) shows what a change of code saved.
+# On ext4 without a journal a run first waits until the last cleanup of one in the same folder is
+# six minutes old (lib/fresh-inodes.sh says why).
 #   BENCH_SECONDS (10) sets each run's length; BENCH_CONNECTIONS (32) wrk's connections; BENCH_BIN a
-#   folder with a release mss-server already built.
+#   folder with a release mss-server already built; BENCH_DIR (/tmp) the disk's folder;
+#   BENCH_NO_WAIT=1 skips the wait.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
+source "$(dirname "$0")/lib/fresh-inodes.sh"
 cd "$root"
 
 require_swift
@@ -21,11 +25,13 @@ bin=$(release_bin mss-server)
 
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-32}
-work=$(mktemp -d "${BENCH_DIR:-/tmp}/mss-writes-bench.XXXXXX")
+parent=${BENCH_DIR:-/tmp}
+inodes_warning=$(wait_for_fresh_inodes "$parent")
+work=$(mktemp -d "$parent/mss-writes-bench.XXXXXX")
 # A second server keeps its data in memory (tmpfs), where a flush costs nothing: its rate is what
 # the server's CPU allows, beside what the disk allows.
 memory=$(mktemp -d /dev/shm/mss-writes-bench.XXXXXX)
-trap 'stop_pids_in "$work"; stop_pids_in "$memory"; rm -rf "$work" "$memory"' EXIT
+trap 'stop_pids_in "$work"; stop_pids_in "$memory"; rm -rf "$memory"; remove_and_note "$parent" "$work"' EXIT
 endpoint=$(start_mss_server "$bin/mss-server" "$work")
 memory_endpoint=$(start_mss_server "$bin/mss-server" "$memory")
 
@@ -91,7 +97,7 @@ cpu() { awk '/server-cpu-us-per-request/ {print $2}'; }
 puts=$(echo "$wrk_out" | rate)
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
 refused=$(printf '%s\n%s\n' "$wrk_out" "$memory_out" | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
-echo "$(nproc) cores, $connections connections, ${seconds}s runs"
+echo "$(nproc) cores, $connections connections, ${seconds}s runs; $(filesystem_kind "$work") on $(findmnt -no SOURCE -T "$work" | head -1)"
 printf '%-52s %8s /s\n' "4 KiB PUTs, distinct keys (wrk, presigned)" "$puts"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (before)" "$loop_before"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (after)" "$loop_after"
@@ -100,6 +106,7 @@ printf '%-52s %8s us\n' "server CPU per PUT, on disk" "$(echo "$wrk_out" | cpu)"
 printf '%-52s %8s us\n' "server CPU per PUT, on tmpfs" "$(echo "$memory_out" | cpu)"
 printf '%-52s %8s\n' "non-2xx answers" "$refused"
 awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
+[ -z "$inodes_warning" ] || echo "$inodes_warning"
 # A wrk thread that ran out of keys of its own overwrote others' (presigned-put.lua says so).
 printf '%s\n%s\n' "$wrk_out" "$memory_out" | grep '^warning:' | sort -u || true
 # ext4 without a journal slows every new file for up to six minutes after files were deleted
