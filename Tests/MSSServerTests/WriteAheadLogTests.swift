@@ -35,6 +35,12 @@ import Testing
 
     /// The files of every shard folder under `root`: what a power cut takes when none of them
     /// was flushed.
+    /// A log of its own in the empty folder `root`, outside any store.
+    static func emptyLog(root: String, segmentLimit: Int = WriteAheadLog.Settings().segmentLimit) throws -> WriteAheadLog {
+        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
+        return try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: segmentLimit))
+    }
+
     static func shardFiles(_ root: String) -> [String] {
         let buckets = (try? FileManager.default.contentsOfDirectory(atPath: root + "/buckets")) ?? []
         return buckets.flatMap { bucket -> [String] in
@@ -403,9 +409,8 @@ import Testing
     @Test func segmentsGrowWithTheirRecordsUpToTheirLimit() throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
         let limit = 64 << 10
-        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: limit))
+        let log = try Self.emptyLog(root: root, segmentLimit: limit)
         func size(_ index: Int) throws -> Int {
             (try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, index))[.size] as? Int) ?? -1
         }
@@ -499,9 +504,8 @@ extension WriteAheadLogTests {
     @Test func recordsOfEverySizeSharingBlocksAreAllReadBackInOrder() throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
         let limit = 96 << 10
-        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: limit))
+        let log = try Self.emptyLog(root: root, segmentLimit: limit)
         let hash = ObjectStore.keyHash("k")
         var generator = SystemRandomNumberGenerator()
         var appended: [WriteLogRecord] = []
@@ -534,13 +538,12 @@ extension WriteAheadLogTests {
     @Test func appendsBypassThePageCacheWhereTheFilesystemAllows() throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: root + "/.mss", withIntermediateDirectories: true)
         let direct = mss_direct_io_flag()
         try #require(direct != 0)
         let probe = open(root + "/probe", O_RDWR | O_CREAT | O_CLOEXEC | direct, 0o600)
         let allowed = probe >= 0
         if allowed { close(probe) }
-        let log = try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root))
+        let log = try Self.emptyLog(root: root)
         let segment = WriteAheadLog.segmentPath(root: root, 0)
         // The open flags of this process's descriptors on the first segment.
         let flags = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { fd -> Int32? in
