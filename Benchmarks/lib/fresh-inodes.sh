@@ -7,7 +7,7 @@
 # them: on 2026-12-04 that scan (`recently_deleted`, `find_inode_bit`) took 22% of the machine
 # during the server's PUTs, which fell from 6,200 to 3,100/s, and the loop slowed too, by less,
 # so the ratio between them rose and meant nothing. A run therefore waits until the last
-# cleanup in its folder is six minutes old, and a cleanup notes its time.
+# cleanup on its filesystem is six minutes old, and a cleanup notes its time.
 
 # How the filesystem holding DIR journals: "ext4 without a journal", "ext4" or its type.
 filesystem_kind() {
@@ -22,10 +22,11 @@ filesystem_kind() {
     fi
 }
 
-# The file whose modification time is the last cleanup of a write benchmark in DIR.
-cleanup_marker() { echo "$1/.mss-write-bench-cleanup"; }
+# The file whose modification time is the last cleanup of a write benchmark on DIR's filesystem
+# (named after its device number, so that runs in other folders of it see it too).
+cleanup_marker() { echo "${TMPDIR:-/tmp}/mss-write-bench-cleanup.$(stat -c %d "$1")"; }
 
-# Waits until the last cleanup noted in DIR is six minutes old, when DIR's filesystem is ext4
+# Waits until the last cleanup noted for DIR's filesystem is six minutes old, when it is ext4
 # without a journal; BENCH_NO_WAIT=1 skips the wait (the run then warns instead).
 wait_for_fresh_inodes() {
     local dir=$1 marker last left
@@ -35,14 +36,14 @@ wait_for_fresh_inodes() {
     left=$((last + 360 - $(date +%s)))
     [ "$left" -gt 0 ] || return 0
     if [ -n "${BENCH_NO_WAIT:-}" ]; then
-        echo "warning: files were removed in $dir ${left}s less than six minutes ago, on ext4 without a journal: new files are slower until then"
+        echo "warning: a write benchmark removed its files on this filesystem (ext4 without a journal) less than six minutes ago: new files are slower for ${left}s more"
         return 0
     fi
-    log "waiting ${left}s: a write benchmark removed its files in $dir less than six minutes ago, and on ext4 without a journal every new file would scan past them"
+    log "waiting ${left}s: a write benchmark removed its files on the filesystem of $dir less than six minutes ago, and on ext4 without a journal every new file would scan past them"
     sleep "$left"
 }
 
-# Removes the benchmark's folders PATH... under DIR and notes the time in DIR.
+# Removes the benchmark's folders PATH..., which are on DIR's filesystem, and notes the time.
 remove_and_note() {
     local dir=$1
     shift
