@@ -4,7 +4,7 @@
 # Why: ext4 mounted without a journal (this project's 2-core VMs) checks every free inode it
 # passes, when it makes a file, for a deletion time in the last minutes, and skips those. After
 # a benchmark removed its tens of thousands of files, each new file of the next run scans past
-# them: on 2026-12-04 that scan (`recently_deleted`, `find_inode_bit`) took 22% of the machine
+# them: on 2026-12-04 that scan (`recently_deleted`, `find_inode_bit`) took 21% of the machine
 # during the server's PUTs, which fell from 6,200 to 3,100/s, and the loop slowed too, by less,
 # so the ratio between them rose and meant nothing. A run therefore waits until the last
 # cleanup on its filesystem is six minutes old, and a cleanup notes its time.
