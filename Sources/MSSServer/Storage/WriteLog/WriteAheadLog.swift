@@ -294,8 +294,9 @@ final class WriteAheadLog: @unchecked Sendable {
         let total = (length + block - 1) / block * block
         if blocks.count < total {
             // Kept from one append to the next: memory freshly mapped for each would fault in anew.
+            let size = max(total, 2 * blocks.count, 16 * block)
             blocks.deallocate()
-            blocks = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 2 * blocks.count, 16 * block), alignment: block)
+            blocks = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: block)
         }
         let buffer = UnsafeMutableRawBufferPointer(rebasing: blocks[..<total])
         buffer.copyBytes(from: tail)
