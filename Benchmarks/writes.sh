@@ -8,8 +8,8 @@
 # it asserts nothing and is not run by CI. The same PUTs then go to a server with its data on tmpfs,
 # where flushes cost nothing: that rate is the server's CPU's ceiling on this machine, and the CPU
 # each PUT took (both servers' utime + stime over their run) shows what a change of code saved.
-# On ext4 without a journal a run first waits until the last cleanup of one in the same folder is
-# six minutes old (lib/fresh-inodes.sh says why).
+# On ext4 without a journal a run first waits until the last cleanup of a write benchmark on the
+# same filesystem is six minutes old (lib/fresh-inodes.sh says why).
 #   BENCH_SECONDS (10) sets each run's length; BENCH_CONNECTIONS (32) wrk's connections; BENCH_BIN a
 #   folder with a release mss-server already built; BENCH_DIR (/tmp) the disk's folder;
 #   BENCH_NO_WAIT=1 skips the wait.

@@ -532,6 +532,29 @@ extension WriteAheadLogTests {
         #expect(try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, 1))[.size] as? Int ?? 0 > 0)
     }
 
+    /// A batch larger than the memory the log keeps for its appends (documents of many versions)
+    /// is written whole, and so are the small ones after it, in the block it ended in.
+    @Test func aBatchLargerThanTheKeptBufferIsWrittenWholeAndSoAreTheNextOnes() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let log = try Self.emptyLog(root: root)
+        let hash = ObjectStore.keyHash("k")
+        let path = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
+        let large = (0..<3).map { index in
+            WriteLogRecord(operations: [.document(path: path, bytes: Array(repeating: UInt8(index), count: WriteAheadLog.keptBlocksLimit / 2 + 777))])
+        }
+        let small = (0..<3).map { index in WriteLogRecord(operations: [.document(path: path, bytes: [UInt8(index), 7])]) }
+        var written: [WriteLogRecord] = []
+        for group in [large, small, [large[0]], small] {
+            let tickets = try log.write(group[...])
+            try log.sync(tickets)
+            for ticket in tickets { log.applied(ticket) }
+            written += group
+            let read = WriteLogReplay(root: root).records
+            #expect(read == written, "\(read.count) records read back of \(written.count) appended")
+        }
+    }
+
     #if os(Linux)
     /// The log's appends bypass the page cache wherever the filesystem opens files with
     /// `O_DIRECT` (the reason for writing whole blocks), and records still read back.

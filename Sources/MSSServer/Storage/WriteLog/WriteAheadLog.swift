@@ -275,6 +275,10 @@ final class WriteAheadLog: @unchecked Sendable {
     /// to the device's logical block, which is 512 or 4,096 bytes.
     static let blockSize = 4096
 
+    /// The most memory the log keeps for laying out appends between them: 256 changes of a 4 KiB
+    /// object, whose records take about 6 KiB each.
+    static let keptBlocksLimit = 2 << 20
+
     /// Writes `bytes` at the end of segment `index` in whole blocks, starting at the block that
     /// holds its end: that block's bytes before the end again (``Segment/tail``), then `bytes`,
     /// then zeros to a block's end, which end the run of records as any bytes not of the
@@ -297,6 +301,13 @@ final class WriteAheadLog: @unchecked Sendable {
             let size = max(total, 2 * blocks.count, 16 * block)
             blocks.deallocate()
             blocks = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: block)
+        }
+        defer {
+            // A rare large batch (documents of many versions) does not keep its memory.
+            if blocks.count > Self.keptBlocksLimit {
+                blocks.deallocate()
+                blocks = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+            }
         }
         let buffer = UnsafeMutableRawBufferPointer(rebasing: blocks[..<total])
         buffer.copyBytes(from: tail)
