@@ -41,6 +41,14 @@ import Testing
         return try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: WriteAheadLog.Settings(segmentLimit: segmentLimit))
     }
 
+    /// Appends `records` to `log` in one call, all of them, syncs them and hands their tickets back.
+    static func appendDurably(_ records: [WriteLogRecord], to log: WriteAheadLog) throws {
+        let tickets = try log.write(records[...])
+        try #require(tickets.count == records.count)
+        try log.sync(tickets)
+        for ticket in tickets { log.applied(ticket) }
+    }
+
     static func shardFiles(_ root: String) -> [String] {
         let buckets = (try? FileManager.default.contentsOfDirectory(atPath: root + "/buckets")) ?? []
         return buckets.flatMap { bucket -> [String] in
@@ -519,10 +527,7 @@ extension WriteAheadLogTests {
                     .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
                 ])
             }
-            let tickets = try log.write(group[...])
-            try #require(tickets.count == group.count)
-            try log.sync(tickets)
-            for ticket in tickets { log.applied(ticket) }
+            try Self.appendDurably(group, to: log)
             appended += group
             bytes += group.reduce(0) { $0 + WriteLogRecord.headerSize + $1.payloadSize }
             // Compared whole but reported by count: the records run to tens of kilobytes.
@@ -530,6 +535,49 @@ extension WriteAheadLogTests {
             #expect(read == appended, "\(read.count) records read back of \(appended.count) appended")
         }
         #expect(try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, 1))[.size] as? Int ?? 0 > 0)
+    }
+
+    /// An append rewrites the block that holds the log's end, records already durable included.
+    /// A crash can tear that write at any 512-byte sector: each sector then holds its bytes from
+    /// before the write or from after it (or, past the old end of the file, nothing). Every such
+    /// mix still reads back every record that was durable before, whole, followed by a leading
+    /// run of the new ones.
+    @Test func aTornRewriteOfTheEndBlockNeverLosesARecordAlreadyDurable() throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let log = try Self.emptyLog(root: root)
+        let hash = ObjectStore.keyHash("k")
+        let path = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
+        var generator = SystemRandomNumberGenerator()
+        func group(_ sizes: [Int]) -> [WriteLogRecord] {
+            sizes.map { size in WriteLogRecord(operations: [.document(path: path, bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })]) }
+        }
+        // Ends mid-block, so the next append writes that block again.
+        let durable = group([700, 3000, 150])
+        try Self.appendDurably(durable, to: log)
+        let segment = WriteAheadLog.segmentPath(root: root, 0)
+        let before = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        let next = group([90, 5000, 40])
+        try Self.appendDurably(next, to: log)
+        let after = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        #expect(before.count % WriteAheadLog.blockSize == 0 && after.count > before.count)
+        let sector = 512
+        for _ in 0..<500 {
+            var torn: [UInt8] = []
+            for start in stride(from: 0, to: after.count, by: sector) {
+                let new = Array(after[start..<min(start + sector, after.count)])
+                if start < before.count {
+                    torn += Bool.random(using: &generator) ? new : Array(before[start..<min(start + sector, before.count)])
+                } else if Bool.random(using: &generator) {
+                    torn += new
+                } else {
+                    break
+                }
+            }
+            try Data(torn).write(to: URL(fileURLWithPath: segment))
+            let read = WriteLogReplay.read(segment).map(\.1)
+            #expect(read.count >= durable.count && read == Array((durable + next).prefix(read.count)), "\(read.count) records read back")
+        }
     }
 
     /// A batch larger than the memory the log keeps for its appends (documents of many versions)
@@ -546,9 +594,7 @@ extension WriteAheadLogTests {
         let small = (0..<3).map { index in WriteLogRecord(operations: [.document(path: path, bytes: [UInt8(index), 7])]) }
         var written: [WriteLogRecord] = []
         for group in [large, small, [large[0]], small] {
-            let tickets = try log.write(group[...])
-            try log.sync(tickets)
-            for ticket in tickets { log.applied(ticket) }
+            try Self.appendDurably(group, to: log)
             written += group
             let read = WriteLogReplay(root: root).records
             #expect(read == written, "\(read.count) records read back of \(written.count) appended")
