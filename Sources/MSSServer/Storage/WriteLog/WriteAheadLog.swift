@@ -37,7 +37,14 @@ final class WriteAheadLog: @unchecked Sendable {
         /// Makes a segment's appended bytes durable: `fdatasync` unless a test holds or fails it.
         /// Returns 0 or an errno.
         var sync: @Sendable (Int32) -> Int32 = { fdatasync($0) == 0 ? 0 : errno }
+        /// Writes an append through a segment's `O_DIRECT` descriptor: `pwrite` unless a test
+        /// refuses it, as a filesystem that wants blocks larger than ``WriteAheadLog/blockSize`` does.
+        var directWrite: PositionedWrite = WriteAheadLog.positionedWrite
     }
+
+    /// `pwrite(2)`'s shape: the count written, or -1 with `errno` set.
+    typealias PositionedWrite = @Sendable (_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ offset: off_t) -> Int
+    static let positionedWrite: PositionedWrite = { pwrite($0, $1, $2, $3) }
 
     /// A logged change whose files are being written; hand it back through ``applied(_:)``.
     struct Ticket: Sendable {
@@ -314,9 +321,12 @@ final class WriteAheadLog: @unchecked Sendable {
         UnsafeMutableRawBufferPointer(rebasing: buffer[tail.count..<length]).copyBytes(from: bytes)
         UnsafeMutableRawBufferPointer(rebasing: buffer[length...]).initializeMemory(as: UInt8.self, repeating: 0)
         let path = segments[index].path
+        let direct = segments[index].appendDescriptor != segments[index].descriptor
         do {
-            try Self.write(UnsafeRawBufferPointer(buffer), to: segments[index].appendDescriptor, path: path, at: start)
-        } catch let failure as DurableFiles.Failure where failure.code == EINVAL && segments[index].appendDescriptor != segments[index].descriptor {
+            try Self.write(
+                UnsafeRawBufferPointer(buffer), to: segments[index].appendDescriptor, path: path, at: start,
+                with: direct ? settings.directWrite : Self.positionedWrite)
+        } catch let failure as DurableFiles.Failure where failure.code == EINVAL && direct {
             // A filesystem that opens with O_DIRECT but wants larger blocks: the page cache then.
             close(segments[index].appendDescriptor)
             segments[index].appendDescriptor = segments[index].descriptor
@@ -485,10 +495,13 @@ final class WriteAheadLog: @unchecked Sendable {
         guard code == 0 else { throw DurableFiles.Failure(operation: "fdatasync", path: segment.path, code: code) }
     }
 
-    private static func write(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String, at offset: Int) throws {
+    private static func write(
+        _ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String, at offset: Int,
+        with write: PositionedWrite = positionedWrite
+    ) throws {
         var done = 0
         while done < buffer.count, let base = buffer.baseAddress {
-            let written = pwrite(descriptor, base + done, buffer.count - done, off_t(offset + done))
+            let written = write(descriptor, base + done, buffer.count - done, off_t(offset + done))
             if written < 0 {
                 if errno == EINTR { continue }
                 throw DurableFiles.Failure(operation: "write", path: path, code: errno)
