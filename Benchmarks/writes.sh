@@ -2,17 +2,21 @@
 # Prints the rate of 4 KiB PUTs to distinct keys from 32 connections (wrk over presigned URLs,
 # not this project's client) against mss-server (release build), beside a single-threaded loop
 # that writes, fsyncs and renames one 4 KiB file at a time on the same filesystem (the issue's
-# reference; the goal is 2x it). The loop runs before and after wrk, since a VM's fsync rate
-# drifts, in a folder of its own: run in the server's `.mss/tmp`, its tens of thousands of files
-# left that folder's blocks grown (ext4 folders never shrink) and the server slower. Not a test:
-# it asserts nothing and is not run by CI. The same PUTs then go to a server with its data on tmpfs,
-# where flushes cost nothing: that rate is the server's CPU's ceiling on this machine, and the CPU
-# each PUT took (both servers' utime + stime over their run) shows what a change of code saved.
+# reference; the goal is 2x it). Loop and server take turns, BENCH_ROUNDS times: loop, PUTs,
+# loop, PUTs, ..., loop; each round's ratio is its PUTs over the mean of the loops on either side,
+# and the median of the rounds is the result. Why turns: on this project's VMs the rate of either
+# drifts by up to 2x within minutes (the host's reclaim of guest pages, the disk's flushes), so a
+# single pair measures the moment as much as the code. The loop runs in a folder of its own: run
+# in the server's `.mss/tmp`, its tens of thousands of files left that folder's blocks grown (ext4
+# folders never shrink) and the server slower. Not a test: it asserts nothing and is not run by
+# CI. The same PUTs then go to a server with its data on tmpfs, where flushes cost nothing: that
+# rate is the server's CPU's ceiling on this machine, and the CPU each PUT took (the server's
+# utime + stime over its run) shows what a change of code saved.
 # On ext4 without a journal a run first waits until the last cleanup of a write benchmark on the
 # same filesystem is six minutes old (lib/fresh-inodes.sh says why).
-#   BENCH_SECONDS (10) sets each run's length; BENCH_CONNECTIONS (32) wrk's connections; BENCH_BIN a
-#   folder with a release mss-server already built; BENCH_DIR (/tmp) the disk's folder;
-#   BENCH_NO_WAIT=1 skips the wait.
+#   BENCH_SECONDS (10) sets each run's length; BENCH_ROUNDS (3) the turns; BENCH_CONNECTIONS (32)
+#   wrk's connections; BENCH_BIN a folder with a release mss-server already built; BENCH_DIR
+#   (/tmp) the disk's folder; BENCH_NO_WAIT=1 skips the wait.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 source "$(dirname "$0")/lib/fresh-inodes.sh"
@@ -24,7 +28,12 @@ ensure_venv
 bin=$(release_bin mss-server)
 
 seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-32}
+case "$seconds$rounds" in *[!0-9]*) echo "BENCH_SECONDS and BENCH_ROUNDS are whole numbers" >&2; exit 2 ;; esac
+[ "$rounds" -ge 1 ] || { echo "BENCH_ROUNDS is at least 1" >&2; exit 2; }
+# Keys for a round: more than 12,000 PUTs a second could send (wrk's two threads each walk half).
+keys=$((seconds * 12000 > 120000 ? seconds * 12000 : 120000))
 parent=${BENCH_DIR:-/tmp}
 inodes_warning=$(wait_for_fresh_inodes "$parent")
 work=$(mktemp -d "$parent/mss-writes-bench.XXXXXX")
@@ -35,8 +44,8 @@ trap 'stop_pids_in "$work"; stop_pids_in "$memory"; rm -rf "$memory"; remove_and
 endpoint=$(start_mss_server "$bin/mss-server" "$work")
 memory_endpoint=$(start_mss_server "$bin/mss-server" "$memory")
 
-# Enough distinct keys that no key is written twice in the run.
-"$venv/bin/python" - "$endpoint" "$work/paths" "$memory_endpoint" <<'PY'
+# Distinct keys for each round (paths-N), so that no key is written twice.
+"$venv/bin/python" - "$endpoint" "$work" "$memory_endpoint" "$rounds" "$keys" <<'PY'
 import sys
 from urllib.parse import urlsplit
 import boto3
@@ -46,10 +55,11 @@ s3.create_bucket(Bucket="writes")
 # The same keys and secret: the URLs presigned for one server are valid on the other.
 boto3.client("s3", endpoint_url=sys.argv[3], aws_access_key_id="BENCHKEY", aws_secret_access_key="bench-secret-key",
              region_name="us-east-1").create_bucket(Bucket="writes")
-with open(sys.argv[2], "w") as out:
-    for i in range(200000):
-        url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": "writes", "Key": f"w/{i:07d}"}, ExpiresIn=7200))
-        out.write(f"{url.path}?{url.query}\n")
+for round in range(1, int(sys.argv[4]) + 1):
+    with open(f"{sys.argv[2]}/paths-{round}", "w") as out:
+        for i in range(int(sys.argv[5])):
+            url = urlsplit(s3.generate_presigned_url("put_object", Params={"Bucket": "writes", "Key": f"w{round}/{i:07d}"}, ExpiresIn=7200))
+            out.write(f"{url.path}?{url.query}\n")
 PY
 
 # Seconds of CPU the process PID has used (user and system).
@@ -57,13 +67,13 @@ cpu_seconds() {
     awk -v ticks="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / ticks}' "/proc/$1/stat"
 }
 
-# Runs wrk's PUTs against ENDPOINT, whose server's pid file is in DIR; prints its output and, last,
-# the server's CPU microseconds per request.
+# Runs wrk's PUTs of PATHS against ENDPOINT, whose server's pid file is in DIR; prints its output
+# and, last, the server's CPU microseconds per request.
 put_run() {
-    local endpoint=$1 dir=$2 pid before after out
+    local endpoint=$1 dir=$2 paths=$3 pid before after out
     pid=$(cat "$dir/server.pid")
     before=$(cpu_seconds "$pid")
-    out=$(PUT_PATHS="$work/paths" PUT_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
+    out=$(PUT_PATHS="$paths" PUT_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" -s "$root/Benchmarks/lua/presigned-put.lua" "$endpoint" 2>&1)
     after=$(cpu_seconds "$pid")
     echo "$out"
     echo "$out" | awk -v a="$before" -v b="$after" '/requests in/ {printf "server-cpu-us-per-request %.0f\n", (b - a) * 1e6 / $1}'
@@ -88,31 +98,43 @@ print(f"{count / (time.monotonic() - start):.0f}")
 PY
 }
 
-loop_before=$(fsync_loop loop-before)
-wrk_out=$(put_run "$endpoint" "$work")
-loop_after=$(fsync_loop loop-after)
-memory_out=$(put_run "$memory_endpoint" "$memory")
+loops=("$(fsync_loop loop-0)")
+wrk_outs=()
+for round in $(seq "$rounds"); do
+    wrk_outs+=("$(put_run "$endpoint" "$work" "$work/paths-$round")")
+    loops+=("$(fsync_loop "loop-$round")")
+done
+memory_out=$(put_run "$memory_endpoint" "$memory" "$work/paths-1")
 rate() { awk '/Requests\/sec/ {printf "%.0f", $2}'; }
 cpu() { awk '/server-cpu-us-per-request/ {print $2}'; }
-puts=$(echo "$wrk_out" | rate)
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
-refused=$(printf '%s\n%s\n' "$wrk_out" "$memory_out" | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
-echo "$(nproc) cores, $connections connections, ${seconds}s runs; $(filesystem_kind "$work") on $(findmnt -no SOURCE -T "$work" | head -1)"
-printf '%-52s %8s /s\n' "4 KiB PUTs, distinct keys (wrk, presigned)" "$puts"
-printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (before)" "$loop_before"
-printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread (after)" "$loop_after"
-printf '%-52s %8s /s\n' "the same PUTs, data on tmpfs (no disk wait)" "$(echo "$memory_out" | rate)"
-printf '%-52s %8s us\n' "server CPU per PUT, on disk" "$(echo "$wrk_out" | cpu)"
-printf '%-52s %8s us\n' "server CPU per PUT, on tmpfs" "$(echo "$memory_out" | cpu)"
+refused=$(printf '%s\n' "${wrk_outs[@]}" "$memory_out" | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
+echo "$(nproc) cores, $connections connections, ${seconds}s runs, $rounds rounds; $(filesystem_kind "$work") on $(findmnt -no SOURCE -T "$work" | head -1)"
+printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread, first" "${loops[0]}"
+ratios=()
+for round in $(seq "$rounds"); do
+    out=${wrk_outs[round - 1]}
+    puts=$(echo "$out" | rate)
+    ratio=$(awk -v p="$puts" -v a="${loops[round - 1]}" -v b="${loops[round]}" 'BEGIN { printf "%.2f", p / ((a + b) / 2) }')
+    ratios+=("$ratio")
+    printf '%-52s %8s /s  %s us CPU each, %sx\n' "round $round: 4 KiB PUTs, distinct keys (wrk, presigned)" "$puts" "$(echo "$out" | cpu)" "$ratio"
+    printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread, after round $round" "${loops[round]}"
+done
+printf '%-52s %8s /s  %s us CPU each\n' "the same PUTs, data on tmpfs (no disk wait)" "$(echo "$memory_out" | rate)" "$(echo "$memory_out" | cpu)"
 printf '%-52s %8s\n' "non-2xx answers" "$refused"
-awk -v p="$puts" -v a="$loop_before" -v b="$loop_after" 'BEGIN { printf "%-52s %8.2fx\n", "ratio to the loop (mean of before and after)", p / ((a + b) / 2) }'
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR] = $1} END {
+    median = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+    printf "%-52s %8.2fx  (rounds %.2f-%.2fx)\n", "ratio to the loop, median of the rounds", median, r[1], r[NR]
+}'
 [ -z "$inodes_warning" ] || echo "$inodes_warning"
 # A wrk thread that ran out of keys of its own overwrote others' (presigned-put.lua says so).
-printf '%s\n%s\n' "$wrk_out" "$memory_out" | grep '^warning:' | sort -u || true
+printf '%s\n' "${wrk_outs[@]}" "$memory_out" | grep '^warning:' | sort -u || true
 # ext4 without a journal slows every new file for up to six minutes after files were deleted
-# (README, "Last write figures"), and a VM's fsync rate drifts: a ratio over a loop that moved
-# this much between its two runs says nothing.
-awk -v a="$loop_before" -v b="$loop_after" 'BEGIN {
-    if (a > 1.3 * b || b > 1.3 * a)
-        print "warning: the loop ran 30% faster in one of its runs (files deleted on this filesystem in the last six minutes, or a drifting disk): the ratio is not a result"
-}'
+# (README, "Last write figures"), and a VM's fsync rate drifts: a round whose loops on either side
+# differ this much says nothing.
+for round in $(seq "$rounds"); do
+    awk -v a="${loops[round - 1]}" -v b="${loops[round]}" -v r="$round" 'BEGIN {
+        if (a > 1.3 * b || b > 1.3 * a)
+            printf "warning: the loops around round %d differ by more than 30%% (files deleted on this filesystem in the last six minutes, or a drifting disk): that round is not a result\n", r
+    }'
+done
