@@ -43,6 +43,23 @@ import Testing
         return try WriteAheadLog(root: root, barrier: try DurabilityBarrier(directory: root), settings: settings)
     }
 
+    /// Key `k`'s document in bucket `box`, as the log names it: the path the records of these
+    /// tests change.
+    static let documentPath: String = {
+        let hash = ObjectStore.keyHash("k")
+        return "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
+    }()
+
+    /// A record that writes `bytes` as key `k`'s document.
+    static func document(_ bytes: [UInt8]) -> WriteLogRecord {
+        WriteLogRecord(operations: [.document(path: documentPath, bytes: bytes)])
+    }
+
+    /// `count` random bytes.
+    static func randomBytes(_ count: Int, using generator: inout some RandomNumberGenerator) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
     /// Appends `records` to `log` in one call, all of them, syncs them and hands their tickets back.
     static func appendDurably(_ records: [WriteLogRecord], to log: WriteAheadLog) throws {
         let tickets = try log.write(records[...])
@@ -394,7 +411,7 @@ import Testing
             try StoreFixture.checkpoint(store)
         }
         let hash = ObjectStore.keyHash("k")
-        let good = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
+        let good = Self.documentPath
         let hostile = [
             "../" + root.split(separator: "/").last! + "-outside/x.json", "/etc/passwd", "buckets/../../x/objects/aa/\(hash).json",
             "buckets/box/objects/zz/\(hash).json", "buckets/box/objects/\(hash.prefix(2))/\(hash.uppercased()).json",
@@ -427,12 +444,7 @@ import Testing
             (try FileManager.default.attributesOfItem(atPath: WriteAheadLog.segmentPath(root: root, index))[.size] as? Int) ?? -1
         }
         #expect(try size(0) == 0 && size(1) == 0)
-        let hash = ObjectStore.keyHash("k")
-        let records = (0..<24).map { index in
-            WriteLogRecord(operations: [
-                .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array(repeating: UInt8(index), count: 4000))
-            ])
-        }
+        let records = (0..<24).map { index in Self.document(Array(repeating: UInt8(index), count: 4000)) }
         let recordSize = records[0].encoded(generation: 1, sequence: 1).count
         let perSegment = limit / recordSize
         // Appends write whole blocks (for O_DIRECT), the last one ending in zeros.
@@ -450,7 +462,7 @@ import Testing
         let hash = ObjectStore.keyHash("k")
         let record = WriteLogRecord(operations: [
             .data(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).0a1b-2c", bytes: Array(0..<200)),
-            .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array("{\"k\":1}".utf8)),
+            .document(path: Self.documentPath, bytes: Array("{\"k\":1}".utf8)),
         ])
         let bytes = record.encoded(generation: 42, sequence: 9)
         let header = Array(bytes.prefix(WriteLogRecord.headerSize))
@@ -480,7 +492,7 @@ extension WriteAheadLogTests {
         let records = (0..<6).map { index in
             WriteLogRecord(operations: [
                 .data(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).v\(index)", bytes: Array(repeating: UInt8(index), count: 40 * index)),
-                .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: Array("{\"n\":\(index)}".utf8)),
+                .document(path: Self.documentPath, bytes: Array("{\"n\":\(index)}".utf8)),
             ])
         }
         let clean = records.enumerated().flatMap { $0.element.encoded(generation: 99, sequence: UInt64($0.offset + 1)) }
@@ -518,7 +530,6 @@ extension WriteAheadLogTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let limit = 96 << 10
         let log = try Self.emptyLog(root: root, segmentLimit: limit)
-        let hash = ObjectStore.keyHash("k")
         var generator = SystemRandomNumberGenerator()
         var appended: [WriteLogRecord] = []
         var bytes = 0
@@ -527,9 +538,7 @@ extension WriteAheadLogTests {
             let group = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
                 let size = [Int.random(in: 0...40, using: &generator), Int.random(in: 0...5000, using: &generator), Int.random(in: 0...9000, using: &generator)]
                     .randomElement(using: &generator)!
-                return WriteLogRecord(operations: [
-                    .document(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json", bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
-                ])
+                return Self.document(Self.randomBytes(size, using: &generator))
             }
             try Self.appendDurably(group, to: log)
             appended += group
@@ -550,11 +559,9 @@ extension WriteAheadLogTests {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let log = try Self.emptyLog(root: root)
-        let hash = ObjectStore.keyHash("k")
-        let path = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
         var generator = SystemRandomNumberGenerator()
         func group(_ sizes: [Int]) -> [WriteLogRecord] {
-            sizes.map { size in WriteLogRecord(operations: [.document(path: path, bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })]) }
+            sizes.map { Self.document(Self.randomBytes($0, using: &generator)) }
         }
         // Ends mid-block, so the next append writes that block again.
         let durable = group([700, 3000, 150])
@@ -590,12 +597,10 @@ extension WriteAheadLogTests {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let log = try Self.emptyLog(root: root)
-        let hash = ObjectStore.keyHash("k")
-        let path = "buckets/box/objects/\(hash.prefix(2))/\(hash).json"
         let large = (0..<3).map { index in
-            WriteLogRecord(operations: [.document(path: path, bytes: Array(repeating: UInt8(index), count: WriteAheadLog.keptBlocksLimit / 2 + 777))])
+            Self.document(Array(repeating: UInt8(index), count: WriteAheadLog.keptBlocksLimit / 2 + 777))
         }
-        let small = (0..<3).map { index in WriteLogRecord(operations: [.document(path: path, bytes: [UInt8(index), 7])]) }
+        let small = (0..<3).map { index in Self.document([UInt8(index), 7]) }
         var written: [WriteLogRecord] = []
         for group in [large, small, [large[0]], small] {
             try Self.appendDurably(group, to: log)
@@ -638,8 +643,7 @@ extension WriteAheadLogTests {
         let flags = try Self.openFlags(of: WriteAheadLog.segmentPath(root: root, 0))
         #expect(flags.count == (allowed ? 2 : 1), "\(flags)")
         #expect(flags.contains { $0 & mss_direct_io_flag() != 0 } == allowed, "\(flags)")
-        let hash = ObjectStore.keyHash("k")
-        let record = WriteLogRecord(operations: [.removed(path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json")])
+        let record = WriteLogRecord(operations: [.removed(path: Self.documentPath)])
         log.applied(try log.append(record))
         #expect(WriteLogReplay(root: root).records == [record])
     }
@@ -662,17 +666,12 @@ extension WriteAheadLogTests {
         let log = try Self.emptyLog(root: root, settings: settings)
         let segment = WriteAheadLog.segmentPath(root: root, 0)
         #expect(try Self.openFlags(of: segment).contains { $0 & mss_direct_io_flag() != 0 } == allowed)
-        let hash = ObjectStore.keyHash("k")
         var generator = SystemRandomNumberGenerator()
         var appended: [WriteLogRecord] = []
         // Groups of records of 0-9,000 bytes: some end inside a block, some cross several.
         for group in 0..<12 {
             let records = (0...(group % 4)).map { _ in
-                WriteLogRecord(operations: [
-                    .document(
-                        path: "buckets/box/objects/\(hash.prefix(2))/\(hash).json",
-                        bytes: (0..<Int.random(in: 0...9_000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
-                ])
+                Self.document(Self.randomBytes(Int.random(in: 0...9_000, using: &generator), using: &generator))
             }
             try Self.appendDurably(records, to: log)
             appended += records
