@@ -22,18 +22,21 @@ source "$(dirname "$0")/../scripts/lib/common.sh"
 source "$(dirname "$0")/lib/fresh-inodes.sh"
 cd "$root"
 
+# Checked before anything is installed or built. Bounded, so that the keys below cannot overflow.
+seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-3}
+connections=${BENCH_CONNECTIONS:-32}
+if ! [[ $seconds =~ ^[1-9][0-9]{0,2}$ && $rounds =~ ^[1-9][0-9]?$ ]]; then
+    echo "BENCH_SECONDS is a whole number of 1-999 and BENCH_ROUNDS of 1-99" >&2
+    exit 2
+fi
+# Keys for a round: more than 12,000 PUTs a second could send (wrk's two threads each walk half).
+keys=$((seconds * 12000 > 120000 ? seconds * 12000 : 120000))
 require_swift
 apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk
 ensure_venv
 bin=$(release_bin mss-server)
 
-seconds=${BENCH_SECONDS:-10}
-rounds=${BENCH_ROUNDS:-3}
-connections=${BENCH_CONNECTIONS:-32}
-case "$seconds$rounds" in *[!0-9]*) echo "BENCH_SECONDS and BENCH_ROUNDS are whole numbers" >&2; exit 2 ;; esac
-[ "$rounds" -ge 1 ] || { echo "BENCH_ROUNDS is at least 1" >&2; exit 2; }
-# Keys for a round: more than 12,000 PUTs a second could send (wrk's two threads each walk half).
-keys=$((seconds * 12000 > 120000 ? seconds * 12000 : 120000))
 parent=${BENCH_DIR:-/tmp}
 inodes_warning=$(wait_for_fresh_inodes "$parent")
 work=$(mktemp -d "$parent/mss-writes-bench.XXXXXX")
