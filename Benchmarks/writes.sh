@@ -13,13 +13,16 @@
 # rate is the server's CPU's ceiling on this machine, and the CPU each PUT took (the server's
 # utime + stime over its run) shows what a change of code saved.
 # On ext4 without a journal a run first waits until the last cleanup of a write benchmark on the
-# same filesystem is six minutes old (lib/fresh-inodes.sh says why).
+# same filesystem is six minutes old (lib/fresh-inodes.sh says why). It also prints what a new
+# page costs the machine (in a VM, one the host has not backed yet costs several times one reused;
+# lib/page-costs.sh says why), a cost of the server's PUTs that the loop hardly feels.
 #   BENCH_SECONDS (10) sets each run's length; BENCH_ROUNDS (3) the turns; BENCH_CONNECTIONS (32)
 #   wrk's connections; BENCH_BIN a folder with a release mss-server already built; BENCH_DIR
 #   (/tmp) the disk's folder; BENCH_NO_WAIT=1 skips the wait.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 source "$(dirname "$0")/lib/fresh-inodes.sh"
+source "$(dirname "$0")/lib/page-costs.sh"
 cd "$root"
 
 # Checked before anything is installed or built. Bounded, so that the keys below cannot overflow.
@@ -33,7 +36,7 @@ fi
 # Keys for a round: more than 12,000 PUTs a second could send (wrk's two threads each walk half).
 keys=$((seconds * 12000 > 120000 ? seconds * 12000 : 120000))
 require_swift
-apt_install ca-certificates curl python3 pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk
+apt_install ca-certificates curl python3 gcc libc6-dev pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk
 ensure_venv
 bin=$(release_bin mss-server)
 
@@ -101,6 +104,9 @@ print(f"{count / (time.monotonic() - start):.0f}")
 PY
 }
 
+cc -O2 -Wall -o "$work/page-touch" "$root/Benchmarks/tools/page-touch.c"
+# Before the rounds: what the pages they take will cost.
+read -r first_touch reuse <<< "$("$work/page-touch" 512)"
 loops=("$(fsync_loop loop-0)")
 wrk_outs=()
 for round in $(seq "$rounds"); do
@@ -113,6 +119,9 @@ cpu() { awk '/server-cpu-us-per-request/ {print $2}'; }
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
 refused=$(printf '%s\n' "${wrk_outs[@]}" "$memory_out" | awk '/Non-2xx/ {n += $NF} END {print n + 0}')
 echo "$(nproc) cores, $connections connections, ${seconds}s runs, $rounds rounds; $(filesystem_kind "$work") on $(findmnt -no SOURCE -T "$work" | head -1)"
+echo "a 4 KiB page of free memory took $first_touch us to touch first, and $reuse us once reused (tools/page-touch.c, 512 MiB, before the rounds)"
+state=$(page_reporting_state)
+[ -z "$state" ] || echo "$state"
 printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread, first" "${loops[0]}"
 ratios=()
 for round in $(seq "$rounds"); do
