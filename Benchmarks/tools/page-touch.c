@@ -3,7 +3,7 @@
 // pages to its host, most were handed back and are faulted in again by the host); then the same
 // amount again at once, mostly the pages just freed, before any could be reported. The two
 // figures side by side say how much of a server's time for new pages (page cache, slabs, socket
-// buffers) is the VM's, not the server's. Used by writes.sh (lib/page-reporting.sh says why).
+// buffers) is the VM's, not the server's. Used by writes.sh (lib/page-costs.sh says why).
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -31,8 +31,10 @@ static double touch(size_t bytes) {
 int main(int argc, char **argv) {
     char *end = NULL;
     long mib = argc == 2 ? strtol(argv[1], &end, 10) : 0;
-    if (argc != 2 || *end != '\0' || mib < 1 || mib > 65536) {
-        fprintf(stderr, "usage: page-touch MIB (1-65536)\n");
+    if (argc != 2 || *end != '\0' || mib < 1 || mib > 4096) {
+        // Bounded: the pages are all touched at once, and more than the free memory would swap or
+        // wake the OOM killer.
+        fprintf(stderr, "usage: page-touch MIB (1-4096)\n");
         return 2;
     }
     size_t bytes = (size_t)mib << 20;
