@@ -106,7 +106,8 @@ PY
 
 cc -O2 -Wall -o "$work/page-touch" "$root/Benchmarks/tools/page-touch.c"
 # Before the rounds: what the pages they take will cost.
-read -r first_touch reuse <<< "$("$work/page-touch" 512)"
+page_costs=$("$work/page-touch" 512)
+read -r first_touch reuse <<< "$page_costs"
 loops=("$(fsync_loop loop-0)")
 wrk_outs=()
 for round in $(seq "$rounds"); do
@@ -134,10 +135,8 @@ for round in $(seq "$rounds"); do
 done
 printf '%-52s %8s /s  %s us CPU each\n' "the same PUTs, data on tmpfs (no disk wait)" "$(echo "$memory_out" | rate)" "$(echo "$memory_out" | cpu)"
 printf '%-52s %8s\n' "non-2xx answers" "$refused"
-printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR] = $1} END {
-    median = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
-    printf "%-52s %8.2fx  (rounds %.2f-%.2fx)\n", "ratio to the loop, median of the rounds", median, r[1], r[NR]
-}'
+mapfile -t sorted < <(printf '%s\n' "${ratios[@]}" | sort -n)
+printf '%-52s %8.2fx  (rounds %s-%sx)\n' "ratio to the loop, median of the rounds" "$(echo "${ratios[*]}" | median)" "${sorted[0]}" "${sorted[-1]}"
 [ -z "$inodes_warning" ] || echo "$inodes_warning"
 # A wrk thread that ran out of keys of its own overwrote others' (presigned-put.lua says so).
 printf '%s\n' "${wrk_outs[@]}" "$memory_out" | grep '^warning:' | sort -u || true
