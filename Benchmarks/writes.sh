@@ -15,7 +15,9 @@
 # On ext4 without a journal a run first waits until the last cleanup of a write benchmark on the
 # same filesystem is six minutes old (lib/fresh-inodes.sh says why). It also prints what a new
 # page costs the machine (in a VM, one the host has not backed yet costs several times one reused;
-# lib/page-costs.sh says why), a cost of the server's PUTs that the loop hardly feels.
+# lib/page-costs.sh says why), a cost of the server's PUTs that the loop hardly feels; and, after
+# the rounds, what a new file the size of the server's documents costs the machine's CPU, beside
+# the same bytes appended to one file (tools/document-files.c): the server writes a file per key.
 #   BENCH_SECONDS (10) sets each run's length; BENCH_ROUNDS (3) the turns; BENCH_CONNECTIONS (32)
 #   wrk's connections; BENCH_BIN a folder with a release mss-server already built; BENCH_DIR
 #   (/tmp) the disk's folder; BENCH_NO_WAIT=1 skips the wait.
@@ -105,6 +107,7 @@ PY
 }
 
 cc -O2 -Wall -o "$work/page-touch" "$root/Benchmarks/tools/page-touch.c"
+cc -O2 -Wall -o "$work/document-files" "$root/Benchmarks/tools/document-files.c"
 # Before the rounds: what the pages they take will cost.
 page_costs=$("$work/page-touch" 512)
 read -r first_touch reuse <<< "$page_costs"
@@ -115,6 +118,22 @@ for round in $(seq "$rounds"); do
     loops+=("$(fsync_loop "loop-$round")")
 done
 memory_out=$(put_run "$memory_endpoint" "$memory" "$work/paths-1")
+# After the rounds, so that its new files cannot slow them, and with the servers stopped, as it
+# counts the whole machine's CPU: what a file per key costs this filesystem, for a document of the
+# size the server wrote; three times, as the file's cost moves by 2x between runs.
+stop_pids_in "$work"
+stop_pids_in "$memory"
+document=$(find "$work/data/buckets/writes/objects" -name '*.json' -print -quit)
+document_bytes=$(stat -c %s "$document")
+file_costs=()
+packed_costs=()
+for run in 1 2 3; do
+    mkdir "$work/document-files-$run"
+    document_costs=$("$work/document-files" "$work/document-files-$run" 20000 "$document_bytes")
+    read -r file_cost packed_cost <<< "$document_costs"
+    file_costs+=("$file_cost")
+    packed_costs+=("$packed_cost")
+done
 rate() { awk '/Requests\/sec/ {printf "%.0f", $2}'; }
 cpu() { awk '/server-cpu-us-per-request/ {print $2}'; }
 # wrk prints "Non-2xx or 3xx responses: N" only when there were some.
@@ -134,6 +153,8 @@ for round in $(seq "$rounds"); do
     printf '%-52s %8s /s\n' "write+fsync+rename loop, 1 thread, after round $round" "${loops[round]}"
 done
 printf '%-52s %8s /s  %s us CPU each\n' "the same PUTs, data on tmpfs (no disk wait)" "$(echo "$memory_out" | rate)" "$(echo "$memory_out" | cpu)"
+printf '%-52s %8s us CPU each (runs %s; appended to one file: %s us, runs %s)\n' "a new file of $document_bytes bytes (a document), syncfs" \
+    "$(echo "${file_costs[*]}" | median)" "${file_costs[*]}" "$(echo "${packed_costs[*]}" | median)" "${packed_costs[*]}"
 printf '%-52s %8s\n' "non-2xx answers" "$refused"
 mapfile -t sorted < <(printf '%s\n' "${ratios[@]}" | sort -n)
 printf '%-52s %8.2fx  (rounds %s-%sx)\n' "ratio to the loop, median of the rounds" "$(echo "${ratios[*]}" | median)" "${sorted[0]}" "${sorted[-1]}"
