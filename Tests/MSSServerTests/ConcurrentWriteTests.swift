@@ -88,4 +88,58 @@ import Testing
             }
         }
     }
+
+    /// The batch writer records a batch in the index before it writes the keys' documents, and
+    /// answers each change once its own document is written. A reader that finds a version in
+    /// the index, while its write is still landing, must still get exactly its bytes: a data file
+    /// is written before the index names it, and inline bytes are read in the key's turn.
+    @Test func aVersionFoundWhileItsWriteLandsReadsBackWhole() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await ObjectStore(path: root)
+        try await store.createBucket("bucket", acl: .private)
+        let limit = IncomingData.Source.inlineLimit
+        // Inline bodies and bodies held in memory but kept in a data file, each key new.
+        let bodies = (0..<96).map { InlineObjectTests.bytes($0 % 2 == 0 ? 4096 : limit + 4096, UInt8($0)) }
+        let keys = bodies.indices.map { "key-\($0)" }
+        let (found, mismatches) = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
+            for (key, body) in zip(keys, bodies) {
+                group.addTask {
+                    _ = try await InlineObjectTests.put(store, bucket: "bucket", key: key, bytes: body)
+                    return (0, [])
+                }
+            }
+            // Readers that ask for every key until each has been found and read back.
+            for reader in 0..<4 {
+                group.addTask {
+                    var pending = Set(keys.indices.filter { $0 % 4 == reader })
+                    var mismatches: [String] = []
+                    var found = 0
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while !pending.isEmpty && ContinuousClock.now < deadline {
+                        for index in pending {
+                            // From the index itself, as a GET does when the key is not cached.
+                            let key = keys[index]
+                            guard let object = try await store.readingIndex({ try $0.stored(bucket: "bucket", key: key) })?.newest else { continue }
+                            let bytes: Data?
+                            if object.isInline {
+                                bytes = try await store.inlineBytes(bucket: "bucket", object: object)
+                            } else {
+                                bytes = FileManager.default.contents(atPath: store.dataPath(bucket: "bucket", object: object))
+                            }
+                            if bytes != Data(bodies[index]) { mismatches.append("\(keys[index]): \(bytes?.count ?? -1) bytes") }
+                            pending.remove(index)
+                            found += 1
+                        }
+                        await Task.yield()
+                    }
+                    if !pending.isEmpty { mismatches.append("never found: \(pending.sorted())") }
+                    return (found, mismatches)
+                }
+            }
+            return try await group.reduce(into: (0, [String]())) { $0.0 += $1.0; $0.1 += $1.1 }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(found == bodies.count)
+    }
 }

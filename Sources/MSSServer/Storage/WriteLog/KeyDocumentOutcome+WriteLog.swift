@@ -65,30 +65,51 @@ extension KeyDocumentOutcome {
     }
 
     /// Writes the files of a change whose record (``logRecord(document:at:data:root:)``) is
-    /// durable in `log`.
-    ///
-    /// Written in place, with neither a staging file nor a rename: the record stands for these
-    /// files until a checkpoint has flushed them, so a write cut short by a crash is written
-    /// again by the next start, and nothing reads the files before the change is visible (the
-    /// data file's name is new; documents are read only at start).
+    /// durable in `log`: ``writeLoggedData(_:log:)``, then ``writeLoggedDocument(_:at:log:)``.
     static func writeLogged(document: Data?, at metadataPath: String, data: IncomingData?, log: WriteAheadLog) -> KeyDocumentOutcome {
+        let outcome = writeLoggedData(data, log: log)
+        guard outcome.visible else { return outcome }
+        return writeLoggedDocument(document, at: metadataPath, log: log)
+    }
+
+    /// Writes the bytes of a change whose record is durable in `log`, when they are in memory.
+    ///
+    /// Written in place, with neither a staging file nor a rename: the record stands for the file
+    /// until a checkpoint has flushed it, so a write cut short by a crash is written again by the
+    /// next start, and nothing reads it before the index names its version (its name is new).
+    static func writeLoggedData(_ data: IncomingData?, log: WriteAheadLog) -> KeyDocumentOutcome {
+        guard let data, case .memory(let bytes, _) = data.source else { return KeyDocumentOutcome(visible: true) }
         do {
-            if let data, case .memory(let bytes, _) = data.source {
-                try bytes.withUnsafeReadableBytes { try DurableFiles.overwriteUnflushed(data.destination, bytes: $0) }
-            }
+            try bytes.withUnsafeReadableBytes { try DurableFiles.overwriteUnflushed(data.destination, bytes: $0) }
+        } catch {
+            return failedAfterLogging(error, log: log)
+        }
+        return KeyDocumentOutcome(visible: true)
+    }
+
+    /// Writes (or with nil, removes) the document of a change whose record is durable in `log`,
+    /// in place as ``writeLoggedData(_:log:)`` does: documents are read only at start and, in
+    /// the key's turn, by reads of inline bytes, which the change holds until this is done.
+    static func writeLoggedDocument(_ document: Data?, at metadataPath: String, log: WriteAheadLog) -> KeyDocumentOutcome {
+        do {
             if let document {
                 try document.withUnsafeBytes { try DurableFiles.overwriteUnflushed(metadataPath, bytes: $0) }
             } else {
                 try FileManager.default.removeItem(atPath: metadataPath)
             }
         } catch {
-            // The record is durable all the same, and the next start writes what failed here.
-            // Until then the store would answer from a state the log has left behind (and a
-            // bucket could be deleted under the logged key), so the log takes no more changes.
-            log.fail("a logged change could not be written to its files: \(error)")
-            return KeyDocumentOutcome(visible: false, failure: "\(error)")
+            return failedAfterLogging(error, log: log)
         }
         return KeyDocumentOutcome(visible: true)
+    }
+
+    /// A file of a logged change that could not be written. The record is durable all the same,
+    /// and the next start writes what failed here. Until then the store would answer from a state
+    /// the log has left behind (and a bucket could be deleted under the logged key), so the log
+    /// takes no more changes.
+    private static func failedAfterLogging(_ error: any Error, log: WriteAheadLog) -> KeyDocumentOutcome {
+        log.fail("a logged change could not be written to its files: \(error)")
+        return KeyDocumentOutcome(visible: false, failure: "\(error)")
     }
 
     /// `path`, inside `root`, as the log names it.

@@ -5,7 +5,8 @@ import NIOPosix
 /// Carries changes of keys through the write-ahead log in batches, on one ``StoreIO`` thread at
 /// a time: every change waiting when a batch starts is prepared (its versions read and its
 /// document made), its record written to the log, and all of them made durable by one sync;
-/// then their files are written and the index records them in one transaction.
+/// then their new data files are written, the index records them in one transaction, and each
+/// key's document is written and its change answered (``Work``'s `apply` says why in that order).
 ///
 /// Why: a change that takes a ``StoreIO`` thread of its own sleeps until the log's shared sync
 /// covers it and is woken again, and commits the index alone; with 32 writers that was several
@@ -123,16 +124,18 @@ final class LoggedKeyWriter: Sendable {
         }
 
         /// Writes the files of changes whose records are durable, records them in the index in
-        /// one transaction, and answers them.
+        /// one transaction, and answers each as soon as its own files are written: first every
+        /// new data file (a name nothing reads before the index names it), then the index, then
+        /// each key's document, its change answered right after. So a change waits for its own
+        /// document, not for those of the whole batch, and its answer's work overlaps theirs.
+        ///
+        /// The index may name a version before its document is written: what reads a document
+        /// at run time (inline bytes) does so in the key's turn, which the change holds until it is
+        /// answered. Should a document fail to be written, the log stops taking changes and the
+        /// next start, which replays the log and rebuilds the index, puts both back in step.
         private func apply(_ batch: ArraySlice<Prepared>, _ tickets: [WriteAheadLog.Ticket]) {
-            var outcomes: [KeyDocumentOutcome] = []
-            outcomes.reserveCapacity(batch.count)
-            for (entry, ticket) in zip(batch, tickets) {
-                let change = entry.job.change
-                outcomes.append(KeyDocumentOutcome.writeLogged(document: entry.key.document, at: change.metadataPath, data: change.data, log: log))
-                log.applied(ticket)
-            }
-            let visible = zip(batch, outcomes).filter { $0.1.visible }.map { entry, _ in
+            let written = batch.map { KeyDocumentOutcome.writeLoggedData($0.job.change.data, log: log) }
+            let visible = zip(batch, written).filter { $0.1.visible }.map { entry, _ in
                 KeyIndex.Change(bucket: entry.job.change.bucket, key: entry.job.change.key, stored: entry.key.stored, document: entry.key.indexDocument)
             }
             var indexFailure: String?
@@ -143,8 +146,14 @@ final class LoggedKeyWriter: Sendable {
                     indexFailure = WrittenKey.indexFailure(error)
                 }
             }
-            for (entry, var outcome) in zip(batch, outcomes) {
-                if outcome.visible, let indexFailure { outcome.failure = outcome.failure ?? indexFailure }
+            for ((entry, ticket), data) in zip(zip(batch, tickets), written) {
+                var outcome = data
+                if outcome.visible {
+                    let change = entry.job.change
+                    outcome = KeyDocumentOutcome.writeLoggedDocument(entry.key.document, at: change.metadataPath, log: log)
+                    if let indexFailure { outcome.failure = outcome.failure ?? indexFailure }
+                }
+                log.applied(ticket)
                 Self.finish(entry, outcome)
             }
         }
