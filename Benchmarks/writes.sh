@@ -125,11 +125,24 @@ memory_out=$(put_run "$memory_endpoint" "$memory" "$work/paths-1")
 # adds to a run, by up to 2x for the files and 8x for the appends, which take a tenth of a second.
 stop_pids_in "$work"
 stop_pids_in "$memory"
+# Each run waits until the machine is quiet (under a tenth of its CPU busy for a second, 30 s at
+# most): the kernel goes on for seconds with what the servers, or the run before, left (writeback,
+# freeing), which would count as the new files' cost.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+wait_until_quiet() {
+    local before
+    for _ in $(seq 30); do
+        before=$(busy_ticks)
+        sleep 1
+        (( ($(busy_ticks) - before) * 10 < $(getconf CLK_TCK) * $(nproc) )) && return
+    done
+}
 document=$(find "$work/data/buckets/writes/objects" -name '*.json' -print -quit)
 document_bytes=$(stat -c %s "$document")
 file_costs=()
 packed_costs=()
 for run in 1 2 3; do
+    wait_until_quiet
     mkdir "$work/document-files-$run"
     document_costs=$("$work/document-files" "$work/document-files-$run" 20000 "$document_bytes")
     read -r file_cost packed_cost <<< "$document_costs"
