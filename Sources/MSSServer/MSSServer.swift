@@ -142,6 +142,9 @@ public struct MSSServer: Sendable {
             throw ImageServiceUnavailable()
         }
         #endif
+        if store.log != nil {
+            services.append(PackCompactionService(store: store, interval: .seconds(60), logger: logger))
+        }
         if let lifecycle = configuration.lifecycle {
             let worker = LifecycleWorker(store: store, settings: lifecycle, logger: logger)
             services.append(LifecycleService(worker: worker, interval: lifecycle.interval))

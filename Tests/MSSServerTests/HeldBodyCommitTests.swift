@@ -5,7 +5,7 @@ import Testing
 @testable import MSSServer
 
 /// A body held in memory (a PUT of up to 64 KiB) is committed like one received into a file:
-/// the same bytes in a private file (its key's document when it is small), nothing left in
+/// the same bytes in a private file (its key's document in a pack when it is small), nothing left in
 /// `.mss/tmp`, and nothing written at all when the commit is refused.
 @Suite struct HeldBodyCommitTests {
     @Test func heldBytesBecomeTheVersionsBytesAndLeaveNoStagingFile() async throws {
@@ -19,9 +19,12 @@ import Testing
             let stored = try await store.commit(
                 bucket: "held", object: StoreFixture.object("k\(index)", size: Int64(size)),
                 source: .memory(ByteBuffer(bytes: bytes), staging: staging))
-            // Small bodies are kept in their key's document, larger ones in a data file.
+            // Small bodies are kept in their key's document, an entry of the bucket's packs;
+            // larger ones in a data file.
             #expect(stored.isInline == (size <= IncomingData.Source.inlineLimit))
-            let path = stored.isInline ? StoreFixture.metadataPath(store, bucket: "held", key: "k\(index)") : store.dataPath(bucket: "held", object: stored)
+            let pack = try store.index.packLocation(bucket: "held", key: "k\(index)")
+            #expect((pack != nil) == stored.isInline)
+            let path = pack.map { DocumentPacks.path(root: root, bucket: "held", number: $0.pack) } ?? store.dataPath(bucket: "held", object: stored)
             #expect(try StoreFixture.storedBytes(store, bucket: "held", object: stored) == Data(bytes))
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode.map { $0 & 0o077 } == 0)

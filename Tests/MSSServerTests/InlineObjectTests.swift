@@ -6,9 +6,9 @@ import Testing
 
 @testable import MSSServer
 
-/// Small objects keep their bytes in their key's document: one file, read back whole whatever
-/// changes the key goes through, never in the index, and a document that lies about them is
-/// damage, not an object.
+/// Small objects keep their bytes in their key's document (an entry of the bucket's packs, or a
+/// file of its own): read back whole whatever changes the key goes through, never in the index,
+/// and a document that lies about them is damage, not an object.
 @Suite struct InlineObjectTests {
     static func put(_ store: ObjectStore, bucket: String, key: String, bytes: [UInt8]) async throws -> StoredObject {
         try await store.commit(
@@ -25,7 +25,7 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: store.shardDirectory(bucket: bucket, hash: ObjectStore.keyHash(key)))
     }
 
-    @Test func aSmallObjectIsOneFileAndReadsBackWhole() async throws {
+    @Test func aSmallObjectIsOnePackEntryAndReadsBackWhole() async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try await ObjectStore(path: root)
@@ -36,8 +36,10 @@ import Testing
             let body = Self.bytes(size, UInt8(index))
             let stored = try await Self.put(store, bucket: "box", key: key, bytes: body)
             #expect(stored.isInline == (size <= limit), "\(size)")
+            // An inline object's document is an entry in the bucket's packs: no file of its own.
             let files = try Self.shardFiles(store, bucket: "box", key: key).filter { $0.hasPrefix(ObjectStore.keyHash(key)) }
-            #expect(files.count == (stored.isInline ? 1 : 2), "\(size): \(files)")
+            #expect(files.count == (stored.isInline ? 0 : 2), "\(size): \(files)")
+            #expect(try (store.index.packLocation(bucket: "box", key: key) != nil) == stored.isInline, "\(size)")
             #expect(try StoreFixture.storedBytes(store, bucket: "box", object: stored) == Data(body), "\(size)")
             if stored.isInline { #expect(try await store.inlineBytes(bucket: "box", object: stored) == Data(body)) }
             // The index and caches hold the key without its bytes.
@@ -128,26 +130,29 @@ import Testing
         #expect(error?.code == .slowDown)
         #expect(error?.status == .serviceUnavailable)
         #expect(try await store.inlineBytes(bucket: "box", object: second) == Data(Self.bytes(10, 2)))
-        // Only the document: no data file was made or left behind.
-        #expect(try Self.shardFiles(store, bucket: "box", key: "k") == [ObjectStore.keyHash("k") + ".json"])
+        // Only the pack entries: no data file or document file was made or left behind.
+        #expect(try Self.shardFiles(store, bucket: "box", key: "k") == [])
     }
 
     /// Documents that say a version is inline and hold no bytes, bytes of another size, bytes
-    /// that are not base64, or inline bytes of an encrypted version, are set aside as damaged.
-    @Test(arguments: ["missing", "short", "long", "notBase64", "encrypted"])
-    func documentsThatLieAboutInlineBytesAreDamage(_ lie: String) async throws {
+    /// that are not base64, or inline bytes of an encrypted version, are damage: as the key's own
+    /// file, set aside; as its latest pack entry, reported and kept in place, and the key's older
+    /// entry does not stand in for it.
+    @Test(arguments: ["missing", "short", "long", "notBase64", "encrypted"], ["file", "pack"])
+    func documentsThatLieAboutInlineBytesAreDamage(_ lie: String, _ home: String) async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let path: String
+        var stored: StoredKey
         do {
             let store = try await ObjectStore(path: root)
             try await store.createBucket("box", acl: .private)
             _ = try await Self.put(store, bucket: "box", key: "victim", bytes: Self.bytes(50, 3))
             _ = try await Self.put(store, bucket: "box", key: "bystander", bytes: Self.bytes(50, 4))
             path = StoreFixture.metadataPath(store, bucket: "box", key: "victim")
+            stored = try #require(try StoreFixture.document(store, bucket: "box", key: "victim"))
             try await store.close()
         }
-        var stored = try #require(try StoredKey.readDocument(at: path))
         let version = stored.newest.version
         var document: Data
         switch lie {
@@ -168,12 +173,22 @@ import Testing
             let start = try #require(text.range(of: "\"inlineBytes\":{\"\(version)\":\"")).upperBound
             document = Data(text.replacingCharacters(in: start..<text.index(start, offsetBy: 3), with: "%%%").utf8)
         }
-        try document.write(to: URL(fileURLWithPath: path))
+        if home == "file" {
+            try document.write(to: URL(fileURLWithPath: path))
+        } else {
+            // A later pack, as a start after this one would append to.
+            let packs = DocumentPacks(root: root)
+            _ = try packs.append([.document(hash: ObjectStore.keyHash("victim"), Array(document))], bucket: "box")
+            try packs.synchronize(bucket: "box")
+        }
         try FileManager.default.removeItem(atPath: KeyIndex.path(root: root))
         let reopened = try await ObjectStore(path: root)
         #expect(try await reopened.object(bucket: "box", key: "victim") == nil, "\(lie)")
         let bystander = try #require(try await reopened.object(bucket: "box", key: "bystander"))
         #expect(try await reopened.inlineBytes(bucket: "box", object: bystander) == Data(Self.bytes(50, 4)))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/.mss/damaged").count == 1)
+        let setAside = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.mss/damaged")) ?? []
+        #expect(setAside.count == (home == "file" ? 1 : 0))
+        let check = try StoreCheckReport(dataDirectory: root)
+        #expect(check.scan.damagedPackEntries.count == (home == "pack" ? 1 : 0), "\(check)")
     }
 }

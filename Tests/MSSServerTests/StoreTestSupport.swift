@@ -65,7 +65,16 @@ enum StoreFixture {
     /// its data file otherwise; nil when they are not there.
     static func storedBytes(_ store: ObjectStore, bucket: String, object: StoredObject) throws -> Data? {
         guard object.isInline else { return FileManager.default.contents(atPath: store.dataPath(bucket: bucket, object: object)) }
-        return try StoredKey.readDocument(at: metadataPath(store, bucket: bucket, key: object.key))?.inlineBytes[object.version]
+        return try document(store, bucket: bucket, key: object.key)?.inlineBytes[object.version]
+    }
+
+    /// The whole document of `key`, inline bytes included, wherever it is: its file, or its
+    /// entry in the bucket's packs; nil when it has none.
+    static func document(_ store: ObjectStore, bucket: String, key: String) throws -> StoredKey? {
+        let hash = ObjectStore.keyHash(key)
+        return try KeyDocumentSource(
+            root: store.rootPath, bucket: bucket, key: key, hash: hash, path: metadataPath(store, bucket: bucket, key: key), index: store.index
+        ).read()
     }
 
     /// Every file and folder under `root` with its contents (folders as nil), to prove nothing

@@ -56,10 +56,13 @@ import Testing
         #expect(try await reopened.storedKey(bucket: "bucket", key: "k")?.versions.count == 1)
     }
 
-    @Test func onlyDocumentsAnOlderServerWouldMisreadNeedTheNewFormat() async throws {
+    /// Without a write-ahead log, buckets keep every document in its own file; with one, they
+    /// keep small documents in packs, which a server from before packs would not see.
+    @Test(arguments: [false, true])
+    func onlyDocumentsAnOlderServerWouldMisreadNeedTheNewFormat(withLog: Bool) async throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let store = try await ObjectStore(path: root)
+        let store = try await ObjectStore(path: root, writeLog: withLog ? WriteAheadLog.Settings() : nil)
         try await store.createBucket("plain", acl: .private)
         try await store.createBucket("versioned", acl: .private)
         try await store.setVersioning("versioned", .enabled)
@@ -78,13 +81,14 @@ import Testing
             let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
             return document?["formatVersion"] as? Int
         }
-        // A store that never used versioning stays readable by a server from before it.
-        #expect(try format(root + "/buckets/plain/bucket.json") == 1)
+        // A store that never used versioning or packs stays readable by a server from before them.
+        #expect(try format(root + "/buckets/plain/bucket.json") == (withLog ? 5 : 1))
         #expect(try format(StoreFixture.metadataPath(store, bucket: "plain", key: "k")) == 1)
-        #expect(try format(root + "/buckets/versioned/bucket.json") == 2)
+        #expect(try format(root + "/buckets/versioned/bucket.json") == (withLog ? 5 : 2))
         #expect(try format(StoreFixture.metadataPath(store, bucket: "versioned", key: "k")) == 2)
-        #expect(try format(root + "/buckets/owned/bucket.json") == 2)
+        #expect(try format(root + "/buckets/owned/bucket.json") == (withLog ? 5 : 2))
         #expect(try format(StoreFixture.metadataPath(store, bucket: "owned", key: "k")) == 2)
+        #expect(DocumentPacks.holdsPacks(root: root, bucket: "plain") == withLog)
     }
 
     @Test func aDocumentListingOneVersionTwiceIsDamageNotAnIndexCorruption() async throws {

@@ -81,7 +81,22 @@ import Testing
         }
     }
 
-    /// With bodies kept inline in their documents, and bodies in data files of their own.
+    /// The document packs of every bucket under `root`, with their sizes.
+    static func packSizes(_ root: String) -> [String: Int] {
+        let buckets = (try? FileManager.default.contentsOfDirectory(atPath: root + "/buckets")) ?? []
+        var sizes: [String: Int] = [:]
+        for bucket in buckets {
+            let folder = DocumentPacks.directory(root: root, bucket: bucket)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                let path = folder + "/" + name
+                sizes[path] = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            }
+        }
+        return sizes
+    }
+
+    /// With bodies kept inline in their documents (entries of the buckets' packs), and bodies in
+    /// data files of their own.
     @Test(arguments: [1500, IncomingData.Source.inlineLimit + 1500])
     func acknowledgedChangesSurviveLosingEveryFileWrittenSinceTheCheckpoint(size: Int) async throws {
         let root = try StoreFixture.directory()
@@ -95,6 +110,7 @@ import Testing
             try await store.createBucket("versioned", acl: .private)
             try await store.setVersioning("versioned", .enabled)
             try StoreFixture.checkpoint(store)
+            let packsAtCheckpoint = Self.packSizes(root)
             for index in 0..<40 {
                 let key = "k/\(index)"
                 expected[key] = Self.body(key, 0, size: size)
@@ -104,10 +120,11 @@ import Testing
             let metadata = StoreFixture.metadataPath(store, bucket: "plain", key: "over")
             let firstData = store.dataPath(bucket: "plain", object: first)
             #expect(first.isInline == (size <= IncomingData.Source.inlineLimit))
-            staleDocument = (
-                metadata, try Data(contentsOf: URL(fileURLWithPath: metadata)), firstData,
-                first.isInline ? nil : try Data(contentsOf: URL(fileURLWithPath: firstData))
-            )
+            // An inline version's older document is an entry in a pack, which the power cut below
+            // may leave (a pack keeps the part of its appends writeback flushed).
+            if !first.isInline {
+                staleDocument = (metadata, try Data(contentsOf: URL(fileURLWithPath: metadata)), firstData, try Data(contentsOf: URL(fileURLWithPath: firstData)))
+            }
             expected["over"] = Self.body("over", 1, size: size)
             _ = try await Self.put(store, bucket: "plain", key: "over", bytes: expected["over"]!)
             for index in 0..<5 { try await store.deleteObject(bucket: "plain", key: "k/\(index)") }
@@ -118,7 +135,7 @@ import Testing
             }
             // Files are written in place after their record: a crash can cut one short.
             let torn = try #require(try await store.object(bucket: "plain", key: "k/39"))
-            let tornFiles = [StoreFixture.metadataPath(store, bucket: "plain", key: "k/39")] + (torn.isInline ? [] : [store.dataPath(bucket: "plain", object: torn)])
+            let tornFiles = torn.isInline ? [] : [StoreFixture.metadataPath(store, bucket: "plain", key: "k/39"), store.dataPath(bucket: "plain", object: torn)]
             let tornHalves = try tornFiles.map { path -> Data in
                 let whole = try Data(contentsOf: URL(fileURLWithPath: path))
                 return whole.prefix(whole.count / 2)
@@ -127,6 +144,12 @@ import Testing
             // document of one key, which writeback happened to flush, and the first part of
             // another key's document and bytes.
             for file in Self.shardFiles(root) { try FileManager.default.removeItem(atPath: file) }
+            // Of what packs gained since the checkpoint, the first half reached the disk: older
+            // entries of some keys, and an entry cut short.
+            for (path, size) in Self.packSizes(root) {
+                let before = packsAtCheckpoint[path] ?? 0
+                #expect(truncate(path, off_t(before + (size - before) / 2)) == 0)
+            }
             if let staleDocument {
                 try staleDocument.bytes.write(to: URL(fileURLWithPath: staleDocument.path))
                 try staleDocument.data?.write(to: URL(fileURLWithPath: staleDocument.dataPath))
@@ -138,7 +161,8 @@ import Testing
         #expect(report.description.contains("42 key(s) changed in the write-ahead log"), "\(report)")
         // The document cut short is written whole by the start before it reads it: not damage.
         #expect(report.isClean, "\(report)")
-        #expect(report.problemsTheLogRepairs > 0)
+        // (An entry cut short at the end of a pack is no problem at all.)
+        if size > IncomingData.Source.inlineLimit { #expect(report.problemsTheLogRepairs > 0) }
         let log = CapturedLog()
         let reopened = try await ObjectStore(path: root, logger: log.logger)
         #expect(log.all.contains { $0.contains("applied from the write-ahead log") && $0.contains("keys=42") })
@@ -146,7 +170,7 @@ import Testing
         #expect(listing.objects.map(\.key).sorted() == expected.keys.sorted())
         try await Self.expectContents(reopened, bucket: "plain", expected)
         // The older version's bytes are garbage once the log says what replaced them.
-        #expect(staleDocument.map { !FileManager.default.fileExists(atPath: $0.dataPath) } == true)
+        if let staleDocument { #expect(!FileManager.default.fileExists(atPath: staleDocument.dataPath)) }
         let versions = try #require(try await reopened.storedKey(bucket: "versioned", key: "v")).versions
         #expect(versions.count == 3)
         for (object, bytes) in zip(versions, versionedBodies.reversed()) {
@@ -313,7 +337,7 @@ import Testing
             // short by a failed write: the log takes no more changes.
             let path = StoreFixture.metadataPath(store, bucket: "box", key: "k")
             // As the store writes it: with the bytes of an inline version.
-            var stored = try #require(try StoredKey.readDocument(at: path))
+            var stored = try #require(try StoreFixture.document(store, bucket: "box", key: "k"))
             object.contentType = "text/changed"
             let replaced = stored.replace(object)
             #expect(replaced)

@@ -138,6 +138,11 @@ enum DurableFiles {
         }
     }
 
+    /// Removes the file at `path`, if there is one.
+    static func removeFile(_ path: String) throws {
+        guard unlink(path) == 0 || errno == ENOENT else { throw Failure(operation: "unlink", path: path, code: errno) }
+    }
+
     /// Clears group and other permissions of `path` when it has any; true when it changed.
     /// For what this store did not create itself: an existing data directory, and request bodies
     /// written by code that leaves the default mode.

@@ -7,7 +7,7 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     var rawValue: Int
 
     /// The newest this server understands.
-    static let current = inline
+    static let current = packs
     static let initial = FormatVersion(rawValue: 1)
     /// Documents with what a server from before versions and users would misread: version ids,
     /// delete markers, noncurrent versions (it would take their bytes for garbage), a bucket's
@@ -22,6 +22,9 @@ struct FormatVersion: Codable, Sendable, Hashable, Comparable {
     /// Documents that hold a small object's bytes themselves (``StoredObject/isInline``): a
     /// server from before would find no data file and take the object for damaged.
     static let inline = FormatVersion(rawValue: 4)
+    /// A bucket that keeps the documents of small keys in packs (``DocumentPacks``): a server
+    /// from before would see none of those keys, and could delete the bucket as empty.
+    static let packs = FormatVersion(rawValue: 5)
 
     init(rawValue: Int) {
         self.rawValue = rawValue

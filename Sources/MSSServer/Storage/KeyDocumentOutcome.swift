@@ -40,7 +40,7 @@ struct KeyDocumentOutcome: Sendable {
             if document != nil {
                 try DurableFiles.rename(temporary, to: metadataPath)
             } else {
-                try FileManager.default.removeItem(atPath: metadataPath)
+                try DurableFiles.removeFile(metadataPath)
             }
         } catch {
             if let data {

@@ -4,8 +4,9 @@ import S3Protocol
 
 /// Reading the bytes of objects kept in their key's document (``StoredObject/isInline``).
 extension ObjectStore {
-    /// The bytes of `object`, an inline version of its key, read from the key's document in the
-    /// key's turn (a change writes the file in place, so a read outside it could see half).
+    /// The bytes of `object`, an inline version of its key, read from the key's whole document
+    /// (``KeyDocumentSource``) in the key's turn (a change writes the file in place, so a read
+    /// outside it could see half).
     ///
     /// A replaced data file stays for ``retiredVersionGrace`` after its version goes; inline
     /// bytes go with the document's next change. A read that finds its version gone (a change
@@ -13,10 +14,12 @@ extension ObjectStore {
     /// SlowDown, which S3 clients retry, rather than with bytes of another version.
     func inlineBytes(bucket: String, object: StoredObject) async throws(S3ServerError) -> Data {
         let hash = Self.keyHash(object.key)
-        let path = Self.metadataPath(shard: shardDirectory(bucket: bucket, hash: hash), hash: hash)
+        let source = KeyDocumentSource(
+            root: rootPath, bucket: bucket, key: object.key, hash: hash, path: Self.metadataPath(shard: shardDirectory(bucket: bucket, hash: hash), hash: hash),
+            index: index)
         let read = try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> Result<Data?, any Error> in
             do {
-                return try await StoreIO.run { Result { try StoredKey.readDocument(at: path)?.inlineBytes[object.version] } }
+                return try await StoreIO.run { Result { try source.read()?.inlineBytes[object.version] } }
             } catch {
                 return .failure(error)
             }

@@ -45,6 +45,8 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         section(&lines, "metadata written by a newer mss-server (this one refuses to start)",
             scan.futureFormat.map { "\(relative($0.path)): format version \($0.version), this server knows \(FormatVersion.current.rawValue)" })
         section(&lines, "damaged metadata files", scan.damaged.map { "\(relative($0.path)): \($0.reason)" })
+        section(&lines, "damaged entries of document packs (kept in place; a rebuild finds the key's entry before, if any)",
+            scan.damagedPackEntries.map { "\(relative($0.path)): \($0.reason)" })
         section(&lines, "bucket folders with objects but no bucket.json", scan.bucketsWithoutMetadata.map(relative))
         section(&lines, "data files without metadata (kept)", scan.unreferencedData.map(relative))
         section(&lines, "data of writes cut before their metadata (moved aside)", scan.interruptedWrites.map(relative))
@@ -58,6 +60,10 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
             // writes them into the files before anything below is repaired.
             let repaired = problemsTheLogRepairs > 0 ? " (so \(problemsTheLogRepairs) file(s) cut short or missing are not listed)" : ""
             lines.append("  \(loggedKeys) key(s) changed in the write-ahead log, written into the files first by the next start" + repaired)
+        }
+        if !scan.tornPackTails.isEmpty {
+            // Not a problem: an append cut by a crash, which the next start appended again from the log.
+            lines.append("  \(scan.tornPackTails.count) document pack(s) end in an append cut short (not counted as problems)")
         }
         if !scan.setAside.isEmpty {
             lines.append("  \(scan.setAside.count) file(s) set aside earlier in .mss/damaged (not counted as problems)")
@@ -82,7 +88,7 @@ public struct StoreCheckReport: Sendable, CustomStringConvertible {
         if !scan.superseded.isEmpty { actions.append("delete \(scan.superseded.count) superseded data file(s)") }
         if !scan.temporary.isEmpty { actions.append("delete \(scan.temporary.count) temporary file(s)") }
         let kept = scan.unreferencedData.count + scan.missingData.count + scan.uploadsWithoutRecord.count
-            + scan.bucketFoldersWithoutMetadata.count
+            + scan.bucketFoldersWithoutMetadata.count + scan.damagedPackEntries.count
         var summary = "Would repair: " + (actions.isEmpty ? "nothing" : actions.joined(separator: "; ")) + "."
         if kept > 0 {
             summary += " \(kept) item(s) listed as kept or ignored are left for you to inspect."

@@ -39,6 +39,12 @@ struct StoreScan: Sendable {
     var buckets: [String: Bucket] = [:]
     var uploads: [String: Upload] = [:]
     var damaged: [DamagedFile] = []
+    /// Entries of document packs that do not decode or contradict their hash, and bytes between
+    /// entries that are none: kept in place (a pack is never set aside whole), and reported.
+    var damagedPackEntries: [DamagedFile] = []
+    /// Packs whose last bytes are not a whole entry: an append cut by a crash, whose write-ahead
+    /// log record the next start appended again. Not a problem; listed for `--check`.
+    var tornPackTails: [String] = []
     /// Data files no readable metadata accounts for: kept, since they may be all that is left of
     /// an object whose metadata was damaged.
     var unreferencedData: [String] = []
@@ -83,9 +89,9 @@ struct StoreScan: Sendable {
         case skip
         /// Keeps them in each bucket's ``Bucket/objects``.
         case keep
-        /// Hands them over a shard at a time and keeps none: a rebuild of the index, which then
-        /// never holds every key in memory.
-        case stream((_ bucket: String, _ keys: [StoredKey]) -> Void)
+        /// Hands them to a new index a shard (or a pack entry) at a time and keeps none: a rebuild
+        /// of the index, which then never holds every key in memory.
+        case stream(IndexBuilder)
     }
 
     /// Reads everything under `root`, the objects as `objects` says.
@@ -103,7 +109,7 @@ struct StoreScan: Sendable {
 
     /// Problems a start would repair or an operator should look at; zero for a clean directory.
     var problemCount: Int {
-        damaged.count + unreferencedData.count + interruptedWrites.count + superseded.count + temporary.count + uploadsWithoutRecord.count
+        damaged.count + damagedPackEntries.count + unreferencedData.count + interruptedWrites.count + superseded.count + temporary.count + uploadsWithoutRecord.count
             + bucketsWithoutMetadata.count + bucketFoldersWithoutMetadata.count + missingData.count + futureFormat.count
     }
 
@@ -117,16 +123,45 @@ struct StoreScan: Sendable {
         var keptFiles = 0
         let scanObjects: Bool
         if case .skip = mode { scanObjects = false } else { scanObjects = true }
+        // Packs first: a key's own file, read below, is newer than any entry of it in a pack.
+        var packed: [String: StoredKey] = [:]
+        var packedCount = 0
+        if scanObjects && DocumentPacks.holdsPacks(root: root.path, bucket: name) {
+            scanPacks(bucket: name, mode: mode, into: &packed)
+            switch mode {
+            case .stream(let builder): packedCount = builder.packedKeyCount(bucket: name)
+            default: packedCount = packed.count
+            }
+        }
+        for stored in packed.values { objects[stored.key] = stored }
         let shards = scanObjects ? Self.entries(directory.appendingPathComponent("objects")) : []
         for shard in shards where Self.isDirectory(shard) {
-            let (found, kept) = scanShard(shard, relativePath: "buckets/\(name)/objects/\(shard.lastPathComponent)")
+            let isPacked: (String) -> Bool =
+                switch mode {
+                case .stream(let builder): { builder.isPacked(bucket: name, hash: $0) }
+                default: { packed[$0] != nil }
+                }
+            let (found, kept, unusable) = scanShard(shard, relativePath: "buckets/\(name)/objects/\(shard.lastPathComponent)", isPacked: isPacked)
             objectCount += found.count
             keptFiles += kept
             switch mode {
             case .skip: break
-            case .keep: objects.merge(found) { first, _ in first }
-            case .stream(let receive): receive(name, Array(found.values))
+            case .keep:
+                // A key's file that cannot be read is its latest state, lost: no older entry in
+                // a pack stands in for it.
+                for hash in unusable { if let lost = packed[hash] { objects[lost.key] = nil } }
+                objects.merge(found) { _, file in file }
+            case .stream(let builder):
+                for hash in unusable { builder.removePacked(bucket: name, hash: hash) }
+                builder.add(bucket: name, keys: Array(found.values))
             }
+        }
+        if case .keep = mode {
+            objectCount = objects.count
+        } else {
+            // A key moved from a pack to its own file is counted twice here; the count only
+            // reports the rebuild and tells an empty bucket folder from one with objects.
+            objectCount += packedCount
         }
         let metadataURL = directory.appendingPathComponent("bucket.json")
         var rebuildReason: String?
@@ -158,6 +193,9 @@ struct StoreScan: Sendable {
             futureFormat.append(FutureFormatError(path: metadataURL.path, version: version))
             stored = Self.defaultBucket(name, directory: directory)
         }
+        // The folder decides, should the record have been lost: the bucket's removals must go on
+        // writing removal entries.
+        if DocumentPacks.holdsPacks(root: root.path, bucket: name) { stored.documentPacks = true }
         buckets[name] = Bucket(stored: stored, objects: objects, objectCount: objectCount, rebuildReason: rebuildReason, keptFiles: keptFiles)
     }
 
@@ -171,16 +209,25 @@ struct StoreScan: Sendable {
     }
 
     /// The objects of one shard folder, and how many data files were kept without metadata.
-    private mutating func scanShard(_ shard: URL, relativePath: String) -> (objects: [String: StoredKey], kept: Int) {
+    /// `isPacked` says whether the key of a hash has its document in the bucket's packs: its
+    /// data files are then of versions that document dropped.
+    /// `unusable` holds the hashes of document files that do not decode or contradict where they lie.
+    private mutating func scanShard(_ shard: URL, relativePath: String, isPacked: (String) -> Bool) -> (
+        objects: [String: StoredKey], kept: Int, unusable: [String]
+    ) {
         let files = Self.entries(shard)
         let metadataHashes = Set(files.map(\.lastPathComponent).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) })
         var byHash: [String: StoredKey] = [:]
         var objects: [String: StoredKey] = [:]
+        var unusable: [String] = []
         for file in files where file.lastPathComponent.hasSuffix(".json") {
             let hash = String(file.lastPathComponent.dropLast(".json".count))
             // Inline bytes stay in the file: the scan keeps what the index keeps.
             guard let stored = usable(StoredKey.self, at: file, problem: { Self.keyProblem($0, hash: hash) })?.withoutInlineBytes
-            else { continue }
+            else {
+                unusable.append(hash)
+                continue
+            }
             byHash[hash] = stored
             objects[stored.key] = stored
         }
@@ -194,6 +241,12 @@ struct StoreScan: Sendable {
                 if !owner.versions.contains(where: { $0.version == version && !$0.isDeleteMarker && !$0.isInline }) {
                     superseded.append(file.path)
                 }
+                continue
+            }
+            // Documents in packs list no data file (``DocumentPacks``): one of a packed key is of
+            // a version its document dropped, left to be removed when the server stopped.
+            if let dot = name.firstIndex(of: "."), Self.isKeyHash(name[..<dot]), isPacked(String(name[..<dot])) {
+                superseded.append(file.path)
                 continue
             }
             if let dot = name.firstIndex(of: "."), Self.isKeyHash(name[..<dot]), !metadataHashes.contains(String(name[..<dot])),
@@ -210,7 +263,62 @@ struct StoreScan: Sendable {
                 missingData.append(shard.appendingPathComponent("\(hash).\(object.version)").path)
             }
         }
-        return (objects, kept)
+        return (objects, kept, unusable)
+    }
+
+    /// Walks the bucket's packs in order: each key's latest entry goes to `packed` (by hash) or,
+    /// in a rebuild, to the new index.
+    private mutating func scanPacks(bucket: String, mode: Objects, into packed: inout [String: StoredKey]) {
+        for number in DocumentPacks.numbers(root: root.path, bucket: bucket) {
+            let path = DocumentPacks.path(root: root.path, bucket: bucket, number: number)
+            var problems: [DamagedFile] = []
+            var future: [FutureFormatError] = []
+            let walk = DocumentPacks.walk(path) { offset, entry in
+                var stored: StoredKey?
+                if entry.kind == .document {
+                    let place = "\(path) at \(offset)"
+                    switch Self.decodeKey(entry.document, hash: entry.hash) {
+                    case .decoded(let key):
+                        stored = key.withoutInlineBytes
+                    case .damaged(let reason):
+                        // Whole (its checksum holds) but not a document of its key: the key's
+                        // latest state is lost, and an older entry must not stand in for it.
+                        problems.append(DamagedFile(path: place, reason: reason))
+                    case .future(let version):
+                        future.append(FutureFormatError(path: place, version: version))
+                        return
+                    case .missing:
+                        return
+                    }
+                }
+                switch mode {
+                case .skip: break
+                case .keep: packed[entry.hash] = stored
+                case .stream(let builder):
+                    if let stored {
+                        builder.addPacked(
+                            bucket: bucket, hash: entry.hash, stored: stored, at: DocumentPackLocation(pack: number, offset: offset, size: Int64(entry.size)))
+                    } else {
+                        builder.removePacked(bucket: bucket, hash: entry.hash)
+                    }
+                }
+            }
+            damagedPackEntries += problems
+            futureFormat += future
+            damagedPackEntries += walk.damagedAt.map { DamagedFile(path: "\(path) at \($0)", reason: "bytes that are no entry, followed by entries") }
+            if let torn = walk.tornTailAt { tornPackTails.append("\(path) at \(torn)") }
+        }
+    }
+
+    /// A key's document from a pack entry, checked as a document file is.
+    static func decodeKey(_ document: [UInt8], hash: String) -> Decoded<StoredKey> {
+        switch decode(StoredKey.self, data: Data(document)) {
+        case .decoded(let stored):
+            if let reason = keyProblem(stored, hash: hash) { return .damaged(reason) }
+            return .decoded(stored)
+        case let other:
+            return other
+        }
     }
 
     /// A SHA-256 in lowercase hex, as ``ObjectStore/keyHash(_:)`` names keys.
@@ -332,6 +440,11 @@ struct StoreScan: Sendable {
     func decode<Document: Decodable>(_ type: Document.Type, at url: URL) -> Decoded<Document> {
         guard FileManager.default.fileExists(atPath: url.path) else { return .missing }
         guard let data = FileManager.default.contents(atPath: url.path) else { return .damaged("it cannot be read") }
+        return Self.decode(type, data: data)
+    }
+
+    /// ``decode(_:at:)`` of a document's bytes.
+    static func decode<Document: Decodable>(_ type: Document.Type, data: Data) -> Decoded<Document> {
         guard !data.isEmpty else { return .damaged("it is empty") }
         let probe: FormatVersionProbe
         do {

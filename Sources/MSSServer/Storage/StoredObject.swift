@@ -67,12 +67,16 @@ struct StoredBucket: Codable, Sendable, Hashable {
     /// The bucket's lifecycle rules (PutBucketLifecycleConfiguration), as validated; nil when
     /// it has none.
     var lifecycle: LifecycleConfiguration? = nil
+    /// True when the bucket keeps the documents of small keys in packs (``DocumentPacks``), as
+    /// buckets made by a server with a write-ahead log do; nil otherwise.
+    var documentPacks: Bool? = nil
     var formatVersion: FormatVersion = .initial
 }
 
 extension StoredBucket {
-    /// See ``FormatVersion/versions`` and ``FormatVersion/governance``.
+    /// See ``FormatVersion/versions``, ``FormatVersion/governance`` and ``FormatVersion/packs``.
     var requiredFormat: FormatVersion {
+        if documentPacks == true { return .packs }
         if tags != nil || cors != nil || lifecycle != nil { return .governance }
         return versioning == nil && acl.owner == nil ? .initial : .versions
     }

@@ -38,6 +38,15 @@ extension PreparedKey {
     }
 }
 
+extension PreparedKey {
+    /// Whether the key's new document belongs in its bucket's packs (``DocumentPacks``): every
+    /// version is inline or a delete marker, so no data file depends on it, and it fits an entry.
+    var fitsPack: Bool {
+        guard let stored, let document else { return false }
+        return document.count <= DocumentPackEntry.maximumDocumentSize && stored.versions.allSatisfy { $0.isInline || $0.isDeleteMarker }
+    }
+}
+
 extension WrittenKey {
     /// What the change `prepared` did, with `outcome` for its files.
     init(_ outcome: KeyDocumentOutcome, of prepared: PreparedKey) {

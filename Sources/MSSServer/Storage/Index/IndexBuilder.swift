@@ -32,6 +32,67 @@ final class IndexBuilder: @unchecked Sendable {
         }
     }
 
+    /// Records a document entry of a key's in its bucket's packs, at `location`: a walk goes
+    /// through them in order, before the bucket's document files, the newer state, so each
+    /// replaces what came before. Removal entries name only the key's hash
+    /// (``removePacked(bucket:hash:)``), so the build keeps which key each hash stood for, in a
+    /// table of its own dropped at the end.
+    func addPacked(bucket: String, hash: String, stored: StoredKey, at location: DocumentPackLocation) {
+        guard failure == nil else { return }
+        do {
+            let connection = try connect()
+            try KeyIndex.put(connection, bucket: bucket, stored: stored, document: KeyDocumentWriter.document(stored, fallback: encoder), pack: location)
+            let remember = try connection.statement("INSERT OR REPLACE INTO pack_hashes(bucket, hash, key) VALUES (?1, ?2, ?3)")
+            try remember.bind(1, bucket)
+            try remember.bind(2, hash)
+            try remember.bind(3, bytes: stored.key.utf8)
+            try remember.run()
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Forgets the key whose hash is `hash`, if its document so far was a pack entry: a removal
+    /// entry, or a document file of the key that cannot be read (its latest state, lost).
+    func removePacked(bucket: String, hash: String) {
+        guard failure == nil else { return }
+        do {
+            let connection = try connect()
+            let find = try connection.statement("SELECT key FROM pack_hashes WHERE bucket = ?1 AND hash = ?2")
+            try find.bind(1, bucket)
+            try find.bind(2, hash)
+            guard try find.step() else { return }
+            let key = find.bytes(0)
+            find.reset()
+            for sql in ["DELETE FROM keys WHERE bucket = ?1 AND key = ?2 AND pack IS NOT NULL", "DELETE FROM pack_hashes WHERE bucket = ?1 AND key = ?2"] {
+                let delete = try connection.statement(sql)
+                try delete.bind(1, bucket)
+                try delete.bind(2, bytes: key)
+                try delete.run()
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// How many keys of `bucket` have their latest entry so far in its packs.
+    func packedKeyCount(bucket: String) -> Int {
+        guard failure == nil, let connection = try? connect(), let count = try? connection.statement("SELECT COUNT(*) FROM pack_hashes WHERE bucket = ?1")
+        else { return 0 }
+        defer { count.reset() }
+        guard (try? count.bind(1, bucket)) != nil, (try? count.step()) == true else { return 0 }
+        return Int(clamping: count.int64(0))
+    }
+
+    /// Whether the key whose hash is `hash` has its latest entry so far in the bucket's packs.
+    func isPacked(bucket: String, hash: String) -> Bool {
+        guard failure == nil, let connection = try? connect(), let find = try? connection.statement("SELECT 1 FROM pack_hashes WHERE bucket = ?1 AND hash = ?2")
+        else { return false }
+        defer { find.reset() }
+        guard (try? find.bind(1, bucket)) != nil, (try? find.bind(2, hash)) != nil else { return false }
+        return (try? find.step()) == true
+    }
+
     /// Commits what was added and the kept files' counts, makes the file durable, and puts it in
     /// place of the index at `destination`.
     func finish(keptFiles: [String: Int], replacing destination: String) throws {
@@ -43,6 +104,7 @@ final class IndexBuilder: @unchecked Sendable {
             try insert.bind(2, Int64(count))
             try insert.run()
         }
+        try connection.execute("DROP TABLE pack_hashes")
         try connection.execute("COMMIT")
         self.connection = nil
         try DurableFiles.fsyncFile(path)
@@ -70,6 +132,7 @@ final class IndexBuilder: @unchecked Sendable {
         try connection.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
         try connection.execute(KeyIndex.schema)
         try connection.execute("BEGIN")
+        try connection.execute("CREATE TABLE pack_hashes(bucket TEXT NOT NULL, hash TEXT NOT NULL, key BLOB NOT NULL, PRIMARY KEY (bucket, hash)) WITHOUT ROWID")
         self.connection = connection
         return connection
     }

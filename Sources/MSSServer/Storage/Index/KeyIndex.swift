@@ -17,7 +17,7 @@ import Synchronization
 /// readers each take a connection of their own, so listings and reads run beside a write.
 final class KeyIndex: Sendable {
     /// The index's own format; an index of another one is rebuilt.
-    static let format: Int64 = 2
+    static let format: Int64 = 3
 
     let path: String
     /// A pthread mutex, not `Mutex`: up to 16 `StoreIO` threads queue here for as long as a
@@ -136,6 +136,11 @@ final class KeyIndex: Sendable {
             owner TEXT,
             document BLOB NOT NULL,
             versions BLOB NOT NULL,
+            -- Where the key's whole document is in its bucket's packs (DocumentPacks); NULL when
+            -- it is in its own file.
+            pack INTEGER,
+            pack_offset INTEGER,
+            pack_size INTEGER,
             PRIMARY KEY (bucket, key)
         ) WITHOUT ROWID;
         -- Covering indexes, so a listing reads neither the documents nor the table's rows: keys
@@ -143,6 +148,9 @@ final class KeyIndex: Sendable {
         -- or SQLite reads the row to check it), and every key with its versions' summaries.
         CREATE INDEX live_keys ON keys(bucket, key, size, etag, modified, owner, live) WHERE live = 1;
         CREATE INDEX all_keys ON keys(bucket, key, versions);
+        -- What compaction of a bucket's packs reads: the bytes each pack still holds for keys,
+        -- and the keys of one pack (the table's key is part of every index).
+        CREATE INDEX packed_keys ON keys(bucket, pack, pack_size) WHERE pack IS NOT NULL;
         CREATE TABLE kept_files(bucket TEXT PRIMARY KEY, count INTEGER NOT NULL);
         CREATE TABLE state(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
         PRAGMA user_version = \(format);
@@ -170,6 +178,8 @@ final class KeyIndex: Sendable {
         var key: String
         var stored: StoredKey?
         var document: Data?
+        /// Where the key's whole document went in its bucket's packs; nil for its own file.
+        var pack: DocumentPackLocation? = nil
     }
 
     /// Records the key's new document (`document`, the bytes of its file), or with nil, that it
@@ -195,7 +205,7 @@ final class KeyIndex: Sendable {
 
     private static func record(_ change: Change, in connection: SQLiteConnection) throws {
         if let stored = change.stored, let document = change.document {
-            try put(connection, bucket: change.bucket, stored: stored, document: document)
+            try put(connection, bucket: change.bucket, stored: stored, document: document, pack: change.pack)
         } else {
             let delete = try connection.statement("DELETE FROM keys WHERE bucket = ?1 AND key = ?2")
             try delete.bind(1, change.bucket)
@@ -204,13 +214,14 @@ final class KeyIndex: Sendable {
         }
     }
 
-    /// Inserts or replaces the row of `stored`'s key.
-    static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data) throws {
+    /// Inserts or replaces the row of `stored`'s key, whose whole document is at `pack` in its
+    /// bucket's packs, or with nil, in its own file.
+    static func put(_ connection: SQLiteConnection, bucket: String, stored: StoredKey, document: Data, pack: DocumentPackLocation? = nil) throws {
         let newest = stored.newest
         let insert = try connection.statement(
             """
-            INSERT OR REPLACE INTO keys(bucket, key, live, size, etag, modified, owner, document, versions)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            INSERT OR REPLACE INTO keys(bucket, key, live, size, etag, modified, owner, document, versions, pack, pack_offset, pack_size)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """)
         try insert.bind(1, bucket)
         try insert.bind(2, bytes: stored.key.utf8)
@@ -221,6 +232,9 @@ final class KeyIndex: Sendable {
         try insert.bind(7, newest.acl.owner)
         try insert.bind(8, bytes: document)
         try insert.bind(9, bytes: VersionSummary.encode(stored))
+        try insert.bind(10, pack?.pack)
+        try insert.bind(11, pack?.offset)
+        try insert.bind(12, pack?.size)
         try insert.run()
     }
 
@@ -261,6 +275,42 @@ final class KeyIndex: Sendable {
             try query.bind(1, bucket)
             try query.bind(2, bytes: key.utf8)
             return try query.step() ? try Self.decode(query.bytes(0)) : nil
+        }
+    }
+
+    /// Where the whole document of `key` is in its bucket's packs; nil when it is in its own
+    /// file, or the key has none.
+    func packLocation(bucket: String, key: String) throws -> DocumentPackLocation? {
+        try read { connection in
+            let query = try connection.statement("SELECT pack, pack_offset, pack_size FROM keys WHERE bucket = ?1 AND key = ?2 AND pack IS NOT NULL")
+            try query.bind(1, bucket)
+            try query.bind(2, bytes: key.utf8)
+            return try query.step() ? DocumentPackLocation(pack: query.int64(0), offset: query.int64(1), size: query.int64(2)) : nil
+        }
+    }
+
+    /// The bytes each of the bucket's packs still holds for keys (their entries' sizes), by pack.
+    func livePackBytes(bucket: String) throws -> [Int64: Int64] {
+        try read { connection in
+            let query = try connection.statement(
+                "SELECT pack, SUM(pack_size) FROM keys INDEXED BY packed_keys WHERE bucket = ?1 AND pack IS NOT NULL GROUP BY pack")
+            try query.bind(1, bucket)
+            var live: [Int64: Int64] = [:]
+            while try query.step() { live[query.int64(0)] = query.int64(1) }
+            return live
+        }
+    }
+
+    /// Up to `limit` keys of the bucket whose documents are in pack `pack`.
+    func keys(bucket: String, inPack pack: Int64, limit: Int) throws -> [String] {
+        try read { connection in
+            let query = try connection.statement("SELECT key FROM keys INDEXED BY packed_keys WHERE bucket = ?1 AND pack = ?2 LIMIT ?3")
+            try query.bind(1, bucket)
+            try query.bind(2, pack)
+            try query.bind(3, Int64(limit))
+            var keys: [String] = []
+            while try query.step() { keys.append(String(decoding: query.bytes(0), as: UTF8.self)) }
+            return keys
         }
     }
 

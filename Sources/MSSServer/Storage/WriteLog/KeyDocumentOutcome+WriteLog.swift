@@ -87,7 +87,8 @@ extension KeyDocumentOutcome {
         return KeyDocumentOutcome(visible: true)
     }
 
-    /// Writes (or with nil, removes) the document of a change whose record is durable in `log`,
+    /// Writes (or with nil, removes, if there is one) the document file of a change whose record
+    /// is durable in `log`,
     /// in place as ``writeLoggedData(_:log:)`` does: documents are read only at start and, in
     /// the key's turn, by reads of inline bytes, which the change holds until this is done.
     static func writeLoggedDocument(_ document: Data?, at metadataPath: String, log: WriteAheadLog) -> KeyDocumentOutcome {
@@ -95,7 +96,7 @@ extension KeyDocumentOutcome {
             if let document {
                 try document.withUnsafeBytes { try DurableFiles.overwriteUnflushed(metadataPath, bytes: $0) }
             } else {
-                try FileManager.default.removeItem(atPath: metadataPath)
+                try DurableFiles.removeFile(metadataPath)
             }
         } catch {
             return failedAfterLogging(error, log: log)
@@ -107,7 +108,7 @@ extension KeyDocumentOutcome {
     /// and the next start writes what failed here. Until then the store would answer from a state
     /// the log has left behind (and a bucket could be deleted under the logged key), so the log
     /// takes no more changes.
-    private static func failedAfterLogging(_ error: any Error, log: WriteAheadLog) -> KeyDocumentOutcome {
+    static func failedAfterLogging(_ error: any Error, log: WriteAheadLog) -> KeyDocumentOutcome {
         log.fail("a logged change could not be written to its files: \(error)")
         return KeyDocumentOutcome(visible: false, failure: "\(error)")
     }

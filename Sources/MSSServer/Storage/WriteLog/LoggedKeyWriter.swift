@@ -25,6 +25,10 @@ final class LoggedKeyWriter: Sendable {
         /// The key's document and its folder.
         var metadataPath: String
         var shard: String
+        /// ``ObjectStore/keyHash(_:)`` of the key.
+        var hash: String
+        /// Whether the bucket keeps small documents in packs (``DocumentPacks``).
+        var packed: Bool
         /// The new version's bytes, in memory; nil for a change of versions only.
         var data: IncomingData?
         /// Reads the versions the change starts from and makes the new ones; blocking.
@@ -38,8 +42,8 @@ final class LoggedKeyWriter: Sendable {
 
     private let logging: SerialBatches<Job>
 
-    init(log: WriteAheadLog, index: KeyIndex, barrier: DurabilityBarrier, root: String) {
-        let work = Work(log: log, index: index, barrier: barrier, root: root)
+    init(log: WriteAheadLog, index: KeyIndex, packs: DocumentPacks, barrier: DurabilityBarrier, root: String) {
+        let work = Work(log: log, index: index, packs: packs, barrier: barrier, root: root)
         // The queue's closure holds the work, not the writer, which would then hold itself.
         logging = SerialBatches(
             on: StoreIO.pool,
@@ -71,6 +75,7 @@ final class LoggedKeyWriter: Sendable {
     private struct Work: Sendable {
         var log: WriteAheadLog
         var index: KeyIndex
+        var packs: DocumentPacks
         var barrier: DurabilityBarrier
         var root: String
 
@@ -125,18 +130,25 @@ final class LoggedKeyWriter: Sendable {
 
         /// Writes the files of changes whose records are durable, records them in the index in
         /// one transaction, and answers each as soon as its own files are written: first every
-        /// new data file (a name nothing reads before the index names it), then the index, then
-        /// each key's document, its change answered right after. So a change waits for its own
-        /// document, not for those of the whole batch, and its answer's work overlaps theirs.
+        /// new data file (a name nothing reads before the index names it) and, in one append for
+        /// each bucket, the entries of documents that go to packs (``DocumentPacks``), then the
+        /// index, then each key's document file (or the removal of the file a pack entry
+        /// replaced), its change answered right after. So a change waits for its own document,
+        /// not for those of the whole batch, and its answer's work overlaps theirs.
         ///
-        /// The index may name a version before its document is written: what reads a document
-        /// at run time (inline bytes) does so in the key's turn, which the change holds until it is
-        /// answered. Should a document fail to be written, the log stops taking changes and the
-        /// next start, which replays the log and rebuilds the index, puts both back in step.
+        /// The index may name a version before its document file is written: what reads a
+        /// document at run time (inline bytes) does so in the key's turn, which the change holds
+        /// until it is answered. Should a file or pack fail to be written, the log stops taking
+        /// changes and the next start, which replays the log and rebuilds the index, puts both
+        /// back in step.
         private func apply(_ batch: ArraySlice<Prepared>, _ tickets: [WriteAheadLog.Ticket]) {
-            let written = batch.map { KeyDocumentOutcome.writeLoggedData($0.job.change.data, log: log) }
-            let visible = zip(batch, written).filter { $0.1.visible }.map { entry, _ in
-                KeyIndex.Change(bucket: entry.job.change.bucket, key: entry.job.change.key, stored: entry.key.stored, document: entry.key.indexDocument)
+            var written = batch.map { KeyDocumentOutcome.writeLoggedData($0.job.change.data, log: log) }
+            let homes = packEntries(batch, &written)
+            let visible = zip(batch.indices, written).filter { $0.1.visible }.map { position, _ in
+                let entry = batch[position]
+                return KeyIndex.Change(
+                    bucket: entry.job.change.bucket, key: entry.job.change.key, stored: entry.key.stored, document: entry.key.indexDocument,
+                    pack: homes[position]?.location)
             }
             var indexFailure: String?
             if !visible.isEmpty {
@@ -146,16 +158,62 @@ final class LoggedKeyWriter: Sendable {
                     indexFailure = WrittenKey.indexFailure(error)
                 }
             }
-            for ((entry, ticket), data) in zip(zip(batch, tickets), written) {
+            for ((position, ticket), data) in zip(zip(batch.indices, tickets), written) {
+                let entry = batch[position]
                 var outcome = data
                 if outcome.visible {
                     let change = entry.job.change
-                    outcome = KeyDocumentOutcome.writeLoggedDocument(entry.key.document, at: change.metadataPath, log: log)
+                    outcome =
+                        if homes[position] != nil {
+                            // The pack entry is the document now; a file of the key's would win over it.
+                            entry.key.previous == nil
+                                ? outcome : KeyDocumentOutcome.writeLoggedDocument(nil, at: change.metadataPath, log: log)
+                        } else {
+                            KeyDocumentOutcome.writeLoggedDocument(entry.key.document, at: change.metadataPath, log: log)
+                        }
                     if let indexFailure { outcome.failure = outcome.failure ?? indexFailure }
                 }
                 log.applied(ticket)
                 Self.finish(entry, outcome)
             }
+        }
+
+        /// Where a change's document went in its bucket's packs: `location` for a document, nil
+        /// for a removal entry (the key's file, if any, is removed as before).
+        private struct PackHome {
+            var location: DocumentPackLocation?
+        }
+
+        /// Appends the pack entries of `batch`'s visible changes in packed buckets, one write a
+        /// bucket: a document that fits a pack, or a removal of a key that had versions (its
+        /// document may be in a pack, and a rebuild must not find it there). A failed append
+        /// fails its changes and stops the log, as a failed file does.
+        private func packEntries(_ batch: ArraySlice<Prepared>, _ written: inout [KeyDocumentOutcome]) -> [Int: PackHome] {
+            var byBucket: [String: [(position: Int, entry: DocumentPackEntry)]] = [:]
+            for (position, outcome) in zip(batch.indices, written) where outcome.visible {
+                let prepared = batch[position]
+                let change = prepared.job.change
+                guard change.packed else { continue }
+                if prepared.key.fitsPack, let document = prepared.key.document {
+                    byBucket[change.bucket, default: []].append((position, .document(hash: change.hash, Array(document))))
+                } else if prepared.key.document == nil && prepared.key.previous != nil {
+                    byBucket[change.bucket, default: []].append((position, .removed(hash: change.hash)))
+                }
+            }
+            var homes: [Int: PackHome] = [:]
+            for (bucket, entries) in byBucket {
+                do {
+                    let locations = try packs.append(entries.map(\.entry), bucket: bucket)
+                    for ((position, entry), location) in zip(entries, locations) {
+                        homes[position] = PackHome(location: entry.kind == .document ? location : nil)
+                    }
+                } catch {
+                    for (position, _) in entries {
+                        written[position - batch.startIndex] = KeyDocumentOutcome.failedAfterLogging(error, log: log)
+                    }
+                }
+            }
+            return homes
         }
 
         static func finish(_ entry: Prepared, _ outcome: KeyDocumentOutcome) {

@@ -53,21 +53,38 @@ struct WriteLogReplay: Sendable {
         var written: [String] = []
         var folders = Set<String>()
         var keys = 0
+        // As the batch writer does: a start's packs are new ones, appended to here and flushed below.
+        let packs = DocumentPacks(root: root)
+        var packedBuckets: [Substring: Bool] = [:]
+        var appended = Set<String>()
         for path in order {
             let parts = path.split(separator: "/")
             // Never made again: a bucket deleted after its record was logged.
             guard StoreScan.isDirectory(URL(fileURLWithPath: root + "/buckets/" + parts[1], isDirectory: true)) else { continue }
+            let bucket = String(parts[1])
+            let packed = packedBuckets[parts[1]] ?? DocumentPacks.holdsPacks(root: root, bucket: bucket)
+            packedBuckets[parts[1]] = packed
             let shard = root + "/" + parts.dropLast().joined(separator: "/")
+            let hash = String(parts[4].dropLast(".json".count))
             switch documents[path] {
             case .document(_, let bytes):
                 try DurableFiles.ensureDirectory(shard)
                 folders.insert(shard)
-                let hash = String(parts[4].dropLast(".json".count))
                 let dataPrefix = parts.dropLast().joined(separator: "/") + "/" + hash + "."
                 // Only the versions the document lists; when it does not decode (the start
                 // then sets it aside), every version logged for the key, so nothing is lost.
-                let versions = (try? KeyIndex.decode(bytes)).map { stored in
+                let decoded = try? KeyIndex.decode(bytes)
+                let versions = decoded.map { stored in
                     Set(stored.versions.filter { !$0.isDeleteMarker }.map { dataPrefix + $0.version })
+                }
+                if packed, let decoded, bytes.count <= DocumentPackEntry.maximumDocumentSize,
+                    decoded.versions.allSatisfy({ $0.isInline || $0.isDeleteMarker })
+                {
+                    _ = try packs.append([.document(hash: hash, bytes)], bucket: bucket)
+                    appended.insert(bucket)
+                    try DurableFiles.removeFile(root + "/" + path)
+                    keys += 1
+                    continue
                 }
                 for (dataPath, content) in data[Substring(dataPrefix)] ?? [:] where versions?.contains(dataPath) != false {
                     try Self.replace(root + "/" + dataPath, with: content, temporaryDirectory: temporaryDirectory)
@@ -77,15 +94,19 @@ struct WriteLogReplay: Sendable {
                 written.append(root + "/" + path)
                 keys += 1
             case .removed:
-                if unlink(root + "/" + path) != 0 && errno != ENOENT {
-                    throw DurableFiles.Failure(operation: "unlink", path: root + "/" + path, code: errno)
+                if packed {
+                    _ = try packs.append([.removed(hash: hash)], bucket: bucket)
+                    appended.insert(bucket)
                 }
+                try DurableFiles.removeFile(root + "/" + path)
                 folders.insert(shard)
                 keys += 1
             case .settled, .data, nil:
                 continue
             }
         }
+        // Flushed before the log is wiped, like the files: until then a crash replays it all again.
+        for bucket in appended.sorted() { try packs.synchronize(bucket: bucket) }
         if !written.isEmpty || !folders.isEmpty {
             try makeDurable(written, folders.sorted())
         }

@@ -1,0 +1,105 @@
+/// One entry of a bucket's document packs (``DocumentPacks``): a key's whole document, or that
+/// the key has none.
+///
+/// On disk an entry is a 16-byte header (magic, payload length, kind, three zero bytes, a CRC-32C
+/// of header and payload) and its payload: the key's hash as ``ObjectStore/keyHash(_:)`` writes it
+/// (64 lowercase hex digits), then, for a document, its bytes. The hash names the key even in a
+/// removal, whose key the write-ahead log's record does not carry. Read back, every field is
+/// untrusted: ``decode(_:)`` checks magic, lengths, kind and checksum before anything is used.
+struct DocumentPackEntry: Sendable, Equatable {
+    enum Kind: UInt8, Sendable {
+        /// The key's document, with the bytes of its inline versions.
+        case document = 1
+        /// The key has no document any more.
+        case removed = 2
+    }
+
+    var kind: Kind
+    /// ``ObjectStore/keyHash(_:)`` of the key.
+    var hash: String
+    /// The document's bytes; empty for ``Kind/removed``.
+    var document: [UInt8]
+
+    static let headerSize = 16
+    static let hashSize = 64
+    static let magic: UInt32 = 0x4B50_534D  // "MSPK", little-endian
+    /// The largest document an entry holds: a key's document with its inline versions is far
+    /// below it; a larger one stays in its own file.
+    static let maximumDocumentSize = 64 * 1024
+    /// The largest payload a header may announce.
+    static let maximumPayloadSize = hashSize + maximumDocumentSize
+
+    static func document(hash: String, _ bytes: [UInt8]) -> DocumentPackEntry {
+        DocumentPackEntry(kind: .document, hash: hash, document: bytes)
+    }
+
+    static func removed(hash: String) -> DocumentPackEntry {
+        DocumentPackEntry(kind: .removed, hash: hash, document: [])
+    }
+
+    /// The bytes of header and payload.
+    var size: Int { Self.headerSize + Self.hashSize + document.count }
+
+    /// Header and payload, to be appended to a pack; `hash` must have the shape
+    /// ``isKeyHash(_:)`` accepts and `document` be at most ``maximumDocumentSize``.
+    func encoded() -> [UInt8] {
+        precondition(Self.isKeyHash(hash.utf8) && document.count <= Self.maximumDocumentSize)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        append(Self.magic, to: &bytes)
+        append(UInt32(truncatingIfNeeded: Self.hashSize + document.count), to: &bytes)
+        bytes.append(kind.rawValue)
+        bytes.append(contentsOf: [0, 0, 0])
+        append(UInt32(0), to: &bytes)
+        bytes.append(contentsOf: hash.utf8)
+        bytes.append(contentsOf: document)
+        let crc = WriteLogRecord.checksum(bytes)
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
+        return bytes
+    }
+
+    /// The payload's size a header announces, once its magic matched and the size is in bounds;
+    /// nil for anything else.
+    static func payloadSize(header: some Collection<UInt8>) -> Int? {
+        let header = Array(header.prefix(headerSize))
+        guard header.count == headerSize, read(header, at: 0) == magic else { return nil }
+        let size = Int(read(header, at: 4))
+        guard (hashSize...maximumPayloadSize).contains(size) else { return nil }
+        return size
+    }
+
+    /// The entry `bytes` hold, header and payload and nothing after; nil when the checksum, a
+    /// length, the kind or the hash does not hold: an entry torn by a crash, or bytes that were
+    /// never one.
+    static func decode(_ bytes: [UInt8]) -> DocumentPackEntry? {
+        guard let payloadSize = payloadSize(header: bytes), bytes.count == headerSize + payloadSize,
+            bytes[9] == 0, bytes[10] == 0, bytes[11] == 0, let kind = Kind(rawValue: bytes[8])
+        else { return nil }
+        var checked = bytes
+        checked.replaceSubrange(12..<16, with: [0, 0, 0, 0])
+        guard WriteLogRecord.checksum(checked) == read(bytes, at: 12) else { return nil }
+        let hash = bytes[headerSize..<(headerSize + hashSize)]
+        guard isKeyHash(hash) else { return nil }
+        let document = Array(bytes[(headerSize + hashSize)...])
+        switch kind {
+        case .document where document.isEmpty, .removed where !document.isEmpty: return nil
+        default: break
+        }
+        return DocumentPackEntry(kind: kind, hash: String(decoding: hash, as: UTF8.self), document: document)
+    }
+
+    /// 64 lowercase hex digits, as ``ObjectStore/keyHash(_:)`` writes.
+    static func isKeyHash(_ text: some Collection<UInt8>) -> Bool {
+        text.count == hashSize
+            && text.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+    }
+
+    private func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// A little-endian 32-bit integer at `offset`; the caller checked that it fits.
+    private static func read(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    }
+}
