@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "S3Protocol", targets: ["S3Protocol"]),
         .library(name: "MSSImageProcess", targets: ["MSSImageProcess"]),
         .library(name: "MSSServer", targets: ["MSSServer"]),
+        // The server's own on-disk records, for the fuzz targets over their readers.
+        .library(name: "MSSStoreFormat", targets: ["MSSStoreFormat"]),
         .executable(name: "mss", targets: ["mss"]),
         .executable(name: "mss-server", targets: ["mss-server"]),
         .executable(name: "mss-quickstart", targets: ["QuickStart"]),
@@ -102,6 +104,10 @@ let package = Package(
         .systemLibrary(name: "CTCMalloc", pkgConfig: "libtcmalloc_minimal", providers: [.apt(["libgoogle-perftools-dev"])]),
         // syncfs(2) for the store's group commit: Swift's Glibc module does not declare it.
         .target(name: "CSyncFS"),
+        // The records mss-server writes in its data directory and reads back untrusted after a
+        // crash: write-ahead log records and document pack entries. Apart, so that the fuzz
+        // targets over their readers need neither SwiftNIO nor Hummingbird.
+        .target(name: "MSSStoreFormat", dependencies: ["S3Protocol"], swiftSettings: languageFeatures),
         // Renders process strings over image files with libvips: the image service's work.
         .target(name: "MSSImageRendering", dependencies: ["CVips", "MSSImageProcess"], swiftSettings: languageFeatures),
         // The local MSS-compatible server: S3 REST API on disk with strict authentication, and
@@ -110,6 +116,7 @@ let package = Package(
             name: "MSSServer",
             dependencies: [
                 "S3Protocol",
+                "MSSStoreFormat",
                 "FileChecksums",
                 "MSSImageProcess",
                 "CSQLite",
@@ -194,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "MSSServerTests",
             dependencies: [
-                "MSSServer", "S3Protocol", "CSyncFS",
+                "MSSServer", "MSSStoreFormat", "S3Protocol", "CSyncFS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzXML", [.product(name: "S3Protocol", package: "swift-mss")]),
     ("FuzzPostForm", [.product(name: "S3Protocol", package: "swift-mss")]),
     ("FuzzImageProcess", [.product(name: "MSSImageProcess", package: "swift-mss")]),
+    ("FuzzStoreRecords", [.product(name: "MSSStoreFormat", package: "swift-mss")]),
 ]
 
 let package = Package(

@@ -14,7 +14,7 @@ seconds="${1:-20}"
 shift $(( $# > 0 ? 1 : 0 ))
 cd "$(dirname "$0")"
 
-all_targets=(FuzzHTTPDate FuzzRangeHeader FuzzAuthorizationHeader FuzzPresignedQuery FuzzAWSChunked FuzzXML FuzzPostForm FuzzImageProcess)
+all_targets=(FuzzHTTPDate FuzzRangeHeader FuzzAuthorizationHeader FuzzPresignedQuery FuzzAWSChunked FuzzXML FuzzPostForm FuzzImageProcess FuzzStoreRecords)
 targets=("${@:-${all_targets[@]}}")
 
 # Release: several times the executions per second of a debug build. The fuzzer entry point has

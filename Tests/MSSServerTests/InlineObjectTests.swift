@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MSSStoreFormat
 import NIOCore
 import S3Protocol
 import Testing

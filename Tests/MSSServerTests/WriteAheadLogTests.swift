@@ -1,5 +1,6 @@
 import CSyncFS
 import Foundation
+import MSSStoreFormat
 import NIOCore
 import Synchronization
 import Testing

@@ -1,23 +1,22 @@
-"""Objects of up to 8 KiB kept in their key's document (inline), read by boto3 while other
-clients overwrite, copy and delete the same key: every answer is some version's bytes whole (the
-ETag it comes with is their MD5), or 503 SlowDown, which clients retry; never other bytes or a 500."""
+"""Objects of up to 8 KiB kept in their key's document (inline; the document an entry of the
+bucket's packs), read by boto3 while other clients overwrite, copy and delete the same key: every
+answer is some version's bytes whole (the ETag it comes with is their MD5), or 503 SlowDown,
+which clients retry; never other bytes or a 500."""
 import hashlib
-import json
 import os
 import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
+import store_layout
 from conftest import DATA_DIR, client
 
 INLINE_LIMIT = 8192
 
 
 def document(bucket, key):
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    with open(os.path.join(DATA_DIR, "buckets", bucket, "objects", digest[:2], digest + ".json")) as file:
-        return json.load(file)
+    return store_layout.document(DATA_DIR, bucket, key)
 
 
 def test_reads_racing_overwrites_get_whole_versions_or_slow_down(bucket):

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 import NIOCore
 
 /// Reading the bytes of inline versions (``StoredObject/isInline``) from a key's whole document,

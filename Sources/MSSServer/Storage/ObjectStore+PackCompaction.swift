@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MSSStoreFormat
 
 /// Reclaiming the space of pack entries no key uses any more (``DocumentPacks``).
 ///

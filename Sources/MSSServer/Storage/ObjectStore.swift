@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
-import Logging
-import S3Protocol
 import HTTPTypes
+import Logging
+import MSSStoreFormat
+import S3Protocol
 
 /// The objects and buckets under the data directory, and the index (``KeyIndex``) that answers
 /// lookups and listings.

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 
 /// What `mss-server --check DIR` prints: every problem in a data directory, and what a start of
 /// the server would repair, found without changing anything.

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 import S3Protocol
 
 /// Everything in a data directory, read without changing a byte: the buckets, objects and uploads

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 
 /// What a change of a key did: whether its new document is what is on disk, and its versions
 /// before and after.

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 import NIOConcurrencyHelpers
 
 /// Where a key's document is in its bucket's packs: the pack's number, the entry's offset, and

@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 import NIOCore
 
 extension KeyDocumentOutcome {

@@ -1,5 +1,6 @@
 import CSyncFS
 import Foundation
+import MSSStoreFormat
 
 /// The store's write-ahead log: a change of a key is durable once its record (the key's new
 /// document and, for a small body, the body itself) is appended to the log and covered by one

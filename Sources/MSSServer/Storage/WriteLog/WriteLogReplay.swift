@@ -1,4 +1,5 @@
 import Foundation
+import MSSStoreFormat
 
 /// After a crash, the changes the write-ahead log (``WriteAheadLog``) holds, and their
 /// application to the files, before anything else reads the store.

@@ -1,14 +1,14 @@
 import S3Protocol
 
-/// One change of one key in the write-ahead log (``WriteAheadLog``): the files it makes or
+/// One change of one key in mss-server's write-ahead log (`WriteAheadLog`): the files it makes or
 /// removes, by their paths under the data directory.
 ///
 /// On disk a record is a 32-byte header (magic, payload length, the segment's generation, the
 /// record's sequence number, a CRC-32C of header and payload) and its payload, a list of
 /// operations. Read back after a crash, every field is untrusted: lengths are checked against
 /// what is left, paths against the only shapes the store writes (``isStorePath(_:)``).
-struct WriteLogRecord: Sendable, Equatable {
-    enum Operation: Sendable, Equatable {
+public struct WriteLogRecord: Sendable, Equatable {
+    public enum Operation: Sendable, Equatable {
         /// The bytes of one version: `buckets/B/objects/HH/HASH.VERSION`.
         case data(path: String, bytes: [UInt8])
         /// A key's new document: `buckets/B/objects/HH/HASH.json`.
@@ -19,7 +19,7 @@ struct WriteLogRecord: Sendable, Equatable {
         /// disk is its state, and no earlier record of the key may replace it.
         case settled(path: String)
 
-        var path: String {
+        public var path: String {
             switch self {
             case .data(let path, _), .document(let path, _), .removed(let path), .settled(let path): path
             }
@@ -35,13 +35,17 @@ struct WriteLogRecord: Sendable, Equatable {
         }
     }
 
-    var operations: [Operation] = []
+    public var operations: [Operation] = []
 
-    static let headerSize = 32
-    static let magic: UInt32 = 0x4C57_534D  // "MSWL", little-endian
+    public init(operations: [Operation] = []) {
+        self.operations = operations
+    }
+
+    public static let headerSize = 32
+    public static let magic: UInt32 = 0x4C57_534D  // "MSWL", little-endian
 
     /// The payload's size once encoded.
-    var payloadSize: Int {
+    public var payloadSize: Int {
         operations.reduce(0) { total, operation in
             var size = 1 + 2 + operation.path.utf8.count + 4
             switch operation {
@@ -53,7 +57,7 @@ struct WriteLogRecord: Sendable, Equatable {
     }
 
     /// Header and payload, ready to be written at one offset.
-    func encoded(generation: UInt64, sequence: UInt64) -> [UInt8] {
+    public func encoded(generation: UInt64, sequence: UInt64) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.headerSize + payloadSize)
         Self.append(Self.magic, to: &bytes)
@@ -81,13 +85,13 @@ struct WriteLogRecord: Sendable, Equatable {
     }
 
     /// What a header says, once its magic matched; the payload is checked separately.
-    struct Header: Sendable, Equatable {
-        var payloadSize: Int
-        var generation: UInt64
-        var sequence: UInt64
-        var checksum: UInt32
+    public struct Header: Sendable, Equatable {
+        public var payloadSize: Int
+        public var generation: UInt64
+        public var sequence: UInt64
+        public var checksum: UInt32
 
-        init?(_ bytes: some Collection<UInt8>) {
+        public init?(_ bytes: some Collection<UInt8>) {
             let bytes = Array(bytes)
             guard bytes.count >= WriteLogRecord.headerSize, WriteLogRecord.read(UInt32.self, bytes, at: 0) == WriteLogRecord.magic else {
                 return nil
@@ -101,7 +105,7 @@ struct WriteLogRecord: Sendable, Equatable {
 
     /// The record in `header` + `payload`, or nil when the checksum or any length or path does
     /// not hold: a record torn by a crash, or bytes that were never one.
-    static func decode(header: [UInt8], payload: [UInt8]) -> (Header, WriteLogRecord)? {
+    public static func decode(header: [UInt8], payload: [UInt8]) -> (Header, WriteLogRecord)? {
         guard let parsed = Header(header), parsed.payloadSize == payload.count else { return nil }
         var checked = Array(header.prefix(headerSize))
         checked.replaceSubrange(24..<28, with: [0, 0, 0, 0])
@@ -137,7 +141,7 @@ struct WriteLogRecord: Sendable, Equatable {
     /// Whether `path` has the shape of a key's document or data file under the data directory:
     /// `buckets/BUCKET/objects/HH/HASH.json` or `.VERSION`, HASH being 64 lowercase hex digits
     /// that start with HH. A replay writes nothing else, whatever the log says.
-    static func isStorePath(_ path: String) -> Bool {
+    public static func isStorePath(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "buckets", parts[2] == "objects",
             NameRules.bucketNameProblem(String(parts[1])) == nil
@@ -157,7 +161,7 @@ struct WriteLogRecord: Sendable, Equatable {
         (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32(.castagnoli)
         bytes.withUnsafeBytes { crc.update($0) }
         return crc.value
