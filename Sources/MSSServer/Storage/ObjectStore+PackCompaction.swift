@@ -31,6 +31,10 @@ extension ObjectStore {
     func compactPacks(bucket: String, force: Bool = false) async throws -> PackCompaction {
         var done = PackCompaction()
         guard log != nil, (try? self.bucket(bucket))?.documentPacks == true else { return done }
+        // Garbage only grows with changes of the bucket's keys: none since the last look, nothing to do.
+        let changed = changes[bucket, default: 0]
+        if !force, packsLookedAt[bucket] == changed { return done }
+        defer { packsLookedAt[bucket] = changes[bucket, default: 0] }
         var forced = force
         while !Task.isCancelled, let oldest = try await packToCompact(bucket: bucket, force: forced) {
             forced = false
@@ -93,15 +97,20 @@ extension ObjectStore {
         }
     }
 
-    /// Removes pack `number` of the bucket when nothing uses it: the index names none of its
-    /// entries, and none of its documents is its key's entry in the index (a walk through it,
-    /// so a pack is never removed on the word of the index's pack column alone). False, and the
-    /// pack kept, otherwise.
+    /// Removes pack `number` of the bucket when nothing uses it: it is not the pack appends go
+    /// to (a bucket deleted and made again meanwhile starts from pack 1, and its entries reach
+    /// the index only after their append), the index names none of its entries, and none of its
+    /// documents is its key's entry in the index (a walk through it, so a pack is never removed
+    /// on the word of the index's pack column alone). False, and the pack kept, otherwise.
     private func removeUnusedPack(bucket: String, number: Int64) async throws -> Bool {
-        let (root, index) = (rootPath, index)
+        let (root, index, packs) = (rootPath, index, packs)
         return try await StoreIO.run { () -> Result<Bool, any Error> in
             Result {
-                guard try index.keys(bucket: bucket, inPack: number, limit: 1).isEmpty else { return false }
+                // An append never goes to a pack that exists and is not the active one: a new
+                // pack is numbered after every pack there is.
+                guard packs.activeNumber(bucket: bucket) != number,
+                    try index.keys(bucket: bucket, inPack: number, limit: 1).isEmpty
+                else { return false }
                 let path = DocumentPacks.path(root: root, bucket: bucket, number: number)
                 var inUse = false
                 var failure: (any Error)?

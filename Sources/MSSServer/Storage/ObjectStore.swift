@@ -61,7 +61,9 @@ actor ObjectStore {
     /// Changes of keys so far, by bucket: a read of the index during which none happened in its
     /// bucket may fill the cache, as nothing it read can have been replaced meanwhile. By bucket,
     /// so that writes elsewhere neither keep the cache cold nor hold up a bucket's delete.
-    private var changes: [String: UInt64] = [:]
+    var changes: [String: UInt64] = [:]
+    /// ``changes`` of each bucket when its packs were last looked at for a compaction.
+    var packsLookedAt: [String: UInt64] = [:]
     /// Data files found without readable metadata, per bucket: deleting the bucket would take them.
     private var keptFiles: [String: Int] = [:]
     /// Data files of replaced versions waiting out ``retiredVersionGrace``.
