@@ -58,6 +58,45 @@ import Testing
         #expect(try await Self.view(reopened) == Self.expected)
     }
 
+    /// An index from before document packs, closed cleanly, is taken as it is: its keys' documents
+    /// are all files, which its rows say once the pack columns are added (no rebuild, which reads
+    /// every document of a large store).
+    @Test func anIndexFromBeforePacksGetsItsColumnsInsteadOfARebuild() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = KeyIndex.path(root: root)
+        do {
+            // Without a log, as a store of that time was laid out: documents in files.
+            let store = try await ObjectStore(path: root, writeLog: nil)
+            try await store.createBucket("old", acl: .private)
+            for key in ["a", "b/c", "d"] { try await StoreFixture.put(store, bucket: "old", key: key, body: key) }
+            try await store.close()
+        }
+        do {
+            let connection = try SQLiteConnection(path: path, create: false)
+            try connection.execute(
+                """
+                DROP INDEX packed_keys; ALTER TABLE keys DROP COLUMN pack_size; ALTER TABLE keys DROP COLUMN pack_offset;
+                ALTER TABLE keys DROP COLUMN pack; PRAGMA user_version = \(KeyIndex.migratableFormat);
+                """)
+        }
+        #expect(KeyIndex.inspect(path: path) == .trusted)
+        let log = CapturedLog()
+        let store = try await ObjectStore(path: root, logger: log.logger)
+        #expect(!log.all.contains { $0.contains("rebuilt") }, "\(log.all)")
+        for key in ["a", "b/c", "d"] { #expect(try await StoreFixture.read(store, bucket: "old", key: key) == key) }
+        try await StoreFixture.put(store, bucket: "old", key: "e", body: "e")
+        try await store.deleteObject(bucket: "old", key: "a")
+        try await store.close()
+        let connection = try SQLiteConnection(path: path, create: false)
+        #expect(try connection.integer("PRAGMA user_version") == KeyIndex.format)
+        // And the index agrees with the files: a rebuild lists the same.
+        try FileManager.default.removeItem(atPath: path)
+        let rebuilt = try await ObjectStore(path: root)
+        let listing = try await rebuilt.list(bucket: "old", prefix: "", delimiter: nil, marker: nil, maxKeys: 10)
+        #expect(listing.objects.map(\.key) == ["b/c", "d", "e"])
+    }
+
     /// What a crash leaves (a store that never closed, with changes after a clean start) is read
     /// back from the documents.
     @Test func changesAfterACleanStartSurviveACrash() async throws {

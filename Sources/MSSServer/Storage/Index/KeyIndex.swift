@@ -16,8 +16,12 @@ import Synchronization
 /// Every call blocks: callers run them on ``StoreIO``. One connection writes, behind a lock;
 /// readers each take a connection of their own, so listings and reads run beside a write.
 final class KeyIndex: Sendable {
-    /// The index's own format; an index of another one is rebuilt.
+    /// The index's own format; an index of another one is rebuilt, but for ``migratableFormat``.
     static let format: Int64 = 3
+    /// The format before document packs: the same rows without their pack columns, which for
+    /// a store of that time are all NULL (every document a file). Opened, it gets the columns
+    /// and their index in place of a rebuild, which reads every document of a large store.
+    static let migratableFormat: Int64 = 2
 
     let path: String
     /// A pthread mutex, not `Mutex`: up to 16 `StoreIO` threads queue here for as long as a
@@ -54,7 +58,7 @@ final class KeyIndex: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return .untrusted("there is no index yet") }
         do {
             let connection = try SQLiteConnection(path: path, create: false)
-            guard try connection.integer("PRAGMA user_version") == format else {
+            guard let version = try connection.integer("PRAGMA user_version"), [format, migratableFormat].contains(version) else {
                 return .untrusted("the index has another format")
             }
             guard try connection.integer("SELECT value FROM state WHERE name = 'clean'") == 1 else {
@@ -76,8 +80,10 @@ final class KeyIndex: Sendable {
         if descriptor >= 0 { close(descriptor) }
         let connection = try SQLiteConnection(path: path, create: true)
         try connection.execute("PRAGMA journal_mode = WAL")
-        if try connection.integer("PRAGMA user_version") != Self.format {
-            try connection.execute(Self.schema)
+        switch try connection.integer("PRAGMA user_version") {
+        case Self.format?: break
+        case Self.migratableFormat?: try connection.execute(Self.migration)
+        default: try connection.execute(Self.schema)
         }
         // Durable once: a crash after this point is seen by the next start.
         try connection.execute("PRAGMA synchronous = FULL")
@@ -153,6 +159,17 @@ final class KeyIndex: Sendable {
         CREATE INDEX packed_keys ON keys(bucket, pack, pack_size) WHERE pack IS NOT NULL;
         CREATE TABLE kept_files(bucket TEXT PRIMARY KEY, count INTEGER NOT NULL);
         CREATE TABLE state(name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+        PRAGMA user_version = \(format);
+        COMMIT;
+        """
+
+    /// From ``migratableFormat`` to ``format``, in one transaction.
+    static let migration = """
+        BEGIN;
+        ALTER TABLE keys ADD COLUMN pack INTEGER;
+        ALTER TABLE keys ADD COLUMN pack_offset INTEGER;
+        ALTER TABLE keys ADD COLUMN pack_size INTEGER;
+        CREATE INDEX packed_keys ON keys(bucket, pack, pack_size) WHERE pack IS NOT NULL;
         PRAGMA user_version = \(format);
         COMMIT;
         """
