@@ -208,6 +208,32 @@ import Testing
         try await Self.expect(store, bucket: "box", ["k": small])
     }
 
+    /// A key whose document moved from a pack to a file of its own (a larger version, with a data
+    /// file) and whose file is then damaged: its older pack entry does not come back, and the data
+    /// file the damaged document named is kept, not taken for a version the entry dropped.
+    @Test func aDamagedFileOverAnOlderPackEntryLosesNoDataFile() async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dataPath: String
+        let documentPath: String
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            _ = try await Self.put(store, bucket: "box", key: "k", bytes: [1, 2, 3])
+            let large = try await Self.put(store, bucket: "box", key: "k", bytes: Array(repeating: 7, count: IncomingData.Source.inlineLimit + 1))
+            dataPath = store.dataPath(bucket: "box", object: large)
+            documentPath = StoreFixture.metadataPath(store, bucket: "box", key: "k")
+            try await store.close()
+        }
+        try Data("not a document".utf8).write(to: URL(fileURLWithPath: documentPath))
+        try FileManager.default.removeItem(atPath: KeyIndex.path(root: root))
+        let store = try await ObjectStore(path: root)
+        #expect(try await store.object(bucket: "box", key: "k") == nil)
+        let kept = FileManager.default.fileExists(atPath: dataPath)
+            || ((try? FileManager.default.contentsOfDirectory(atPath: root + "/.mss/damaged")) ?? []).contains { $0.hasPrefix(ObjectStore.keyHash("k")) }
+        #expect(kept, "the data file of the damaged document is gone")
+    }
+
     /// Overwrites leave most of the sealed packs unused; compaction moves what is still used
     /// into the active pack and removes the old packs, and every key reads back, then and after
     /// a rebuild from the files alone.

@@ -244,9 +244,12 @@ struct StoreScan: Sendable {
                 }
                 continue
             }
-            // Documents in packs list no data file (``DocumentPacks``): one of a packed key is of
-            // a version its document dropped, left to be removed when the server stopped.
-            if let dot = name.firstIndex(of: "."), Self.isKeyHash(name[..<dot]), isPacked(String(name[..<dot])) {
+            // Documents in packs list no data file (``DocumentPacks``): one of a key whose document
+            // is a pack entry, and that has no file of its own (which, damaged, may be what names
+            // it), is of a version that document dropped, left to be removed when the server stopped.
+            if let dot = name.firstIndex(of: "."), Self.isKeyHash(name[..<dot]), !metadataHashes.contains(String(name[..<dot])),
+                isPacked(String(name[..<dot]))
+            {
                 superseded.append(file.path)
                 continue
             }
