@@ -73,7 +73,8 @@ enum StoreFixture {
     static func document(_ store: ObjectStore, bucket: String, key: String) throws -> StoredKey? {
         let hash = ObjectStore.keyHash(key)
         return try KeyDocumentSource(
-            root: store.rootPath, bucket: bucket, key: key, hash: hash, path: metadataPath(store, bucket: bucket, key: key), index: store.index
+            root: store.rootPath, bucket: bucket, key: key, hash: hash, path: metadataPath(store, bucket: bucket, key: key), index: store.index,
+            packed: true
         ).read()
     }
 

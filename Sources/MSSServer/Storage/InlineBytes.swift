@@ -50,10 +50,12 @@ struct KeyDocumentSource: Sendable {
     /// The key's document file.
     var path: String
     var index: KeyIndex
+    /// Whether the bucket keeps documents in packs; if not, the index is not asked.
+    var packed: Bool
 
     /// The key with its inline bytes; nil when it has no document.
     func read() throws -> StoredKey? {
-        guard let location = try index.packLocation(bucket: bucket, key: key) else { return try StoredKey.readDocument(at: path) }
+        guard packed, let location = try index.packLocation(bucket: bucket, key: key) else { return try StoredKey.readDocument(at: path) }
         let entry = try DocumentPacks.read(root: root, bucket: bucket, at: location)
         guard entry.kind == .document, entry.hash == hash else {
             throw DocumentPacks.Damaged(

@@ -16,7 +16,7 @@ extension ObjectStore {
         let hash = Self.keyHash(object.key)
         let source = KeyDocumentSource(
             root: rootPath, bucket: bucket, key: object.key, hash: hash, path: Self.metadataPath(shard: shardDirectory(bucket: bucket, hash: hash), hash: hash),
-            index: index)
+            index: index, packed: keepsPacks(bucket))
         let read = try await withKeyLock(bucket: bucket, key: object.key) { () async throws(S3ServerError) -> Result<Data?, any Error> in
             do {
                 return try await StoreIO.run { Result { try source.read()?.inlineBytes[object.version] } }

@@ -231,6 +231,11 @@ actor ObjectStore {
 
     // MARK: Buckets
 
+    /// Whether `bucket` keeps small documents in packs.
+    func keepsPacks(_ bucket: String) -> Bool {
+        buckets[bucket]?.documentPacks == true
+    }
+
     /// The buckets that keep small documents in packs.
     func bucketsWithPacks() -> [String] {
         buckets.values.filter { $0.documentPacks == true }.map(\.name).sorted()
@@ -525,8 +530,8 @@ actor ObjectStore {
         let shard = shardDirectory(bucket: bucket, hash: hash)
         let metadataPath = Self.metadataPath(shard: shard, hash: hash)
         let (index, barrier, log, rootPath, encoder, packs) = (index, barrier, log, rootPath, encoder, packs)
-        let packed = buckets[bucket]?.documentPacks == true
-        let document = KeyDocumentSource(root: rootPath, bucket: bucket, key: key, hash: hash, path: metadataPath, index: index)
+        let packed = keepsPacks(bucket)
+        let document = KeyDocumentSource(root: rootPath, bucket: bucket, key: key, hash: hash, path: metadataPath, index: index, packed: packed)
         // Encoded off the actor, which every request of the store goes through.
         let prepare: @Sendable () throws -> PreparedKey = {
             let previous: StoredKey? =
