@@ -17,7 +17,8 @@
 # page costs the machine (in a VM, one the host has not backed yet costs several times one reused;
 # lib/page-costs.sh says why), a cost of the server's PUTs that the loop hardly feels; and, after
 # the rounds, what a new file the size of the server's documents costs the machine's CPU, beside
-# the same bytes appended to one file (tools/document-files.c): the server writes a file per key.
+# the same bytes appended to one file (tools/document-files.c): what the server's document packs
+# replaced (a file per key) beside what they cost.
 #   BENCH_SECONDS (10) sets each run's length; BENCH_ROUNDS (3) the turns; BENCH_CONNECTIONS (32)
 #   wrk's connections; BENCH_BIN a folder with a release mss-server already built; BENCH_DIR
 #   (/tmp) the disk's folder; BENCH_NO_WAIT=1 skips the wait.
@@ -35,8 +36,8 @@ if ! [[ $seconds =~ ^[1-9][0-9]{0,2}$ && $rounds =~ ^[1-9][0-9]?$ ]]; then
     echo "BENCH_SECONDS is a whole number of 1-999 and BENCH_ROUNDS of 1-99" >&2
     exit 2
 fi
-# Keys for a round: more than 12,000 PUTs a second could send (wrk's two threads each walk half).
-keys=$((seconds * 12000 > 120000 ? seconds * 12000 : 120000))
+# Keys for a round: more than 20,000 PUTs a second could send (wrk's two threads each walk half).
+keys=$((seconds * 20000 > 120000 ? seconds * 20000 : 120000))
 require_swift
 apt_install ca-certificates curl python3 gcc libc6-dev pkg-config libvips-dev libsqlite3-dev libgoogle-perftools-dev wrk
 ensure_venv
@@ -120,7 +121,7 @@ done
 memory_out=$(put_run "$memory_endpoint" "$memory" "$work/paths-1")
 # After the rounds, so that its new files cannot slow them, and with the servers stopped, as it
 # counts the whole machine's CPU: what a file per key costs this filesystem, for a document of the
-# size the server wrote. Three times, and the least is printed: other work of the kernel (the
+# size the server wrote, beside the appends its packs make instead. Three times, and the least is printed: other work of the kernel (the
 # writeback of what came before, the VM's reporting of the memory the servers freed) only ever
 # adds to a run, by up to 2x for the files and 8x for the appends, which take a tenth of a second.
 stop_pids_in "$work"
@@ -137,8 +138,11 @@ wait_until_quiet() {
         (( ($(busy_ticks) - before) * 10 < $(getconf CLK_TCK) * $(nproc) )) && return
     done
 }
-document=$(find "$work/data/buckets/writes/objects" -name '*.json' -print -quit)
-document_bytes=$(stat -c %s "$document")
+# The size of a 4 KiB object's document, as the server writes it: the first entry of the bucket's
+# document pack (a 16-byte header whose bytes 4-7 are the payload's length: the key's 64-byte hash
+# and the document).
+pack=$(find "$work/data/buckets/writes/packs" -name '*.pack' -print -quit)
+document_bytes=$(( $(od -An -tu4 -j4 -N4 "$pack") - 64 ))
 file_costs=()
 packed_costs=()
 for run in 1 2 3; do

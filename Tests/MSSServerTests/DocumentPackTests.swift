@@ -94,6 +94,36 @@ import Testing
         #expect(DocumentPacks.numbers(root: root, bucket: "b") == [1, 2])
     }
 
+    /// Whole entries among random bytes, and among bytes that look like headers (the magic, sizes
+    /// past the end): a walk finds each of them, in order, and never traps.
+    @Test(arguments: [1, 2, 3, 4, 5] as [UInt64])
+    func aWalkFindsWholeEntriesAmongAnyBytes(seed: UInt64) throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var generator = SeededGenerator(seed: seed)
+        var bytes: [UInt8] = []
+        var offsets: [Int64] = []
+        let magic = withUnsafeBytes(of: DocumentPackEntry.magic.littleEndian) { Array($0) }
+        for _ in 0..<40 {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0:
+                bytes += (0..<Int.random(in: 1..<64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            case 1:
+                // A header's start that announces more than there is, or less than a hash.
+                bytes += magic + [0xFF, 0xFF, 0, 0, 1] + magic + [3, 0, 0, 0]
+            default:
+                let entry = DocumentPackEntry.document(hash: Self.hash, (0..<Int.random(in: 1..<200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                offsets.append(Int64(bytes.count))
+                bytes += entry.encoded()
+            }
+        }
+        let path = root + "/" + DocumentPacks.fileName(1)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var found: [Int64] = []
+        _ = DocumentPacks.walk(path) { offset, _ in found.append(offset) }
+        #expect(found == offsets)
+    }
+
     @Test func packsAreSealedAtTheirSize() throws {
         let root = try StoreFixture.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -13,6 +13,8 @@ import S3Protocol
 /// - `buckets/NAME/objects/HH/HASH.json`: every version of a key (``StoredKey``), HASH being the
 ///   SHA-256 of the key, so no key, however odd, ever becomes a path.
 /// - `buckets/NAME/objects/HH/HASH.VERSION`: the bytes of one version, one file per write.
+/// - `buckets/NAME/packs/NNNNNNNNNN.pack`: in buckets that keep them (``DocumentPacks``), the
+///   documents of keys without data files, appended many to a file, in place of `HASH.json`.
 /// - `.mss/tmp/`: bodies being received; `.mss/uploads/ID/`: multipart uploads;
 ///   `.mss/damaged/`: metadata files that did not decode, moved aside at start (``StoreScan``);
 ///   `.mss/index.sqlite`: the index of keys, rebuilt from the documents whenever it cannot be

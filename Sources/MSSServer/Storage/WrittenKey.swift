@@ -40,11 +40,19 @@ extension PreparedKey {
 }
 
 extension PreparedKey {
-    /// Whether the key's new document belongs in its bucket's packs (``DocumentPacks``): every
-    /// version is inline or a delete marker, so no data file depends on it, and it fits an entry.
+    /// Whether the key's new document belongs in its bucket's packs (``StoredKey/fitsPack(documentSize:)``).
     var fitsPack: Bool {
         guard let stored, let document else { return false }
-        return document.count <= DocumentPackEntry.maximumDocumentSize && stored.versions.allSatisfy { $0.isInline || $0.isDeleteMarker }
+        return stored.fitsPack(documentSize: document.count)
+    }
+}
+
+extension StoredKey {
+    /// Whether a document of this key, of `documentSize` bytes, belongs in its bucket's packs
+    /// (``DocumentPacks``): every version is inline or a delete marker, so no data file depends
+    /// on it, and it fits an entry.
+    func fitsPack(documentSize: Int) -> Bool {
+        documentSize <= DocumentPackEntry.maximumDocumentSize && versions.allSatisfy { $0.isInline || $0.isDeleteMarker }
     }
 }
 

@@ -78,9 +78,7 @@ struct WriteLogReplay: Sendable {
                 let versions = decoded.map { stored in
                     Set(stored.versions.filter { !$0.isDeleteMarker }.map { dataPrefix + $0.version })
                 }
-                if packed, let decoded, bytes.count <= DocumentPackEntry.maximumDocumentSize,
-                    decoded.versions.allSatisfy({ $0.isInline || $0.isDeleteMarker })
-                {
+                if packed, let decoded, decoded.fitsPack(documentSize: bytes.count) {
                     _ = try packs.append([.document(hash: hash, bytes)], bucket: bucket)
                     appended.insert(bucket)
                     try DurableFiles.removeFile(root + "/" + path)
