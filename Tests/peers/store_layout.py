@@ -6,6 +6,7 @@ CRC-32C of header and payload), the key's SHA-256 in hex, then the document."""
 import hashlib
 import json
 import os
+import shutil
 import struct
 
 MAGIC = 0x4B50534D
@@ -79,3 +80,29 @@ def document(data_dir, bucket, key):
             return json.loads(handle.read())
     entry = latest_entry(data_dir, bucket, key)
     return json.loads(entry[5]) if entry and entry[3] == 1 else None
+
+
+def unpack_bucket(data_dir, bucket):
+    """Turns a bucket into the layout of servers from before document packs: each key whose latest
+    entry is a document gets it as its own file, the packs go, and the bucket's record loses the
+    packs and takes the format its other contents need."""
+    latest = {}
+    for _, _, _, kind, digest, document in pack_entries(data_dir, bucket):
+        latest[digest] = document if kind == 1 else None
+    for digest, document in latest.items():
+        path = os.path.join(data_dir, "buckets", bucket, "objects", digest[:2], f"{digest}.json")
+        if document is not None and not os.path.exists(path):
+            with open(path, "wb") as handle:
+                handle.write(document)
+    shutil.rmtree(os.path.join(data_dir, "buckets", bucket, "packs"))
+    record_path = os.path.join(data_dir, "buckets", bucket, "bucket.json")
+    with open(record_path) as handle:
+        record = json.load(handle)
+    record.pop("documentPacks", None)
+    owned = isinstance(record.get("acl"), dict) and "owner" in record["acl"]
+    if any(record.get(name) is not None for name in ("tags", "cors", "lifecycle")):
+        record["formatVersion"] = 3
+    else:
+        record["formatVersion"] = 2 if record.get("versioning") is not None or owned else 1
+    with open(record_path, "w") as handle:
+        json.dump(record, handle)

@@ -13,6 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import store_layout
 from conftest import ACCESS_KEY, ENDPOINT, SECRET_KEY, empty_and_delete, new_bucket_name
 import server_process
 from server_process import ServerProcess
@@ -448,6 +449,9 @@ def test_data_directories_from_before_users_keep_working(tmp_path):
             primary.create_bucket(Bucket=name)
             primary.put_object(Bucket=name, Key="object", Body=name.encode())
         server.stop()
+        # Servers of that time kept every document in a file of its own.
+        for name in ("legacy-private", "legacy-public"):
+            store_layout.unpack_bucket(str(tmp_path / "data"), name)
         assert rewrite_acls(tmp_path / "data" / "buckets" / "legacy-private", "private") >= 2
         assert rewrite_acls(tmp_path / "data" / "buckets" / "legacy-public", "public-read") >= 2
         # Servers of that time kept no index of keys (.mss/index.sqlite): the start reads the

@@ -15,7 +15,6 @@ the documented success), and that the server is still up afterwards on both port
 """
 import base64
 import hashlib
-import json
 import os
 import uuid
 import zlib
@@ -24,6 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import rawhttp
+import store_layout
 from conftest import ACCESS_KEY, DATA_DIR, ENDPOINT, SECRET_KEY, client, empty_and_delete
 from rawhttp import EMPTY_SHA256, error_code, error_message, request
 
@@ -592,8 +592,8 @@ INLINE_LIMIT = 8192
 def test_held_bodies_are_stored_whole_and_private(target, size, how):
     """Bodies on both sides of the 64 KiB line (held in memory below it, streamed to a file above
     it) are stored byte for byte, with the ETag of their bytes, in private files, and leave
-    nothing in .mss/tmp. Bodies of up to 8 KiB are kept inline: their key's document, the one file,
-    holds them (base64 under inlineBytes)."""
+    nothing in .mss/tmp. Bodies of up to 8 KiB are kept inline: their key's document, an entry of
+    the bucket's document packs, holds them (base64 under inlineBytes), and the key has no file."""
     key = f"held-{how}-{size}"
     data = os.urandom(size)
     if how == "plain":
@@ -609,14 +609,16 @@ def test_held_bodies_are_stored_whole_and_private(target, size, how):
     if DATA_DIR:
         files = shard_files(target, key)
         inline = size <= INLINE_LIMIT
-        assert len(files) == (1 if inline else 2), files
+        assert len(files) == (0 if inline else 2), files
         digest = hashlib.sha256(key.encode()).hexdigest()
         shard = os.path.join(DATA_DIR, "buckets", target, "objects", digest[:2])
         for name in files:
             assert os.stat(os.path.join(shard, name)).st_mode & 0o077 == 0, name
-        with open(os.path.join(shard, digest + ".json")) as file:
-            document = json.load(file)
+        for pack in store_layout.pack_paths(DATA_DIR, target):
+            assert os.stat(pack).st_mode & 0o077 == 0, pack
+        document = store_layout.document(DATA_DIR, target, key)
         if inline:
+            assert store_layout.latest_entry(DATA_DIR, target, key) is not None
             assert document.get("inline") is True
             assert base64.b64decode(document["inlineBytes"][document["version"]], validate=True) == data
         else:
