@@ -1,3 +1,5 @@
+import S3Protocol
+
 /// One entry of a bucket's document packs (mss-server's `DocumentPacks`): a key's whole document, or that
 /// the key has none.
 ///
@@ -49,27 +51,37 @@ public struct DocumentPackEntry: Sendable, Equatable {
     /// Header and payload, to be appended to a pack; `hash` must have the shape
     /// ``isKeyHash(_:)`` accepts and `document` be at most ``maximumDocumentSize``.
     public func encoded() -> [UInt8] {
-        precondition(Self.isKeyHash(hash.utf8) && document.count <= Self.maximumDocumentSize)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        append(Self.magic, to: &bytes)
-        append(UInt32(truncatingIfNeeded: Self.hashSize + document.count), to: &bytes)
+        encode(into: &bytes)
+        return bytes
+    }
+
+    /// ``encoded()`` appended to `bytes`: a batch of entries in one buffer, without one of its own each.
+    public func encode(into bytes: inout [UInt8]) {
+        precondition(Self.isKeyHash(hash.utf8) && document.count <= Self.maximumDocumentSize)
+        let start = bytes.count
+        bytes.reserveCapacity(start + size)
+        WriteLogRecord.append(Self.magic, to: &bytes)
+        WriteLogRecord.append(UInt32(truncatingIfNeeded: Self.hashSize + document.count), to: &bytes)
         bytes.append(kind.rawValue)
         bytes.append(contentsOf: [0, 0, 0])
-        append(UInt32(0), to: &bytes)
+        WriteLogRecord.append(UInt32(0), to: &bytes)
         bytes.append(contentsOf: hash.utf8)
         bytes.append(contentsOf: document)
-        let crc = WriteLogRecord.checksum(bytes)
-        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
-        return bytes
+        let crc = bytes.withUnsafeBytes { whole in
+            var crc = CRC32(.castagnoli)
+            crc.update(UnsafeRawBufferPointer(rebasing: whole[start...]))
+            return crc.value
+        }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((start + 12)..<(start + 16), with: $0) }
     }
 
     /// The payload's size a header announces, once its magic matched and the size is in bounds;
     /// nil for anything else.
     public static func payloadSize(header: some Collection<UInt8>) -> Int? {
         let header = Array(header.prefix(headerSize))
-        guard header.count == headerSize, read(header, at: 0) == magic else { return nil }
-        let size = Int(read(header, at: 4))
+        guard header.count == headerSize, WriteLogRecord.read(UInt32.self, header, at: 0) == magic else { return nil }
+        let size = Int(WriteLogRecord.read(UInt32.self, header, at: 4))
         guard (hashSize...maximumPayloadSize).contains(size) else { return nil }
         return size
     }
@@ -83,7 +95,7 @@ public struct DocumentPackEntry: Sendable, Equatable {
         else { return nil }
         var checked = bytes
         checked.replaceSubrange(12..<16, with: [0, 0, 0, 0])
-        guard WriteLogRecord.checksum(checked) == read(bytes, at: 12) else { return nil }
+        guard WriteLogRecord.checksum(checked) == WriteLogRecord.read(UInt32.self, bytes, at: 12) else { return nil }
         let hash = bytes[headerSize..<(headerSize + hashSize)]
         guard isKeyHash(hash) else { return nil }
         let document = Array(bytes[(headerSize + hashSize)...])
@@ -98,14 +110,5 @@ public struct DocumentPackEntry: Sendable, Equatable {
     public static func isKeyHash(_ text: some Collection<UInt8>) -> Bool {
         text.count == hashSize
             && text.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
-    }
-
-    private func append(_ value: UInt32, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    /// A little-endian 32-bit integer at `offset`; the caller checked that it fits.
-    private static func read(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 }

@@ -167,12 +167,13 @@ public struct WriteLogRecord: Sendable, Equatable {
         return crc.value
     }
 
-    private static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
+    static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    /// A little-endian integer at `offset`; the caller checked that it fits.
-    private static func read<Integer: FixedWidthInteger>(_: Integer.Type, _ bytes: [UInt8], at offset: Int) -> Integer {
+    /// A little-endian integer at `offset`; the caller checked that it fits. (Also the pack
+    /// entries' reader.)
+    static func read<Integer: FixedWidthInteger>(_: Integer.Type, _ bytes: [UInt8], at offset: Int) -> Integer {
         var value: Integer = 0
         for index in 0..<MemoryLayout<Integer>.size {
             value |= Integer(bytes[offset + index]) << (8 * index)

@@ -125,17 +125,36 @@ enum DurableFiles {
     }
 
     /// Writes the whole of `buffer` to `descriptor` (the file at `path`), however many writes
-    /// that takes.
-    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws(Failure) {
+    /// that takes: at the file's offset, or from `position` on (`pwrite`).
+    static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String, at position: Int64? = nil) throws(Failure) {
         var offset = 0
         while offset < buffer.count, let base = buffer.baseAddress {
-            let written = write(descriptor, base + offset, buffer.count - offset)
+            let written =
+                if let position {
+                    pwrite(descriptor, base + offset, buffer.count - offset, off_t(position) + off_t(offset))
+                } else {
+                    write(descriptor, base + offset, buffer.count - offset)
+                }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw Failure(operation: "write", path: path, code: errno)
             }
             offset += written
         }
+    }
+
+    /// `count` bytes of `descriptor` from `offset` on, however many reads that takes; nil when
+    /// the file ends before them or a read fails.
+    static func readBytes(_ descriptor: Int32, count: Int, at offset: Int64) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            done += got
+        }
+        return bytes
     }
 
     /// Removes the file at `path`, if there is one.

@@ -102,16 +102,16 @@ final class DocumentPacks: Sendable {
         var places: [(offset: Int64, size: Int64)] = []
         places.reserveCapacity(entries.count)
         for entry in entries {
-            let encoded = entry.encoded()
-            places.append((Int64(bytes.count), Int64(encoded.count)))
-            bytes.append(contentsOf: encoded)
+            let start = bytes.count
+            entry.encode(into: &bytes)
+            places.append((Int64(start), Int64(bytes.count - start)))
         }
         return try active.withLockedValue { packs in
             var pack = try packs[bucket].flatMap { $0.size + Int64(bytes.count) > sealSize && $0.size > 0 ? nil : $0 }
                 ?? open(bucket: bucket, replacing: packs[bucket])
             packs[bucket] = pack
             do {
-                try bytes.withUnsafeBytes { try Self.writeAll($0, to: pack.descriptor, at: pack.size) }
+                try bytes.withUnsafeBytes { try DurableFiles.writeAll($0, to: pack.descriptor, path: Self.path(root: root, bucket: bucket, number: pack.number), at: pack.size) }
             } catch {
                 close(pack.descriptor)
                 packs[bucket] = nil
@@ -160,18 +160,6 @@ final class DocumentPacks: Sendable {
         return Active(descriptor: descriptor, number: number, size: 0)
     }
 
-    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, at offset: Int64) throws {
-        var done = 0
-        while done < buffer.count, let base = buffer.baseAddress {
-            let written = pwrite(descriptor, base + done, buffer.count - done, off_t(offset) + off_t(done))
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw DurableFiles.Failure(operation: "write", path: "document pack", code: errno)
-            }
-            done += written
-        }
-    }
-
     // MARK: Reading
 
     /// A pack entry that is not what the index said it would be.
@@ -189,9 +177,9 @@ final class DocumentPacks: Sendable {
         let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw DurableFiles.Failure(operation: "open", path: path, code: errno) }
         defer { close(descriptor) }
-        guard let header = readBytes(descriptor, count: DocumentPackEntry.headerSize, at: location.offset),
+        guard let header = DurableFiles.readBytes(descriptor, count: DocumentPackEntry.headerSize, at: location.offset),
             let payloadSize = DocumentPackEntry.payloadSize(header: header),
-            let payload = readBytes(descriptor, count: payloadSize, at: location.offset + Int64(DocumentPackEntry.headerSize)),
+            let payload = DurableFiles.readBytes(descriptor, count: payloadSize, at: location.offset + Int64(DocumentPackEntry.headerSize)),
             let entry = DocumentPackEntry.decode(header + payload)
         else { throw Damaged(path: path, offset: location.offset, reason: "no whole entry there") }
         return entry
@@ -253,17 +241,5 @@ final class DocumentPacks: Sendable {
             candidate += 1
         }
         return nil
-    }
-
-    private static func readBytes(_ descriptor: Int32, count: Int, at offset: Int64) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            done += got
-        }
-        return bytes
     }
 }

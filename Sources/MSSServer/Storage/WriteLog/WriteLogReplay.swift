@@ -131,11 +131,11 @@ struct WriteLogReplay: Sendable {
         var generation: UInt64?
         var last: UInt64 = 0
         while size - offset >= WriteLogRecord.headerSize {
-            guard let header = readBytes(descriptor, count: WriteLogRecord.headerSize, at: offset),
+            guard let header = DurableFiles.readBytes(descriptor, count: WriteLogRecord.headerSize, at: Int64(offset)),
                 let parsed = WriteLogRecord.Header(header),
                 parsed.payloadSize <= size - offset - WriteLogRecord.headerSize,
                 generation == nil || parsed.generation == generation, parsed.sequence > last,
-                let payload = readBytes(descriptor, count: parsed.payloadSize, at: offset + WriteLogRecord.headerSize),
+                let payload = DurableFiles.readBytes(descriptor, count: parsed.payloadSize, at: Int64(offset + WriteLogRecord.headerSize)),
                 let (_, record) = WriteLogRecord.decode(header: header, payload: payload)
             else { break }
             generation = parsed.generation
@@ -144,18 +144,6 @@ struct WriteLogReplay: Sendable {
             offset += WriteLogRecord.headerSize + parsed.payloadSize
         }
         return records
-    }
-
-    private static func readBytes(_ descriptor: Int32, count: Int, at offset: Int) -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { return nil }
-            done += got
-        }
-        return bytes
     }
 }
 
