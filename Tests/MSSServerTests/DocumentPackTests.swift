@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import MSSStoreFormat
 import NIOCore
 import Testing
@@ -262,6 +263,42 @@ import Testing
         let kept = FileManager.default.fileExists(atPath: dataPath)
             || ((try? FileManager.default.contentsOfDirectory(atPath: root + "/.mss/damaged")) ?? []).contains { $0.hasPrefix(ObjectStore.keyHash("k")) }
         #expect(kept, "the data file of the damaged document is gone")
+    }
+
+    /// A pack cut short, or overwritten with a header that announces more than any entry holds,
+    /// under an index that still trusts it: a read of the lost entries is an error the client
+    /// sees (500), never other bytes or a trap, and the store goes on serving and writing.
+    @Test(arguments: ["truncated", "huge header"])
+    func aPackDamagedUnderATrustedIndexFailsOnlyItsReads(_ how: String) async throws {
+        let root = try StoreFixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        do {
+            let store = try await ObjectStore(path: root)
+            try await store.createBucket("box", acl: .private)
+            for key in ["a", "b"] { _ = try await Self.put(store, bucket: "box", key: key, bytes: Array(key.utf8)) }
+            try await store.close()
+        }
+        let pack = DocumentPacks.path(root: root, bucket: "box", number: 1)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: pack))
+        if how == "truncated" {
+            try handle.truncate(atOffset: 20)
+        } else {
+            // Entry "a": its payload length becomes 0xFFFFFFFF.
+            try handle.seek(toOffset: 4)
+            try handle.write(contentsOf: Data([0xFF, 0xFF, 0xFF, 0xFF]))
+        }
+        try handle.close()
+        let store = try await ObjectStore(path: root)
+        let object = try #require(try await store.object(bucket: "box", key: "a"))
+        let error = await #expect(throws: S3ServerError.self) { _ = try await store.inlineBytes(bucket: "box", object: object) }
+        #expect(error?.status == .internalServerError)
+        // The entry after the damaged one is read where the index says it is.
+        if how == "huge header" {
+            let b = try #require(try await store.object(bucket: "box", key: "b"))
+            #expect(try await store.inlineBytes(bucket: "box", object: b) == Data("b".utf8))
+        }
+        let c = try await Self.put(store, bucket: "box", key: "c", bytes: [9])
+        #expect(try await store.inlineBytes(bucket: "box", object: c) == Data([9]))
     }
 
     /// Overwrites leave most of the sealed packs unused; compaction moves what is still used
